@@ -1,0 +1,61 @@
+namespace VgtData;
+
+/// <summary>Why one sample could not be produced. The names are what reports and errors print.</summary>
+public enum SampleFailureReason
+{
+    MissingFile,
+    Undecodable,
+    Truncated,
+    TooSmall,
+    BadAspect,
+    TooManyPixels,
+    MissingCaptionKey,
+    UnreadableAnnotation,
+    BlankCaption,
+    MissingLatents,
+    UnreadableLatents,
+}
+
+/// <summary>A sample that failed, with everything a user needs to find it: dataset index, file and reason.</summary>
+public sealed class SampleException : Exception
+{
+    public SampleException(SampleFailureReason reason, string path, string detail, int index = -1, Exception? inner = null)
+        : base(Format(reason, path, detail, index), inner)
+    {
+        Reason = reason;
+        Path = path;
+        Detail = detail;
+        Index = index;
+    }
+
+    public SampleFailureReason Reason { get; }
+    public string Path { get; }
+    public string Detail { get; }
+    public int Index { get; }
+
+    public SampleException WithIndex(int index) => new(Reason, Path, Detail, index, InnerException);
+
+    public static string ReasonName(SampleFailureReason reason) => reason switch
+    {
+        SampleFailureReason.MissingFile => "missing file",
+        SampleFailureReason.Undecodable => "undecodable",
+        SampleFailureReason.Truncated => "truncated",
+        SampleFailureReason.TooSmall => "too small",
+        SampleFailureReason.BadAspect => "bad aspect",
+        SampleFailureReason.TooManyPixels => "over the pixel limit",
+        SampleFailureReason.MissingCaptionKey => "missing caption key",
+        SampleFailureReason.UnreadableAnnotation => "unreadable annotation",
+        SampleFailureReason.BlankCaption => "blank caption",
+        SampleFailureReason.MissingLatents => "missing latents",
+        SampleFailureReason.UnreadableLatents => "unreadable latents",
+        _ => reason.ToString(),
+    };
+
+    private static string Format(SampleFailureReason reason, string path, string detail, int index)
+    {
+        var at = index >= 0 ? $"sample {index}" : "sample";
+        return string.IsNullOrEmpty(detail)
+            ? $"{at} ({path}): {ReasonName(reason)}"
+            : $"{at} ({path}): {ReasonName(reason)}: {detail}";
+    }
+}

@@ -1,0 +1,76 @@
+namespace VgtData.Sampling;
+
+/// <summary>
+/// An endless sampler with mmengine's <c>InfiniteSampler</c> semantics: one stream made of passes over the dataset
+/// (each pass a new permutation when <c>shuffle</c>, else 0..size-1), and rank r takes every worldSize-th item of the
+/// stream starting at r (<c>itertools.islice(stream, rank, None, world_size)</c>).
+/// </summary>
+/// <remarks>
+/// mmengine draws all passes from one torch generator; here pass k is shuffled by a generator seeded with (seed, k),
+/// so that <see cref="Restore"/> can jump to any position without replaying earlier passes. Permutations come from
+/// <see cref="Shuffle"/>, not torch.randperm. The seed defaults to 0 (mmengine broadcasts a random one).
+/// Rank and world size default to the RANK and WORLD_SIZE environment variables, else 0 and 1.
+/// As in mmengine, <see cref="SetEpoch"/> does not change the sequence; it is recorded and, when it changes,
+/// restarts the stream at position 0.
+/// </remarks>
+public sealed class InfiniteSampler : ISampler
+{
+    private readonly int _size;
+    private readonly bool _shuffle;
+    private readonly int _seed;
+    private int _epoch;
+    private long _position;
+
+    public InfiniteSampler(int size, bool shuffle = true, int? seed = null, int? rank = null, int? worldSize = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(size);
+        _size = size;
+        _shuffle = shuffle;
+        _seed = seed ?? 0;
+        (Rank, WorldSize) = DistributedEnv.Resolve(rank, worldSize);
+    }
+
+    public int Rank { get; }
+    public int WorldSize { get; }
+    public int Seed => _seed;
+    public int Epoch => _epoch;
+    public SamplerState State => new(_epoch, _position);
+
+    public void SetEpoch(int epoch)
+    {
+        if (epoch == _epoch) return;
+        _epoch = epoch;
+        _position = 0;
+    }
+
+    public void Restore(SamplerState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentOutOfRangeException.ThrowIfNegative(state.Position, nameof(state));
+        _epoch = state.Epoch;
+        _position = state.Position;
+    }
+
+    /// <summary>The order of pass <paramref name="pass"/> over the dataset (before rank slicing).</summary>
+    public int[] PassOrder(long pass) =>
+        _shuffle ? Shuffle.Permutation(_size, SplitMix64.Seed(_seed, Shuffle.InfiniteSamplerDomain, pass)) : Shuffle.Identity(_size);
+
+    public IEnumerable<long> Indices()
+    {
+        long pass = -1;
+        int[] order = [];
+        var epoch = _epoch;
+        while (_epoch == epoch)
+        {
+            var global = Rank + _position * WorldSize;
+            var p = global / _size;
+            if (p != pass)
+            {
+                pass = p;
+                order = PassOrder(p);
+            }
+            _position++;
+            yield return order[global % _size];
+        }
+    }
+}

@@ -1,0 +1,204 @@
+using System.Text.Json;
+using VgtData.Images;
+using System.Diagnostics;
+using VgtData.Latents;
+using VgtData.Loading;
+using VgtData.Manifests;
+using VgtData.Sources;
+using VgtData.Text;
+using static TorchSharp.torch;
+
+namespace VgtData.Datasets;
+
+/// <summary>
+/// The anchor's CaptionDataset: data.json entries → (pixel_values, input_ids). Deterministic: a sample depends only on
+/// (seed, epoch, index). Bad entries are recorded and replaced by another entry chosen from the same key, a bounded
+/// number of times; past the failure budget it throws. Never recursion, never an endless loop.
+/// </summary>
+public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasSampleSize
+{
+    private readonly CaptionDatasetOptions _options;
+    private readonly IImageSource _source;
+    private readonly IImageDecoder _decoder;
+    private readonly bool _ownsSource;
+
+    public CaptionDataset(CaptionDatasetOptions options)
+    {
+        _options = options;
+        Manifest = Manifest.Load(options.DataPath, options.CapSource, options.TrainNumberSamples);
+        if (Manifest.Count == 0) throw new VgtDataException($"{options.DataPath}: the manifest has no entries");
+        _ownsSource = options.ImageSource is null;
+        _source = options.ImageSource ?? new FolderImageSource(options.ImageFolder);
+        _decoder = options.Decoder ?? new ImageSharpDecoder();
+        Failures = new SampleFailureLog(options.FailureBudget, options.FailureWindow);
+    }
+
+    public Manifest Manifest { get; }
+
+    public CaptionDatasetOptions Options => _options;
+
+    public SampleFailureLog Failures { get; }
+
+    public PipelineStats? Stats { get; set; }
+
+    public (int Height, int Width)? SampleSize =>
+        _options.ImageLatentsFolder is null && _options.ImageTokensFolder is null ? (_options.ImageSize, _options.ImageSize) : null;
+
+    public string Describe(int index) => (uint)index < (uint)Manifest.Count ? _source.Describe(Manifest.ImageOf(index)) : $"index {index}";
+
+    int ISampleDataset.Count => Manifest.Count;
+
+    public override long Count => Manifest.Count;
+
+    /// <summary>The anchor's <c>__getitem__</c>: <c>pixel_values</c> float32 [3, S, S] (or <c>image_latents</c> /
+    /// <c>image_tokens</c>) and <c>input_ids</c> int64 [T].</summary>
+    public override Dictionary<string, Tensor> GetTensor(long index)
+    {
+        using var sample = GetSample(checked((int)index));
+        var result = new Dictionary<string, Tensor> { ["input_ids"] = tensor(sample.InputIds) };
+        if (sample.Pixels != null) result["pixel_values"] = sample.PixelValuesTensor();
+        if (sample.ImageLatents is { } latents) result["image_latents"] = latents.clone();
+        if (sample.ImageTokens is { } tokens) result["image_tokens"] = tokens.clone();
+        return result;
+    }
+
+    public CaptionSample GetSample(int index, int epoch = 0)
+    {
+        if ((uint)index >= (uint)Manifest.Count)
+            throw new IndexOutOfRangeException($"index {index} is outside the dataset's {Manifest.Count} samples ({_options.DataPath})");
+        int candidate = _options.Debug ? 0 : index;
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                var sample = Load(index, candidate, epoch);
+                Failures.RecordSuccess();
+                return sample;
+            }
+            catch (SampleException e)
+            {
+                Failures.RecordFailure(new SampleFailure(candidate, e.Path, e.Reason, e.Detail));
+                if (attempt + 1 >= _options.MaxReplacements || _options.Debug)
+                    throw new VgtDataException(
+                        $"sample {index}: no usable replacement after {attempt + 1} tries; last: {e.WithIndex(candidate).Message}", e);
+                // The replacement depends only on (seed, epoch, index, attempt): the same for every worker count.
+                var draw = new SampleRandom(_options.Seed, epoch, index, stream: 1000UL + (ulong)attempt);
+                candidate = draw.NextInt(Manifest.Count);
+            }
+        }
+    }
+
+    /// <summary>Loads one entry, throwing <see cref="SampleException"/> for anything wrong with it.</summary>
+    private CaptionSample Load(int index, int entryIndex, int epoch)
+    {
+        var entry = Manifest[entryIndex];
+        var caption = ReadCaption(entry);
+        var random = new SampleRandom(_options.Seed, epoch, entryIndex);
+        bool cfg = random.NextDouble() < _options.Unconditional;
+        var t = Stopwatch.GetTimestamp();
+        var inputIds = _options.Text.Tokenize(caption, cfg);
+        Stats?.Add(PipelineStats.Stage.Tokenize, t);
+
+        if (_options.ImageLatentsFolder is { } latentsFolder)
+            return Sample(index, entryIndex, entry, caption, cfg, inputIds, latents: ReadTensor(latentsFolder, entry.Image, "image_latents_folder"));
+        if (_options.ImageTokensFolder is { } tokensFolder)
+            return Sample(index, entryIndex, entry, caption, cfg, inputIds, tokens: ReadTensor(tokensFolder, entry.Image, "image_tokens_folder"));
+
+        var path = _source.Describe(entry.Image);
+        t = Stopwatch.GetTimestamp();
+        using var bytes = _source.Read(entry.Image);
+        Stats?.Add(PipelineStats.Stage.Read, t);
+        t = Stopwatch.GetTimestamp();
+        using var image = _decoder.Decode(bytes.Memory, path, _options.Limits);
+        Stats?.Add(PipelineStats.Stage.Decode, t);
+        t = Stopwatch.GetTimestamp();
+        var box = _options.Crop2Square
+            ? CropBox.Square(image.Width, image.Height, random.NextInt(CropBox.SquareOffsets(image.Width, image.Height)))
+            : new CropBox(0, 0, image.Width, image.Height);
+        var pixels = SquareResize.Apply(image, box, _options.ImageSize, _options.ImageSize);
+        Stats?.Add(PipelineStats.Stage.Resize, t);
+        return Sample(index, entryIndex, entry, caption, cfg, inputIds, pixels);
+    }
+
+    private static CaptionSample Sample(int index, int entryIndex, ManifestEntry entry, string caption, bool cfg, long[] ids,
+        RgbImage? pixels = null, Tensor? latents = null, Tensor? tokens = null) => new()
+    {
+        Index = index,
+        SourceIndex = entryIndex,
+        ImageFile = entry.Image,
+        Caption = caption,
+        Cfg = cfg,
+        InputIds = ids,
+        Pixels = pixels,
+        ImageLatents = latents,
+        ImageTokens = tokens,
+    };
+
+    private Tensor ReadTensor(string folder, string image, string key)
+    {
+        var path = Path.Combine(folder, image + ".pt");
+        if (!File.Exists(path))
+        {
+            var byName = Path.Combine(folder, Path.GetFileName(image) + ".pt");
+            if (!File.Exists(byName))
+                throw new SampleException(SampleFailureReason.MissingLatents, path, $"no {key} file for this image");
+            path = byName;
+        }
+        try
+        {
+            return TorchSaveReader.Load(path);
+        }
+        catch (VgtDataException e)
+        {
+            throw new SampleException(SampleFailureReason.UnreadableLatents, path, e.Message, inner: e);
+        }
+    }
+
+    private string ReadCaption(ManifestEntry entry)
+    {
+        string caption;
+        if (entry.Caption != null) caption = entry.Caption;
+        else if (entry.Annotation != null) caption = ReadAnnotation(entry.Annotation);
+        else throw new SampleException(SampleFailureReason.MissingCaptionKey, $"{_options.DataPath}[image={entry.Image}]",
+            $"entry has neither \"{_options.CapSource}\" nor \"annotation\"");
+        if (PythonString.Strip(caption).Length == 0)
+            throw new SampleException(SampleFailureReason.BlankCaption, _source.Describe(entry.Image), "caption is empty after strip()");
+        return caption;
+    }
+
+    private string ReadAnnotation(string annotation)
+    {
+        var path = Path.Combine(_options.CapFolder ?? "", annotation);
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new SampleException(SampleFailureReason.UnreadableAnnotation, path, e is FileNotFoundException or DirectoryNotFoundException ? "no such file" : e.Message);
+        }
+        if (_options.TextAnnotations || path.EndsWith(".txt", StringComparison.OrdinalIgnoreCase))
+            return PythonString.Strip(text);
+        try
+        {
+            using var doc = JsonDocument.Parse(text);
+            if (doc.RootElement.ValueKind != JsonValueKind.Object
+                || !doc.RootElement.TryGetProperty(_options.CapSource, out var value))
+                throw new SampleException(SampleFailureReason.MissingCaptionKey, path, $"annotation has no \"{_options.CapSource}\" key");
+            if (value.ValueKind != JsonValueKind.String)
+                throw new SampleException(SampleFailureReason.UnreadableAnnotation, path, $"\"{_options.CapSource}\" is {value.ValueKind}, not a string");
+            return value.GetString()!;
+        }
+        catch (JsonException e)
+        {
+            throw new SampleException(SampleFailureReason.UnreadableAnnotation, path, $"invalid JSON: {e.Message}");
+        }
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && _ownsSource) _source.Dispose();
+        base.Dispose(disposing);
+    }
+}

@@ -1,0 +1,50 @@
+using VgtData.Images;
+using static TorchSharp.torch;
+
+namespace VgtData.Datasets;
+
+/// <summary>
+/// One sample with its metadata, before collation. <see cref="Pixels"/> holds the cropped, resized image as uint8 HWC
+/// (pooled: dispose the sample when done); <see cref="PixelValuesTensor"/> gives the anchor's float tensor.
+/// </summary>
+public sealed class CaptionSample : IDisposable
+{
+    /// <summary>The index asked for.</summary>
+    public required int Index { get; init; }
+
+    /// <summary>The entry actually served: differs from <see cref="Index"/> when a bad sample was replaced.</summary>
+    public required int SourceIndex { get; init; }
+
+    public required string ImageFile { get; init; }
+    public required string Caption { get; init; }
+
+    /// <summary>Whether the caption was replaced by the unconditional (CFG) prompt.</summary>
+    public required bool Cfg { get; init; }
+
+    public required long[] InputIds { get; init; }
+
+    public string Type => "text2image";
+
+    /// <summary>The image after crop2square and resize (null when the dataset serves latents or image tokens instead).</summary>
+    public RgbImage? Pixels { get; init; }
+
+    /// <summary><c>image_latents</c> read from <c>image_latents_folder</c>, when configured.</summary>
+    public Tensor? ImageLatents { get; init; }
+
+    /// <summary><c>image_tokens</c> (int64) read from <c>image_tokens_folder</c>, when configured.</summary>
+    public Tensor? ImageTokens { get; init; }
+
+    /// <summary>Which dataset of a <see cref="ConcatDataset"/> it came from (0 otherwise).</summary>
+    public int Source { get; init; }
+
+    /// <summary>float32 [3, S, S] in [-1, 1].</summary>
+    public Tensor PixelValuesTensor() =>
+        PixelValues.ToTensor(Pixels ?? throw new InvalidOperationException("this sample carries no pixels"));
+
+    public void Dispose()
+    {
+        Pixels?.Dispose();
+        ImageLatents?.Dispose();
+        ImageTokens?.Dispose();
+    }
+}

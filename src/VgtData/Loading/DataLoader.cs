@@ -1,0 +1,250 @@
+using System.Collections;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using VgtData.Collate;
+using VgtData.Datasets;
+using VgtData.Sampling;
+
+namespace VgtData.Loading;
+
+/// <summary>
+/// Parallel, deterministic batches for a training loop: <c>foreach (var batch in loader)</c>. Worker threads decode
+/// samples of the next several batches while the current one trains (cross-batch prefetch), each writing its image
+/// straight into its batch's tensor; batches come out in sampler order and are identical for any worker count.
+/// A batch handed out belongs to the caller: dispose it after the step.
+/// </summary>
+public sealed class DataLoader : IEnumerable<Batch>, IDisposable
+{
+    private readonly ISampleDataset _dataset;
+    private readonly object _sampler;
+    private readonly Collator _collator;
+    private Pipeline? _active;
+    private bool _disposed;
+
+    public DataLoader(ISampleDataset dataset, object sampler, Collator collator, DataLoaderOptions options)
+    {
+        if (options.BatchSize < 1) throw new VgtDataException($"batch_size must be positive, got {options.BatchSize}");
+        if (options.NumWorkers < 0) throw new VgtDataException($"num_workers must be >= 0, got {options.NumWorkers}");
+        _dataset = dataset;
+        _sampler = sampler;
+        _collator = collator;
+        Options = options;
+        dataset.Stats ??= Stats;
+        State = new LoaderState(0, 0, CurrentSamplerState());
+    }
+
+    public DataLoaderOptions Options { get; }
+
+    public ISampleDataset Dataset => _dataset;
+
+    /// <summary>Seconds spent per stage across all workers.</summary>
+    public PipelineStats Stats { get; } = new();
+
+    /// <summary>Milliseconds the consumer waited for each batch.</summary>
+    public ConcurrentQueue<double> WaitMilliseconds { get; } = new();
+
+    /// <summary>Batches and samples handed out so far and the sampler position after them.</summary>
+    public LoaderState State { get; private set; }
+
+    /// <summary>Continue from a saved state; the next enumeration yields exactly what the saved run would have yielded next.</summary>
+    public void Restore(LoaderState state)
+    {
+        if (_active != null) throw new InvalidOperationException("cannot restore while batches are being enumerated");
+        State = state;
+    }
+
+    public IEnumerator<Batch> GetEnumerator()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_active != null) throw new InvalidOperationException("this loader is already being enumerated");
+        RestoreSampler(State.Sampler);
+        _active = new Pipeline(this);
+        return _active;
+    }
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    public void Dispose()
+    {
+        _disposed = true;
+        _active?.Dispose();
+    }
+
+    private SamplerState CurrentSamplerState() => _sampler switch
+    {
+        ISampler s => s.State,
+        IBatchSampler b => b.State,
+        _ => throw new ArgumentException($"{_sampler.GetType().Name} is neither an ISampler nor an IBatchSampler", "sampler"),
+    };
+
+    private void RestoreSampler(SamplerState state)
+    {
+        if (_sampler is ISampler s) s.Restore(state);
+        else ((IBatchSampler)_sampler).Restore(state);
+    }
+
+    private sealed class Pending
+    {
+        public required PlannedBatch Plan;
+        public BatchBuilder? Builder;
+        public int Remaining;
+        public Batch? Result;
+        public Exception? Error;
+        public readonly ManualResetEventSlim Done = new(false);
+    }
+
+    private readonly record struct WorkItem(Pending Batch, int Slot);
+
+    /// <summary>One enumeration: its worker threads, its queue and its batches in flight.</summary>
+    private sealed class Pipeline : IEnumerator<Batch>
+    {
+        private readonly DataLoader _loader;
+        private readonly BatchPlan _plan;
+        private readonly BlockingCollection<WorkItem> _work = new(new ConcurrentQueue<WorkItem>());
+        private readonly Queue<Pending> _inFlight = new();
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Thread[] _workers;
+        private readonly int _maxInFlight;
+        private readonly (int Height, int Width)? _sampleSize;
+        private bool _planDone;
+        private bool _disposed;
+
+        public Pipeline(DataLoader loader)
+        {
+            _loader = loader;
+            _plan = new BatchPlan(loader._sampler, loader._dataset.Count, loader.Options, loader.State.Batches);
+            _sampleSize = loader._dataset is IHasSampleSize s ? s.SampleSize : null;
+            int workers = loader.Options.NumWorkers;
+            _maxInFlight = workers == 0 ? 1 : loader.Options.BatchesInFlight;
+            _workers = new Thread[workers];
+            for (int i = 0; i < workers; i++)
+            {
+                _workers[i] = new Thread(WorkerLoop) { IsBackground = true, Name = $"vgtdata-worker-{i}" };
+                _workers[i].Start();
+            }
+        }
+
+        public Batch Current { get; private set; } = null!;
+
+        object IEnumerator.Current => Current;
+
+        public bool MoveNext()
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_loader.Options.MaxBatches is long max && _loader.State.Batches >= max) return false;
+            TopUp();
+            if (_inFlight.Count == 0) return false;
+            var head = _inFlight.Dequeue();
+            var start = Stopwatch.GetTimestamp();
+            if (_workers.Length == 0)
+                for (int slot = 0; slot < head.Plan.Indices.Length; slot++) Process(new WorkItem(head, slot));
+            head.Done.Wait(_stop.Token);
+            _loader.WaitMilliseconds.Enqueue(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            head.Done.Dispose();
+            if (head.Error is { } error)
+            {
+                head.Result?.Dispose();
+                Dispose();
+                throw error is VgtDataException ? error : new VgtDataException(error.Message, error);
+            }
+            Current = head.Result!;
+            var s = _loader.State;
+            _loader.State = new LoaderState(s.Batches + 1, s.Samples + Current.Size, head.Plan.After);
+            TopUp();
+            return true;
+        }
+
+        private void TopUp()
+        {
+            while (!_planDone && _inFlight.Count < _maxInFlight)
+            {
+                long planned = _loader.State.Batches + _inFlight.Count;
+                if (_loader.Options.MaxBatches is long max && planned >= max) { _planDone = true; break; }
+                var plan = _plan.Next();
+                if (plan is null) { _planDone = true; break; }
+                var pending = new Pending { Plan = plan, Remaining = plan.Indices.Length };
+                pending.Builder = _loader._collator.Begin(plan.Number, plan.Indices.Length, _sampleSize ?? (0, 0), _sampleSize != null);
+                _inFlight.Enqueue(pending);
+                if (_workers.Length > 0)
+                    for (int slot = 0; slot < plan.Indices.Length; slot++) _work.Add(new WorkItem(pending, slot));
+            }
+        }
+
+        private void WorkerLoop()
+        {
+            try
+            {
+                foreach (var item in _work.GetConsumingEnumerable(_stop.Token)) Process(item);
+            }
+            catch (OperationCanceledException) { }
+        }
+
+        private void Process(WorkItem item)
+        {
+            var pending = item.Batch;
+            int index = pending.Plan.Indices[item.Slot];
+            try
+            {
+                if (Volatile.Read(ref pending.Error) is null && !_stop.IsCancellationRequested)
+                {
+                    using var sample = _loader._dataset.GetSample(index, pending.Plan.Epochs[item.Slot]);
+                    var t = Stopwatch.GetTimestamp();
+                    pending.Builder!.Put(item.Slot, sample);
+                    _loader.Stats.Add(PipelineStats.Stage.Collate, t);
+                }
+            }
+            catch (Exception e)
+            {
+                var wrapped = e as VgtDataException
+                    ?? new VgtDataException($"sample {index} ({_loader._dataset.Describe(index)}): {e.GetType().Name}: {e.Message}", e);
+                Interlocked.CompareExchange(ref pending.Error, wrapped, null);
+            }
+            if (Interlocked.Decrement(ref pending.Remaining) == 0) Complete(pending);
+        }
+
+        private void Complete(Pending pending)
+        {
+            try
+            {
+                if (pending.Error is null && !_stop.IsCancellationRequested)
+                {
+                    var t = Stopwatch.GetTimestamp();
+                    pending.Result = pending.Builder!.Finish();
+                    _loader.Stats.Add(PipelineStats.Stage.Transfer, t);
+                }
+            }
+            catch (Exception e)
+            {
+                pending.Error = new VgtDataException($"batch {pending.Plan.Number}: collate failed: {e.Message}", e);
+            }
+            finally
+            {
+                pending.Builder!.Dispose();
+                pending.Builder = null;
+                if (_stop.IsCancellationRequested) { pending.Result?.Dispose(); pending.Result = null; }
+                pending.Done.Set();
+            }
+        }
+
+        public void Reset() => throw new NotSupportedException();
+
+        public void Dispose()
+        {
+            if (_disposed) return;
+            _disposed = true;
+            _stop.Cancel();
+            _work.CompleteAdding();
+            foreach (var w in _workers) w.Join();
+            while (_inFlight.TryDequeue(out var p))
+            {
+                // Workers are gone: whatever they left is ours to release.
+                if (p.Remaining > 0) { p.Builder?.Dispose(); p.Builder = null; }
+                p.Result?.Dispose();
+                p.Done.Dispose();
+            }
+            _work.Dispose();
+            _stop.Dispose();
+            _loader._active = null;
+        }
+    }
+}

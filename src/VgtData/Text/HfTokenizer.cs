@@ -83,7 +83,7 @@ public sealed class HfTokenizer : ITextTokenizer
                 Merges = merges,
                 ByteLevel = true,
                 SpecialTokens = added,
-                PreTokenizer = new RegexPreTokenizer(regex, added),
+                PreTokenizer = new CodePointSplitPreTokenizer(regex, added.Keys),
                 Normalizer = normalizer,
             };
             Tokenizer bpe;

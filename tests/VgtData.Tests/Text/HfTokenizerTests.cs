@@ -24,6 +24,16 @@ public class HfTokenizerTests
         Assert.Equal("internvl3-style", internvl.Name);
     }
 
+    // Ids from the Rust HF tokenizers (npm @anush008/tokenizers 0.6.0): a supplementary character is one code point
+    // to its regex, so 𠀀 and 𝒜 are letters and 's after them is still a contraction.
+    [SkippableTheory]
+    [InlineData("qwen3", "\U00020000abc \U0001D49Clpha", new[] { 172, 63219, 222, 13683, 81250, 240, 250, 75, 3967 })]
+    [InlineData("qwen3", "\u00DF \U00020000<img>", new[] { 7997, 220, 172, 63219, 222, 20092, 29 })]
+    [InlineData("internvl3-style", "\u672C\U0001F469\u200D\U0001F467\U00020000's", new[] { 21894, 145233, 378, 235, 145665, 172, 63219, 222, 594 })]
+    [InlineData("internvl3-style", "<img>\t<img>\r\n.\U0001D7D9'a\r\U00020000", new[] { 151665, 197, 151665, 319, 13, 56252, 253, 247, 25184, 201, 172, 63219, 222 })]
+    public void SupplementaryCharactersSplitLikeRust(string tokenizer, string text, int[] expected) =>
+        Assert.Equal(expected, TestTokenizers.Get(tokenizer).Encode(text));
+
     [SkippableFact]
     public void NormalizesToNfcBeforeBpe()
     {

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Runtime.InteropServices;
 using VgtData.Datasets;
 using VgtData.Images;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace VgtData.Collate;

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Advanced;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
 using VgtData.Datasets;
@@ -31,17 +32,11 @@ public static class SmartResize
         {
             pixels.Clear();
             int ox = (width - rw) / 2, oy = (height - rh) / 2;
-            img.ProcessPixelRows(a =>
-            {
-                for (int y = 0; y < rh; y++) a.GetRowSpan(y).CopyTo(pixels.Slice((oy + y) * width + ox, rw));
-            });
+            for (int y = 0; y < rh; y++) img.DangerousGetPixelRowMemory(y).Span.CopyTo(pixels.Slice((oy + y) * width + ox, rw));
             return;
         }
         int x0 = mode == ResizeMode.RandomCrop ? random.NextInt(rw - width + 1) : (rw - width) / 2;
         int y0 = mode == ResizeMode.RandomCrop ? random.NextInt(rh - height + 1) : (rh - height) / 2;
-        img.ProcessPixelRows(a =>
-        {
-            for (int y = 0; y < height; y++) a.GetRowSpan(y0 + y).Slice(x0, width).CopyTo(pixels.Slice(y * width, width));
-        });
+        for (int y = 0; y < height; y++) img.DangerousGetPixelRowMemory(y0 + y).Span.Slice(x0, width).CopyTo(pixels.Slice(y * width, width));
     }
 }

@@ -35,7 +35,7 @@ public sealed class CaptionSample : IDisposable
     public Tensor? ImageTokens { get; init; }
 
     /// <summary>Which dataset of a <see cref="ConcatDataset"/> it came from (0 otherwise).</summary>
-    public int Source { get; init; }
+    public int Source { get; internal set; }
 
     /// <summary>float32 [3, S, S] in [-1, 1].</summary>
     public Tensor PixelValuesTensor() =>

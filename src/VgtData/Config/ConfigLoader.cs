@@ -1,0 +1,258 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace VgtData.Config;
+
+/// <summary>
+/// Reads a JSON config the way mmengine reads a Python one: <c>base</c> files first (each relative to the file naming
+/// it), later keys overriding earlier ones object by object, then <c>--set a.b=value</c> overrides. Relative paths are
+/// resolved against the file that set them. Every key is checked against <see cref="ConfigSchema"/>.
+/// </summary>
+public static class ConfigLoader
+{
+    /// <summary>Loads and checks the structure (keys and types). File-system and tokenizer checks are in
+    /// <see cref="ConfigValidator"/>.</summary>
+    public static ResolvedConfig Load(string path, IEnumerable<string>? overrides = null)
+    {
+        var issues = new List<ConfigIssue>();
+        var provenance = new Dictionary<string, string>(StringComparer.Ordinal);
+        var root = new JsonObject();
+        LoadInto(root, Path.GetFullPath(path), provenance, issues, new Stack<string>());
+        foreach (var o in overrides ?? Array.Empty<string>()) ApplyOverride(root, o, provenance, issues);
+        CheckObject(root, ConfigSchema.Root, "", provenance, Path.GetFullPath(path), issues);
+        var errors = issues.Where(i => !i.IsWarning).ToList();
+        if (errors.Count > 0) throw new ConfigException(errors);
+        return new ResolvedConfig(Path.GetFullPath(path), root, provenance, issues);
+    }
+
+    private static void LoadInto(JsonObject target, string file, Dictionary<string, string> provenance, List<ConfigIssue> issues, Stack<string> chain)
+    {
+        if (chain.Contains(file))
+        {
+            issues.Add(new ConfigIssue(file, "base", $"circular base: {string.Join(" -> ", chain.Reverse().Append(file).Select(Path.GetFileName))}"));
+            return;
+        }
+        if (!File.Exists(file))
+        {
+            issues.Add(new ConfigIssue(chain.Count > 0 ? chain.Peek() : file, chain.Count > 0 ? "base" : "", $"config file '{file}' does not exist"));
+            throw new ConfigException(issues);
+        }
+        JsonNode? node;
+        try
+        {
+            node = JsonNode.Parse(File.ReadAllText(file), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        }
+        catch (JsonException e)
+        {
+            issues.Add(new ConfigIssue(file, "", $"invalid JSON at line {e.LineNumber + 1}: {e.Message}"));
+            throw new ConfigException(issues);
+        }
+        if (node is not JsonObject obj)
+        {
+            issues.Add(new ConfigIssue(file, "", "a config must be a JSON object"));
+            throw new ConfigException(issues);
+        }
+        chain.Push(file);
+        var dir = Path.GetDirectoryName(file)!;
+        if (obj["base"] is JsonNode baseNode)
+        {
+            var bases = baseNode is JsonArray a ? a.Select(x => x?.GetValueKind() == JsonValueKind.String ? x.GetValue<string>() : null).ToList()
+                : baseNode.GetValueKind() == JsonValueKind.String ? [baseNode.GetValue<string>()] : null;
+            if (bases is null || bases.Any(b => b is null))
+                issues.Add(new ConfigIssue(file, "base", "expected a file name or a list of file names"));
+            else
+                foreach (var b in bases) LoadInto(target, Path.GetFullPath(Path.Combine(dir, b!)), provenance, issues, chain);
+        }
+        var own = (JsonObject)obj.DeepClone();
+        own.Remove("base");
+        ResolvePaths(own, ConfigSchema.Root, dir);
+        Merge(target, own, "", file, provenance);
+        chain.Pop();
+    }
+
+    /// <summary>Makes path-valued keys absolute, relative to the directory of the file that holds them.</summary>
+    private static void ResolvePaths(JsonObject obj, IReadOnlyDictionary<string, ConfigField> schema, string dir)
+    {
+        foreach (var (key, value) in obj.ToList())
+        {
+            if (value is null || !schema.TryGetValue(key, out var field)) continue;
+            if ((field.Kind == ValueKind.Path || key == "parts") && value.GetValueKind() == JsonValueKind.String)
+                obj[key] = Path.GetFullPath(Path.Combine(dir, value.GetValue<string>()));
+            else if (field.Kind == ValueKind.Object && value is JsonObject child && field.Children != null)
+                ResolvePaths(child, field.Children, dir);
+            else if (field.Kind == ValueKind.ObjectList && value is JsonArray list)
+                foreach (var item in list.OfType<JsonObject>()) ResolvePaths(item, ConfigSchema.Dataset, dir);
+            else if (key == "prompt_template" && value.GetValueKind() == JsonValueKind.String)
+            {
+                var name = value.GetValue<string>();
+                if (name.EndsWith(".json", StringComparison.OrdinalIgnoreCase)) obj[key] = Path.GetFullPath(Path.Combine(dir, name));
+            }
+        }
+    }
+
+    private static void Merge(JsonObject target, JsonObject source, string prefix, string file, Dictionary<string, string> provenance)
+    {
+        foreach (var (key, value) in source.ToList())
+        {
+            var path = prefix.Length == 0 ? key : $"{prefix}.{key}";
+            if (value is JsonObject src && target[key] is JsonObject dst)
+            {
+                Merge(dst, src, path, file, provenance);
+                continue;
+            }
+            target[key] = value?.DeepClone();
+            foreach (var stale in provenance.Keys.Where(k => k.StartsWith(path + ".", StringComparison.Ordinal) || k.StartsWith(path + "[", StringComparison.Ordinal)).ToList())
+                provenance.Remove(stale);
+            Record(value, path, file, provenance);
+        }
+    }
+
+    private static void Record(JsonNode? value, string path, string file, Dictionary<string, string> provenance)
+    {
+        provenance[path] = file;
+        if (value is JsonObject o) foreach (var (k, v) in o) Record(v, $"{path}.{k}", file, provenance);
+        if (value is JsonArray a) for (int i = 0; i < a.Count; i++) Record(a[i], $"{path}[{i}]", file, provenance);
+    }
+
+    /// <summary><c>a.b.c=value</c>: the value is JSON when it parses as JSON, a string otherwise (like --cfg-options).</summary>
+    private static void ApplyOverride(JsonObject root, string assignment, Dictionary<string, string> provenance, List<ConfigIssue> issues)
+    {
+        int eq = assignment.IndexOf('=');
+        if (eq <= 0)
+        {
+            issues.Add(new ConfigIssue("--set", assignment, "expected KEY.PATH=VALUE"));
+            return;
+        }
+        var keys = assignment[..eq].Split('.');
+        var text = assignment[(eq + 1)..];
+        JsonNode? value;
+        try { value = JsonNode.Parse(text); }
+        catch (JsonException) { value = JsonValue.Create(text); }
+        var obj = root;
+        for (int i = 0; i < keys.Length - 1; i++)
+        {
+            if (obj[keys[i]] is not JsonObject next)
+            {
+                next = new JsonObject();
+                obj[keys[i]] = next;
+            }
+            obj = next;
+        }
+        var leaf = keys[^1];
+        if (value is JsonValue v && v.GetValueKind() == JsonValueKind.String && IsPathKey(keys))
+            value = Path.GetFullPath(v.GetValue<string>());
+        obj[leaf] = value;
+        Record(value, string.Join('.', keys), "--set", provenance);
+    }
+
+    private static bool IsPathKey(string[] keys)
+    {
+        IReadOnlyDictionary<string, ConfigField>? schema = ConfigSchema.Root;
+        ConfigField? field = null;
+        foreach (var k in keys)
+        {
+            if (schema is null || !schema.TryGetValue(k, out field)) return false;
+            schema = field.Children;
+        }
+        return field?.Kind == ValueKind.Path;
+    }
+
+    private static void CheckObject(JsonObject obj, IReadOnlyDictionary<string, ConfigField> schema, string prefix,
+        Dictionary<string, string> provenance, string mainFile, List<ConfigIssue> issues)
+    {
+        foreach (var (key, value) in obj)
+        {
+            var path = prefix.Length == 0 ? key : $"{prefix}.{key}";
+            var file = provenance.GetValueOrDefault(path, mainFile);
+            if (!schema.TryGetValue(key, out var field))
+            {
+                var near = schema.Keys.OrderBy(k => Distance(k, key)).First();
+                issues.Add(new ConfigIssue(file, path, $"unknown key{(Distance(near, key) <= 3 ? $" (did you mean '{near}'?)" : "")}"));
+                continue;
+            }
+            if (value is null) continue;
+            var problem = CheckKind(value, field.Kind);
+            if (problem != null)
+            {
+                issues.Add(new ConfigIssue(file, path, problem));
+                continue;
+            }
+            if (field.Kind == ValueKind.Object && field.Children != null)
+                CheckObject((JsonObject)value, field.Children, path, provenance, mainFile, issues);
+            if (field.Kind == ValueKind.ObjectList)
+            {
+                var list = (JsonArray)value;
+                for (int i = 0; i < list.Count; i++)
+                {
+                    if (list[i] is JsonObject item) CheckObject(item, ConfigSchema.Dataset, $"{path}[{i}]", provenance, mainFile, issues);
+                    else issues.Add(new ConfigIssue(file, $"{path}[{i}]", "expected an object"));
+                }
+            }
+        }
+    }
+
+    private static string? CheckKind(JsonNode value, ValueKind kind)
+    {
+        var vk = value.GetValueKind();
+        string Want(string what) => $"expected {what}, got {Describe(value)}";
+        return kind switch
+        {
+            ValueKind.String or ValueKind.Path => vk == JsonValueKind.String ? null : Want("a string"),
+            ValueKind.Int => vk == JsonValueKind.Number && IsInteger(value) ? null : Want("an integer"),
+            ValueKind.Number => vk == JsonValueKind.Number ? null : Want("a number"),
+            ValueKind.Bool => vk is JsonValueKind.True or JsonValueKind.False ? null : Want("true or false"),
+            ValueKind.Object => vk == JsonValueKind.Object ? null : Want("an object"),
+            ValueKind.StringOrObject => vk is JsonValueKind.String or JsonValueKind.Object ? null : Want("a name or an object"),
+            ValueKind.ObjectList => vk == JsonValueKind.Array ? null : Want("a list of objects"),
+            ValueKind.StringList => vk == JsonValueKind.Array && value.AsArray().All(x => x?.GetValueKind() == JsonValueKind.String) ? null : Want("a list of strings"),
+            ValueKind.NumberList => vk == JsonValueKind.Array && value.AsArray().All(x => x?.GetValueKind() == JsonValueKind.Number) ? null : Want("a list of numbers"),
+            ValueKind.Resolution or ValueKind.ResolutionList => ParseResolutions(value) is null ? Want("[h, w] or a list of [h, w] pairs of positive integers") : null,
+            _ => null,
+        };
+    }
+
+    /// <summary><c>448</c>, <c>[448, 448]</c> or <c>[[448, 448], [512, 384]]</c> → (height, width) pairs; null when malformed.</summary>
+    public static List<(int Height, int Width)>? ParseResolutions(JsonNode? value)
+    {
+        static int? Positive(JsonNode? n) => n?.GetValueKind() == JsonValueKind.Number && IsInteger(n) && n.GetValue<double>() > 0 ? (int)n.GetValue<double>() : null;
+        if (value is null) return null;
+        if (Positive(value) is int s) return [(s, s)];
+        if (value is not JsonArray a || a.Count == 0) return null;
+        if (a.All(x => x is JsonArray))
+        {
+            var list = new List<(int, int)>();
+            foreach (var pair in a.Cast<JsonArray>())
+            {
+                if (pair.Count != 2 || Positive(pair[0]) is not int h || Positive(pair[1]) is not int w) return null;
+                list.Add((h, w));
+            }
+            return list;
+        }
+        return a.Count == 2 && Positive(a[0]) is int h2 && Positive(a[1]) is int w2 ? [(h2, w2)] : null;
+    }
+
+    private static bool IsInteger(JsonNode n) =>
+        double.TryParse(n.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && Math.Abs(d % 1) == 0 && Math.Abs(d) < int.MaxValue;
+
+    private static string Describe(JsonNode v) => v.GetValueKind() switch
+    {
+        JsonValueKind.String => $"the string {v.ToJsonString()}",
+        JsonValueKind.Number => $"the number {v.ToJsonString()}",
+        JsonValueKind.True or JsonValueKind.False => v.ToJsonString(),
+        JsonValueKind.Array => "a list",
+        JsonValueKind.Object => "an object",
+        _ => "null",
+    };
+
+    private static int Distance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (int i = 0; i <= a.Length; i++) d[i, 0] = i;
+        for (int j = 0; j <= b.Length; j++) d[0, j] = j;
+        for (int i = 1; i <= a.Length; i++)
+            for (int j = 1; j <= b.Length; j++)
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+        return d[a.Length, b.Length];
+    }
+}

@@ -19,4 +19,7 @@ public sealed class ExtractionOptions
 
     /// <summary>How a part is named in reports (default: its path as given).</summary>
     public Func<string, string>? PartLabel { get; init; }
+
+    /// <summary>Test hook: called after each output file is renamed into place.</summary>
+    internal Action? AfterFileWritten { get; init; }
 }

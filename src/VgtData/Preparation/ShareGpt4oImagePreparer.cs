@@ -11,6 +11,8 @@ public sealed class PrepareOptions
     public TextWriter? ProgressWriter { get; init; }
     public bool ProgressIsTerminal { get; init; }
     public TimeSpan? ProgressInterval { get; init; }
+    /// <summary>Test hook, see <see cref="ExtractionOptions.AfterFileWritten"/>.</summary>
+    internal Action? AfterFileWritten { get; init; }
 }
 
 /// <summary>
@@ -44,6 +46,7 @@ public static class ShareGpt4oImagePreparer
                 Cancellation = options.Cancellation,
                 Progress = progress,
                 PartLabel = Path.GetFileName,
+                AfterFileWritten = options.AfterFileWritten,
             });
         }
 

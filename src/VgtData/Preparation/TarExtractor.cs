@@ -88,6 +88,7 @@ public static class TarExtractor
                                 WriteMember(reader, finalPath, buffer, token);
                                 claim.Written = true;
                                 options.Progress?.AddFile();
+                                options.AfterFileWritten?.Invoke();
                             }
                             Own(claim, order, partLabel, m);
                         }

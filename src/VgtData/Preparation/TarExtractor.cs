@@ -54,9 +54,17 @@ public static class TarExtractor
             long memberIndex = 0;
             try
             {
-                using var reader = new TarMemberReader(OpenPart(partPath, options.Progress));
-                while (reader.Next() is { } m)
+                using var stream = OpenPart(partPath, options.Progress);
+                using var reader = new TarMemberReader(stream, leaveOpen: true);
+                while (true)
                 {
+                    var m = reader.Next();
+                    if (m is null)
+                    {
+                        // Read a compressed part to its end so the gzip trailer (CRC, length) is checked.
+                        if (!stream.CanSeek) stream.CopyTo(Stream.Null);
+                        break;
+                    }
                     token.ThrowIfCancellationRequested();
                     long order = ((long)partIndex << 32) | memberIndex++;
                     var relative = MemberPath.Relative(m.Name, out var refusal);
@@ -117,8 +125,10 @@ public static class TarExtractor
                     }
                 }
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
+                // A damaged or hostile part (truncated, bad header, bad gzip CRC, unwritable target) is reported, not fatal:
+                // what was extracted before the damage stays.
                 errors.Add((partIndex, new PartError(partLabel, e.Message)));
             }
             finally

@@ -1,0 +1,50 @@
+using VgtData.Preparation;
+using VgtData.Sources;
+
+namespace VgtData.Cli.Commands;
+
+/// <summary><c>vgtdata extract --input GLOB_OR_FILES... --out DIR [--workers N]</c>: safe, resumable extraction of tar / tar.gz parts.</summary>
+public sealed class ExtractCommand : ICommand
+{
+    public string Name => "extract";
+    public string Summary => "extract tar / tar.gz parts safely and resumably, keeping member folders";
+    public string Usage => "extract --input GLOB_OR_FILES... --out DIR [--workers N]";
+
+    public int Run(CommandArgs args, CliContext context)
+    {
+        var inputs = args.Options("input").Concat(args.Positionals).ToList();
+        var outDir = args.Required("out");
+        var workers = args.Int("workers", 0);
+        args.RejectUnknown();
+        if (inputs.Count == 0) throw new UsageException("--input is required");
+        if (workers < 0) throw new UsageException("--workers must be at least 1");
+
+        var parts = new List<string>();
+        foreach (var input in inputs)
+        {
+            if (TarPartGlob.IsPattern(input))
+            {
+                var matched = TarPartGlob.Expand(Directory.GetCurrentDirectory(), input);
+                if (matched.Count == 0) throw new VgtDataException($"no files match {input}");
+                parts.AddRange(matched);
+            }
+            else if (File.Exists(input)) parts.Add(Path.GetFullPath(input));
+            else throw new VgtDataException($"{input}: no such file");
+        }
+        parts = parts.Distinct(StringComparer.Ordinal).ToList();
+
+        ExtractionResult result;
+        using (var progress = new ExtractionProgress(context.Error, context.IsTerminal, parts.Sum(p => new FileInfo(p).Length)))
+        {
+            result = TarExtractor.Run(parts, new ExtractionOptions
+            {
+                OutputDir = outDir,
+                Workers = workers,
+                Progress = progress,
+                PartLabel = p => Path.GetRelativePath(Directory.GetCurrentDirectory(), p),
+            });
+        }
+        PrepareReport.WriteExtractionSummary(context.Out, result);
+        return result.Errors.Count == 0 ? 0 : 1;
+    }
+}

@@ -1,0 +1,40 @@
+namespace VgtData.Preparation;
+
+/// <summary>Writes a file under a temporary name in the same folder and renames it into place, so readers (and
+/// a re-run after an interruption) see either the old file or the complete new one.</summary>
+public static class AtomicFile
+{
+    public const string PartialSuffix = ".vgtdata-partial";
+
+    /// <summary>A fresh temporary name beside <paramref name="finalPath"/>, ending in <see cref="PartialSuffix"/>.</summary>
+    public static string TempPathFor(string finalPath) =>
+        Path.Combine(Path.GetDirectoryName(finalPath)!, $".{Path.GetFileName(finalPath)}.{Guid.NewGuid().ToString("N")[..8]}{PartialSuffix}");
+
+    public static void Write(string path, Action<Stream> write)
+    {
+        var tmp = TempPathFor(path);
+        try
+        {
+            using (var stream = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+                write(stream);
+            File.Move(tmp, path, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(tmp)) File.Delete(tmp);
+        }
+    }
+
+    /// <summary>Deletes leftovers of interrupted writes below <paramref name="dir"/>.</summary>
+    public static int DeleteLeftovers(string dir)
+    {
+        if (!Directory.Exists(dir)) return 0;
+        int n = 0;
+        foreach (var f in Directory.EnumerateFiles(dir, "*" + PartialSuffix, SearchOption.AllDirectories))
+        {
+            File.Delete(f);
+            n++;
+        }
+        return n;
+    }
+}

@@ -1,0 +1,25 @@
+namespace VgtData.Preparation;
+
+/// <summary>How <see cref="TarExtractor"/> lays out and reports what it extracts.</summary>
+public sealed class ExtractionOptions
+{
+    /// <summary>Nothing is ever written outside this folder.</summary>
+    public required string OutputDir { get; init; }
+
+    /// <summary>Store every member under its base name directly in <see cref="OutputDir"/> (ShareGPT-4o-Image's images/);
+    /// otherwise members keep their relative folders.</summary>
+    public bool FlattenToBaseName { get; init; }
+
+    /// <summary>Parts read at once (one part per worker); 0 = one per core.</summary>
+    public int Workers { get; init; }
+
+    public CancellationToken Cancellation { get; init; }
+
+    public ExtractionProgress? Progress { get; init; }
+
+    /// <summary>How a part is named in reports (default: its path as given).</summary>
+    public Func<string, string>? PartLabel { get; init; }
+
+    /// <summary>Test hook: called after each output file is renamed into place.</summary>
+    internal Action? AfterFileWritten { get; init; }
+}

@@ -1,0 +1,24 @@
+namespace VgtData.Preparation;
+
+/// <summary>What one extraction run did.</summary>
+public sealed class ExtractionResult
+{
+    public int Parts { get; init; }
+
+    /// <summary>Output files written (or rewritten) by this run.</summary>
+    public int Extracted { get; init; }
+
+    /// <summary>Output files already complete (same size as the member) and left alone.</summary>
+    public int SkippedExisting { get; init; }
+
+    /// <summary>Members whose path another member with identical content already took.</summary>
+    public int IdenticalDuplicates { get; init; }
+
+    /// <summary>Members not written, in part order then member order.</summary>
+    public required IReadOnlyList<RefusedMember> Refused { get; init; }
+
+    public required IReadOnlyList<PartError> Errors { get; init; }
+
+    /// <summary>Relative paths ('/'-separated) of the regular members that are now in place below the output folder.</summary>
+    public required IReadOnlySet<string> Present { get; init; }
+}

@@ -1,0 +1,174 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace VgtData.Sources;
+
+/// <summary>Where one regular member's bytes lie: which part, the data offset in it, and the length.</summary>
+public readonly record struct TarIndexEntry(int Part, long Offset, long Length);
+
+/// <summary>
+/// Index of the regular-file members of a set of uncompressed tar parts, by full member name and by base name (the
+/// first member in part order wins a base name). Built by scanning headers, one part per worker, and cached next to
+/// the first part as a compact binary file that is rebuilt when any part's path, size or modification time changes.
+/// </summary>
+public sealed class TarIndex
+{
+    private const string Magic = "VGTTIDX1";
+
+    private TarIndex(IReadOnlyList<PartStamp> parts, Dictionary<string, TarIndexEntry> byName, IReadOnlyList<string> problems)
+    {
+        Parts = parts;
+        ByName = byName;
+        Problems = problems;
+        ByBaseName = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, _) in byName.OrderBy(kv => kv.Value.Part).ThenBy(kv => kv.Value.Offset))
+            ByBaseName.TryAdd(BaseName(name), name);
+    }
+
+    public readonly record struct PartStamp(string Path, long Size, long MtimeTicks);
+
+    public IReadOnlyList<PartStamp> Parts { get; }
+
+    /// <summary>Normalized full member name (no leading "./") to location.</summary>
+    public Dictionary<string, TarIndexEntry> ByName { get; }
+
+    /// <summary>Base name to the full member name that owns it (first in part order).</summary>
+    public Dictionary<string, string> ByBaseName { get; }
+
+    /// <summary>Parts that could not be read to the end (truncated, bad header): "part: reason". Members before the damage are indexed.</summary>
+    public IReadOnlyList<string> Problems { get; }
+
+    /// <summary>Whether this index was read from the cache file rather than built.</summary>
+    public bool FromCache { get; private set; }
+
+    public static string NormalizeName(string name)
+    {
+        name = name.Replace('\\', '/');
+        while (name.StartsWith("./", StringComparison.Ordinal)) name = name[2..];
+        return name.TrimStart('/');
+    }
+
+    public static string BaseName(string name)
+    {
+        int slash = name.LastIndexOfAny(['/', '\\']);
+        return slash < 0 ? name : name[(slash + 1)..];
+    }
+
+    /// <summary>The cache file for this list of parts: beside the first part, named by a hash of the part paths.</summary>
+    public static string CachePath(IReadOnlyList<string> parts)
+    {
+        var joined = string.Join('\n', parts.Select(Path.GetFullPath));
+        var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(joined)))[..12].ToLowerInvariant();
+        return Path.Combine(Path.GetDirectoryName(Path.GetFullPath(parts[0]))!, $".vgtdata-tarindex-{hash}.bin");
+    }
+
+    /// <summary>Loads the cached index when it still matches the parts, else builds and caches it (a cache that cannot
+    /// be written, e.g. read-only dataset folders, is not an error).</summary>
+    public static TarIndex LoadOrBuild(IReadOnlyList<string> parts, int workers = 0)
+    {
+        if (parts.Count == 0) throw new VgtDataException("no tar parts given");
+        var stamps = parts.Select(Stamp).ToList();
+        var cache = CachePath(parts);
+        var cached = TryLoad(cache, stamps);
+        if (cached != null) return cached;
+        var index = Build(stamps, workers);
+        try { index.Save(cache); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        return index;
+    }
+
+    private static PartStamp Stamp(string path)
+    {
+        var info = new FileInfo(path);
+        if (!info.Exists) throw new VgtDataException($"tar part not found: {path}");
+        return new PartStamp(info.FullName, info.Length, info.LastWriteTimeUtc.Ticks);
+    }
+
+    private static TarIndex Build(List<PartStamp> parts, int workers)
+    {
+        var perPart = new List<(string Name, long Offset, long Length)>[parts.Count];
+        var problems = new string?[parts.Count];
+        Parallel.For(0, parts.Count, new ParallelOptions { MaxDegreeOfParallelism = workers > 0 ? workers : Environment.ProcessorCount }, i =>
+        {
+            var list = new List<(string, long, long)>();
+            try
+            {
+                using var stream = new FileStream(parts[i].Path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096, FileOptions.RandomAccess);
+                using var reader = new TarMemberReader(stream);
+                while (reader.Next() is { } m)
+                    if (m.Kind == TarMemberKind.RegularFile) list.Add((NormalizeName(m.Name), m.DataOffset, m.Size));
+            }
+            catch (TarFormatException e) { problems[i] = $"{parts[i].Path}: {e.Message}"; }
+            perPart[i] = list;
+        });
+        var byName = new Dictionary<string, TarIndexEntry>(StringComparer.Ordinal);
+        for (int p = 0; p < parts.Count; p++)
+            foreach (var (name, offset, length) in perPart[p])
+                byName.TryAdd(name, new TarIndexEntry(p, offset, length));
+        return new TarIndex(parts, byName, problems.Where(p => p != null).Cast<string>().ToList());
+    }
+
+    private void Save(string path)
+    {
+        var tmp = path + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
+        try
+        {
+            using (var stream = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write))
+            using (var w = new BinaryWriter(stream, Encoding.UTF8))
+            {
+                w.Write(Magic);
+                w.Write(Parts.Count);
+                foreach (var p in Parts) { w.Write(p.Path); w.Write(p.Size); w.Write(p.MtimeTicks); }
+                w.Write(Problems.Count);
+                foreach (var p in Problems) w.Write(p);
+                w.Write(ByName.Count);
+                foreach (var (name, e) in ByName) { w.Write(name); w.Write(e.Part); w.Write(e.Offset); w.Write(e.Length); }
+            }
+            File.Move(tmp, path, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(tmp)) File.Delete(tmp);
+        }
+    }
+
+    private static TarIndex? TryLoad(string path, List<PartStamp> expected)
+    {
+        if (!File.Exists(path)) return null;
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            using var r = new BinaryReader(stream, Encoding.UTF8);
+            if (r.ReadString() != Magic) return null;
+            int partCount = r.ReadInt32();
+            if (partCount != expected.Count) return null;
+            for (int i = 0; i < partCount; i++)
+                if (new PartStamp(r.ReadString(), r.ReadInt64(), r.ReadInt64()) != expected[i]) return null;
+            var problems = new List<string>();
+            int problemCount = r.ReadInt32();
+            for (int i = 0; i < problemCount; i++) problems.Add(r.ReadString());
+            int count = r.ReadInt32();
+            var byName = new Dictionary<string, TarIndexEntry>(count, StringComparer.Ordinal);
+            for (int i = 0; i < count; i++)
+            {
+                var name = r.ReadString();
+                var entry = new TarIndexEntry(r.ReadInt32(), r.ReadInt64(), r.ReadInt64());
+                if (entry.Part < 0 || entry.Part >= partCount) return null;
+                byName[name] = entry;
+            }
+            return new TarIndex(expected, byName, problems) { FromCache = true };
+        }
+        catch (Exception e) when (e is IOException or EndOfStreamException or FormatException) { return null; }
+    }
+
+    /// <summary>Finds <paramref name="imageFile"/> by full member name, then by base name.</summary>
+    public bool TryFind(string imageFile, out TarIndexEntry entry) => TryFind(imageFile, out entry, out _);
+
+    public bool TryFind(string imageFile, out TarIndexEntry entry, out string memberName)
+    {
+        memberName = NormalizeName(imageFile);
+        if (ByName.TryGetValue(memberName, out entry)) return true;
+        if (ByBaseName.TryGetValue(BaseName(imageFile), out memberName!)) return ByName.TryGetValue(memberName, out entry);
+        memberName = "";
+        return false;
+    }
+}

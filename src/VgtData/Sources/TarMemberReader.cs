@@ -1,0 +1,252 @@
+using System.Buffers;
+using System.Text;
+
+namespace VgtData.Sources;
+
+/// <summary>
+/// Reads a tar stream header by header (ustar, old GNU, GNU long names 'L'/'K', pax 'x' records with path=, linkpath=
+/// and size=). Sequential: call <see cref="Next"/>, optionally read the member's data with <see cref="ReadData"/>; whatever
+/// was not read is skipped (by seeking when the stream can seek). Not thread-safe.
+/// </summary>
+/// <remarks>SharpCompress's TarReader does not expose the header's type flag, so it cannot tell a hard link from a
+/// symlink or a device from an empty file; this reader exists to make those distinctions, and to report data offsets.</remarks>
+public sealed class TarMemberReader : IDisposable
+{
+    private const int Block = 512;
+    private const int MaxMetaRecord = 1 << 20;
+
+    private readonly Stream _stream;
+    private readonly bool _leaveOpen;
+    private readonly byte[] _header = new byte[Block];
+    private long _position;
+    private long _dataLeft;
+    private long _paddingLeft;
+
+    public TarMemberReader(Stream stream, bool leaveOpen = false)
+    {
+        _stream = stream;
+        _leaveOpen = leaveOpen;
+        _position = stream.CanSeek ? stream.Position : 0;
+    }
+
+    /// <summary>Position in the tar stream (uncompressed bytes).</summary>
+    public long Position => _position;
+
+    /// <summary>Bytes of the current member's data not yet read.</summary>
+    public long DataRemaining => _dataLeft;
+
+    /// <summary>The next member, or null at the end of the archive (zero block or end of stream at a header boundary).
+    /// Throws <see cref="TarFormatException"/> when the stream is truncated inside a header or member.</summary>
+    public TarMember? Next()
+    {
+        SkipRest();
+        string? longName = null, longLink = null;
+        Dictionary<string, string>? pax = null;
+        while (true)
+        {
+            long headerOffset = _position;
+            int n = ReadUpTo(_header);
+            if (n == 0) return null;
+            if (n < Block) throw new TarFormatException($"truncated header at offset {headerOffset}");
+            if (_header.AsSpan().IndexOfAnyExcept((byte)0) < 0) return null;
+            if (!ChecksumMatches(_header)) throw new TarFormatException($"bad header checksum at offset {headerOffset}");
+
+            byte type = _header[156];
+            long size = ParseNumber(_header.AsSpan(124, 12), headerOffset);
+            switch (type)
+            {
+                case (byte)'L':
+                    longName = CString(ReadMeta(size, headerOffset));
+                    continue;
+                case (byte)'K':
+                    longLink = CString(ReadMeta(size, headerOffset));
+                    continue;
+                case (byte)'x':
+                    pax = ParsePax(ReadMeta(size, headerOffset));
+                    continue;
+                case (byte)'g':
+                    ReadMeta(size, headerOffset); // global pax defaults: nothing we use
+                    continue;
+            }
+
+            var name = pax?.GetValueOrDefault("path") ?? longName ?? HeaderName(_header);
+            var link = pax?.GetValueOrDefault("linkpath") ?? longLink ?? CString(_header.AsSpan(157, 100));
+            if (pax != null && pax.TryGetValue("size", out var paxSize) && long.TryParse(paxSize, out var ps) && ps >= 0) size = ps;
+            var kind = type switch
+            {
+                (byte)'0' or 0 or (byte)'7' => TarMemberKind.RegularFile,
+                (byte)'1' => TarMemberKind.HardLink,
+                (byte)'2' => TarMemberKind.SymbolicLink,
+                (byte)'3' or (byte)'4' => TarMemberKind.Device,
+                (byte)'5' => TarMemberKind.Directory,
+                (byte)'6' => TarMemberKind.Fifo,
+                _ => TarMemberKind.Other,
+            };
+            // Like GNU tar and Python's tarfile: only regular files and unknown types carry data blocks.
+            bool hasData = kind is TarMemberKind.RegularFile or TarMemberKind.Other;
+            if (kind == TarMemberKind.RegularFile && name.EndsWith('/')) { kind = TarMemberKind.Directory; }
+            _dataLeft = hasData ? size : 0;
+            _paddingLeft = hasData ? Padding(size) : 0;
+            if (_stream.CanSeek && _position + _dataLeft > _stream.Length)
+                throw new TarFormatException($"member '{name}' is truncated: {size} bytes declared at offset {_position}, part ends at {_stream.Length}");
+            return new TarMember(name, kind, hasData ? size : 0, _position, string.IsNullOrEmpty(link) ? null : link, headerOffset);
+        }
+    }
+
+    /// <summary>Reads the current member's data; returns 0 at its end. Throws <see cref="TarFormatException"/> when the
+    /// stream ends early.</summary>
+    public int ReadData(Span<byte> buffer)
+    {
+        if (_dataLeft == 0) return 0;
+        var want = (int)Math.Min(buffer.Length, _dataLeft);
+        int n = _stream.Read(buffer[..want]);
+        if (n == 0) throw new TarFormatException($"member data truncated at offset {_position} ({_dataLeft} bytes missing)");
+        _position += n;
+        _dataLeft -= n;
+        return n;
+    }
+
+    private void SkipRest()
+    {
+        long skip = _dataLeft + _paddingLeft;
+        if (skip == 0) return;
+        if (_stream.CanSeek)
+        {
+            if (_position + _dataLeft > _stream.Length)
+                throw new TarFormatException($"member data truncated at offset {_position}");
+            _stream.Seek(skip, SeekOrigin.Current);
+            _position += skip;
+            _dataLeft = _paddingLeft = 0;
+            return;
+        }
+        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            while (_dataLeft > 0) ReadData(buffer);
+            while (_paddingLeft > 0)
+            {
+                int n = _stream.Read(buffer, 0, (int)Math.Min(buffer.Length, _paddingLeft));
+                if (n == 0) { _paddingLeft = 0; break; } // a missing final padding is harmless
+                _position += n;
+                _paddingLeft -= n;
+            }
+        }
+        finally { ArrayPool<byte>.Shared.Return(buffer); }
+    }
+
+    private byte[] ReadMeta(long size, long headerOffset)
+    {
+        if (size < 0 || size > MaxMetaRecord) throw new TarFormatException($"implausible {size}-byte metadata record at offset {headerOffset}");
+        var data = new byte[size];
+        if (ReadUpTo(data) < size) throw new TarFormatException($"truncated metadata record at offset {headerOffset}");
+        var pad = Padding(size);
+        if (pad > 0)
+        {
+            Span<byte> skip = stackalloc byte[Block];
+            ReadUpTo(skip[..(int)pad]);
+        }
+        return data;
+    }
+
+    private int ReadUpTo(Span<byte> buffer)
+    {
+        int total = 0;
+        while (total < buffer.Length)
+        {
+            int n = _stream.Read(buffer[total..]);
+            if (n == 0) break;
+            total += n;
+        }
+        _position += total;
+        return total;
+    }
+
+    private static long Padding(long size) => (Block - size % Block) % Block;
+
+    private static bool ChecksumMatches(ReadOnlySpan<byte> header)
+    {
+        long stored;
+        try { stored = ParseOctal(header.Slice(148, 8)); }
+        catch (FormatException) { return false; }
+        long unsigned = 0, signed = 0;
+        for (int i = 0; i < Block; i++)
+        {
+            byte b = i is >= 148 and < 156 ? (byte)' ' : header[i];
+            unsigned += b;
+            signed += (sbyte)b;
+        }
+        return stored == unsigned || stored == signed;
+    }
+
+    private static long ParseNumber(ReadOnlySpan<byte> field, long headerOffset)
+    {
+        if ((field[0] & 0x80) != 0)
+        {
+            // GNU base-256: big-endian two's complement with the top bit of the first byte as marker.
+            long v = field[0] & 0x7F;
+            for (int i = 1; i < field.Length; i++) v = checked((v << 8) | field[i]);
+            return v;
+        }
+        try { return ParseOctal(field); }
+        catch (FormatException) { throw new TarFormatException($"bad size field in header at offset {headerOffset}"); }
+    }
+
+    private static long ParseOctal(ReadOnlySpan<byte> field)
+    {
+        long v = 0;
+        int i = 0;
+        while (i < field.Length && field[i] == ' ') i++;
+        bool any = false;
+        for (; i < field.Length; i++)
+        {
+            byte b = field[i];
+            if (b is 0 or (byte)' ') break;
+            if (b is < (byte)'0' or > (byte)'7') throw new FormatException();
+            v = checked(v * 8 + (b - '0'));
+            any = true;
+        }
+        return any ? v : 0;
+    }
+
+    private static string HeaderName(ReadOnlySpan<byte> header)
+    {
+        var name = CString(header[..100]);
+        // POSIX ustar ("ustar\0"): a prefix field holds leading directories. Old GNU ("ustar  \0") uses those bytes otherwise.
+        if (header.Slice(257, 6).SequenceEqual("ustar\0"u8))
+        {
+            var prefix = CString(header.Slice(345, 155));
+            if (prefix.Length > 0) name = prefix + "/" + name;
+        }
+        return name;
+    }
+
+    private static string CString(ReadOnlySpan<byte> bytes)
+    {
+        int end = bytes.IndexOf((byte)0);
+        return Encoding.UTF8.GetString(end < 0 ? bytes : bytes[..end]);
+    }
+
+    private static Dictionary<string, string> ParsePax(byte[] data)
+    {
+        // Records: "<length> <key>=<value>\n", length counting the whole record in decimal.
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        int pos = 0;
+        while (pos < data.Length)
+        {
+            int space = Array.IndexOf(data, (byte)' ', pos);
+            if (space < 0) break;
+            if (!int.TryParse(Encoding.ASCII.GetString(data, pos, space - pos), out var length) || length <= 0 || pos + length > data.Length) break;
+            var record = data.AsSpan(space + 1, pos + length - space - 1);
+            if (record.Length > 0 && record[^1] == '\n') record = record[..^1];
+            int eq = record.IndexOf((byte)'=');
+            if (eq > 0) result[Encoding.UTF8.GetString(record[..eq])] = Encoding.UTF8.GetString(record[(eq + 1)..]);
+            pos += length;
+        }
+        return result;
+    }
+
+    public void Dispose()
+    {
+        if (!_leaveOpen) _stream.Dispose();
+    }
+}

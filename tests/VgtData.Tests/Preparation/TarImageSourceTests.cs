@@ -1,0 +1,101 @@
+using System.IO.Compression;
+using VgtData.Preparation;
+using VgtData.Sources;
+
+namespace VgtData.Tests.Preparation;
+
+public sealed class TarImageSourceTests
+{
+    [Fact]
+    public void ReadsMembersInPlace_ByteForByte_AsExtracted()
+    {
+        using var t = new TempTree();
+        var set = PrepareShareGptTests.WriteHostileSet(t);
+        ShareGpt4oImagePreparer.Run(t.Root, new PrepareOptions { Workers = 2 });
+
+        using var source = TarImageSource.FromGlob(t.Root, "raw/text_to_image_part_*.tar");
+        Assert.False(source.Index.FromCache);
+        Assert.Single(source.Index.Problems);
+        foreach (var name in set.Images.Keys)
+        {
+            using var bytes = source.Read("images/" + name);
+            Assert.Equal(File.ReadAllBytes(Path.Combine(t.Root, "images", name)), bytes.Span.ToArray());
+        }
+        using (var byFullName = source.Read("image/5.png")) Assert.Equal(set.Images["5.png"], byFullName.Span.ToArray());
+        using (var byBase = source.Read("5.png")) Assert.Equal(set.Images["5.png"], byBase.Span.ToArray());
+        Assert.True(source.Exists("image/6.png"));
+        Assert.EndsWith("text_to_image_part_1.tar:image/5.png", source.Describe("5.png"));
+
+        var missing = Assert.Throws<SampleException>(() => source.Read("images/12.png"));
+        Assert.Equal(SampleFailureReason.MissingFile, missing.Reason);
+        Assert.Equal(Path.Combine(t.Root, "raw/text_to_image_part_*.tar") + ":images/12.png", missing.Path);
+        Assert.Throws<SampleException>(() => source.Read("11.png")); // truncated member: not indexed
+        Assert.False(source.Exists("link.png"));
+
+        // Many threads at once, no shared position.
+        Parallel.For(0, 200, i =>
+        {
+            var name = $"{i % 10 + 1}.png";
+            using var b = source.Read(name);
+            Assert.Equal(set.Images[name], b.Span.ToArray());
+        });
+    }
+
+    [Fact]
+    public void Index_IsCached_AndRebuiltWhenAPartChanges()
+    {
+        using var t = new TempTree();
+        var a = t.Raw("a.tar");
+        var b = t.Raw("b.tar");
+        File.WriteAllBytes(a, new TarBuilder().File("x/1.png", [1, 2, 3]).Build());
+        File.WriteAllBytes(b, new TarBuilder().File("2.png", [4, 5]).Build());
+        using (var first = new TarImageSource([a, b])) Assert.False(first.Index.FromCache);
+        Assert.True(File.Exists(TarIndex.CachePath([a, b])));
+        using (var second = new TarImageSource([a, b]))
+        {
+            Assert.True(second.Index.FromCache);
+            using var bytes = second.Read("1.png");
+            Assert.Equal(new byte[] { 1, 2, 3 }, bytes.Span.ToArray());
+        }
+        File.WriteAllBytes(b, new TarBuilder().File("2.png", [4, 5, 6, 7]).Build());
+        File.SetLastWriteTimeUtc(b, DateTime.UtcNow.AddMinutes(1));
+        using (var third = new TarImageSource([a, b]))
+        {
+            Assert.False(third.Index.FromCache);
+            using var bytes = third.Read("images/2.png");
+            Assert.Equal(new byte[] { 4, 5, 6, 7 }, bytes.Span.ToArray());
+        }
+    }
+
+    [Fact]
+    public void ExtractCommand_TarGz_KeepsFolders_RefusesEscapes_Resumes()
+    {
+        using var t = new TempTree();
+        var png = TestImages.Png(8, 8);
+        var tar = new TarBuilder()
+            .File("a/b/1.png", png)
+            .File("c.png", [9, 9])
+            .File("../evil.png", png)
+            .File("a/../../evil2.png", png)
+            .Entry("a/link", '2', "/etc/passwd")
+            .Build();
+        using (var gz = new GZipStream(File.Create(t.Raw("set_0.tar.gz")), CompressionLevel.Fastest)) gz.Write(tar);
+        File.WriteAllBytes(t.Raw("set_1.tar"), new TarBuilder().File("d/2.png", [7]).Build());
+        var outDir = Path.Combine(t.Root, "out");
+
+        var (code, output, _) = PrepareShareGptTests.RunCli("extract", "--input", Path.Combine(t.Root, "raw", "set_*"), "--out", outDir, "--workers", "2");
+        Assert.Equal(0, code);
+        Assert.Contains("extracted: 3, skipped existing: 0", output);
+        Assert.Contains("set_0.tar.gz: ../evil.png: parent traversal", output);
+        Assert.Contains("set_0.tar.gz: a/../../evil2.png: parent traversal", output);
+        Assert.Contains("set_0.tar.gz: a/link: symlink", output);
+        Assert.Equal(
+            ["root/out/a/b/1.png", "root/out/c.png", "root/out/d/2.png", "root/raw/set_0.tar.gz", "root/raw/set_1.tar"],
+            t.AllFiles());
+        Assert.Equal(png, File.ReadAllBytes(Path.Combine(outDir, "a", "b", "1.png")));
+
+        (code, output, _) = PrepareShareGptTests.RunCli("extract", "--input", t.Raw("set_0.tar.gz"), t.Raw("set_1.tar"), "--out", outDir);
+        Assert.Equal(0, code);
+        Assert.Contains("extracted: 0, skipped existing: 3", output);
+    }
+}

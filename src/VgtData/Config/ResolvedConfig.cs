@@ -1,0 +1,55 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace VgtData.Config;
+
+/// <summary>A config after base composition and overrides: the merged JSON, which file set each key, and warnings.</summary>
+public sealed class ResolvedConfig
+{
+    internal ResolvedConfig(string file, JsonObject root, IReadOnlyDictionary<string, string> provenance, IReadOnlyList<ConfigIssue> issues)
+    {
+        File = file;
+        Root = root;
+        Provenance = provenance;
+        Issues = issues;
+    }
+
+    /// <summary>The config file that was loaded (its bases are in <see cref="Provenance"/>).</summary>
+    public string File { get; }
+
+    public JsonObject Root { get; }
+
+    /// <summary>Key path → the file (or <c>--set</c>) that set it.</summary>
+    public IReadOnlyDictionary<string, string> Provenance { get; }
+
+    public IReadOnlyList<ConfigIssue> Issues { get; }
+
+    public string SourceOf(string keyPath) => Provenance.GetValueOrDefault(keyPath, File);
+
+    public string ToJson() => Root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+
+    public JsonNode? Node(string keyPath) => Find(Root, keyPath);
+
+    internal static JsonNode? Find(JsonObject root, string keyPath)
+    {
+        JsonNode? node = root;
+        foreach (var key in keyPath.Split('.'))
+        {
+            if (node is not JsonObject o || !o.TryGetPropertyValue(key, out node)) return null;
+        }
+        return node;
+    }
+}
+
+/// <summary>Typed reads of one object of a resolved config (values were type-checked on load).</summary>
+public readonly struct ConfigSection(JsonObject? obj)
+{
+    public JsonObject? Object => obj;
+    public bool Has(string key) => obj?[key] is not null;
+    public string? String(string key) => obj?[key]?.GetValue<string>();
+    public int? Int(string key) => obj?[key] is JsonNode n ? (int)n.GetValue<double>() : null;
+    public double? Number(string key) => obj?[key]?.GetValue<double>();
+    public bool? Bool(string key) => obj?[key]?.GetValue<bool>();
+    public ConfigSection Section(string key) => new(obj?[key] as JsonObject);
+    public JsonNode? Node(string key) => obj?[key];
+}

@@ -2,8 +2,8 @@
 """Python anchor: the VGT text-to-image data pipeline, rebuilt for benchmarking.
 
 CaptionDataset + collate + torch DataLoader with an infinite seeded shuffle
-sampler, as a VGT training run builds them.  Measures steady-state batches/s
-after a 2-batch warm-up.  Progress goes to stderr; the result goes to stdout
+sampler, as a VGT training run builds them.  Measures steady-state samples/s
+after a warm-up (2 batches + the workers' initial prefetch queue).  Progress goes to stderr; the result goes to stdout
 (one JSON line with --json).
 
 With --workers-sweep 0,1,2,3 each worker count runs in a fresh subprocess,
@@ -28,6 +28,7 @@ import bpe_shim  # noqa: E402
 
 PAD_INDEX = 151643
 WARMUP_BATCHES = 2
+PREFETCH_FACTOR = 2
 
 # qwen25vl prompt template as used by VGT for text-to-image.
 QWEN25VL = dict(
@@ -156,7 +157,8 @@ def build_loader(args, tokenizer):
                              image_size=args.image_size, unconditional=0.1, max_length=None,
                              cap_source="caption", tokenizer=tokenizer)
     w = args.workers
-    kwargs = dict(persistent_workers=True, prefetch_factor=2, worker_init_fn=worker_init_fn) if w > 0 else {}
+    kwargs = dict(persistent_workers=True, prefetch_factor=PREFETCH_FACTOR,
+                  worker_init_fn=worker_init_fn) if w > 0 else {}
     loader = DataLoader(dataset, batch_size=args.batch_size, num_workers=w,
                         sampler=InfiniteShuffleSampler(len(dataset), args.seed),
                         collate_fn=collate, pin_memory=False,
@@ -192,14 +194,20 @@ def run_once(args):
         print("note: tokenizer.json not found; using %s" % tokenizer.name, file=sys.stderr, flush=True)
     dataset, loader = build_loader(args, tokenizer)
 
+    # Warm-up: the first 2 batches, plus (by default) the batches the workers
+    # prefetched while the first one was being produced.  Without draining
+    # them, the timed window would start with up to workers*prefetch_factor
+    # "free" batches and over-state throughput badly on short runs.
+    n_warm = args.warmup if args.warmup is not None else \
+        WARMUP_BATCHES + (args.workers * PREFETCH_FACTOR if args.workers > 0 else 0)
     t_start = time.perf_counter()
     it = iter(loader)
     warm_waits = []
-    for i in range(WARMUP_BATCHES):
+    for i in range(n_warm):
         t = time.perf_counter()
         batch = next(it)
         warm_waits.append(time.perf_counter() - t)
-        print("warmup %d/%d  wait_ms=%.1f" % (i + 1, WARMUP_BATCHES, warm_waits[-1] * 1e3),
+        print("warmup %d/%d  wait_ms=%.1f" % (i + 1, n_warm, warm_waits[-1] * 1e3),
               file=sys.stderr, flush=True)
     warmup_s = time.perf_counter() - t_start
     pv = batch["pixel_values"]
@@ -238,6 +246,7 @@ def run_once(args):
         "p50_wait_ms": round(_percentile(waits, 50) * 1e3, 2),
         "p95_wait_ms": round(_percentile(waits, 95) * 1e3, 2),
         "warmup_s": round(warmup_s, 3),
+        "warmup_batches": n_warm,
         "warmup_wait_ms": [round(w * 1e3, 1) for w in warm_waits],
         "peak_rss_mb": round(peak_rss_mb, 1),
         "rss_scope": "sum VmHWM main+%d workers" % (len(pids) - 1),
@@ -261,6 +270,8 @@ def sweep(args, counts):
                "--seed", str(args.seed), "--json"]
         if args.tokenizer:
             cmd += ["--tokenizer", args.tokenizer]
+        if args.warmup is not None:
+            cmd += ["--warmup", str(args.warmup)]
         print("== workers=%d" % w, file=sys.stderr, flush=True)
         proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)
         lines = [l for l in proc.stdout.splitlines() if l.startswith("{")]
@@ -284,13 +295,16 @@ def sweep(args, counts):
 def main(argv=None):
     ap = argparse.ArgumentParser(description="VGT Python reference data loader benchmark")
     ap.add_argument("--data", required=True, help="dataset dir with data.json and images/")
-    ap.add_argument("--batches", type=int, required=True, help="timed batches (after 2 warm-up)")
+    ap.add_argument("--batches", type=int, required=True, help="timed batches (after warm-up)")
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--workers", type=int, default=0)
     ap.add_argument("--workers-sweep", default=None,
                     help="comma-separated worker counts, e.g. 0,1,2,3,4; runs each in a subprocess")
     ap.add_argument("--image-size", type=int, default=448)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--warmup", type=int, default=None,
+                    help="untimed warm-up batches (default: 2 + workers*prefetch_factor, i.e. the first "
+                         "2 batches plus the prefetch queue filled while waiting for them)")
     ap.add_argument("--tokenizer", default=None,
                     help="tokenizer.json (default: ../shared/tokenizers/qwen3/tokenizer.json from the repo root)")
     ap.add_argument("--json", action="store_true", help="print one JSON result line on stdout")

@@ -287,6 +287,8 @@ def sweep(args, counts):
         print("%8d %14.2f %12.1f %12.1f %10.2f %12.1f" % (r["workers"], r["samples_per_s"], r["p50_wait_ms"],
                                                          r["p95_wait_ms"], r["warmup_s"], r["peak_rss_mb"]))
     best = max(results, key=lambda r: r["samples_per_s"])
+    if any(r.get("tokenizer") != "bpe-shim" for r in results):
+        print("note: tokenizer.json not found; runs used the whitespace-hash fallback tokenizer")
     print("best: workers=%d" % best["workers"])
     print(json.dumps(best), flush=True)
     return 0
@@ -318,9 +320,9 @@ def main(argv=None):
         print(json.dumps(r), flush=True)
     else:
         print("python reference: %.2f samples/s  (workers=%d, batch=%d, p50 wait %.1f ms, p95 %.1f ms, "
-              "warm-up %.2f s, peak RSS %.0f MB)" % (r["samples_per_s"], r["workers"], r["batch_size"],
-                                                    r["p50_wait_ms"], r["p95_wait_ms"], r["warmup_s"],
-                                                    r["peak_rss_mb"]))
+              "warm-up %.2f s, peak RSS %.0f MB, tokenizer %s)" % (
+                  r["samples_per_s"], r["workers"], r["batch_size"], r["p50_wait_ms"], r["p95_wait_ms"],
+                  r["warmup_s"], r["peak_rss_mb"], r["tokenizer"]))
     return 0
 
 

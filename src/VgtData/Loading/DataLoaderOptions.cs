@@ -17,5 +17,5 @@ public sealed record DataLoaderOptions
     /// <summary>Stop after this many batches (null: as many as the sampler gives).</summary>
     public long? MaxBatches { get; init; }
 
-    internal int BatchesInFlight => Math.Max(2, Math.Max(1, NumWorkers) * Math.Max(1, PrefetchFactor));
+    public int BatchesInFlight => Math.Max(2, Math.Max(1, NumWorkers) * Math.Max(1, PrefetchFactor));
 }

@@ -82,61 +82,128 @@ public sealed class Manifest
 
     private void ReadFile(string path, int? limit)
     {
-        byte[] bytes;
-        try { bytes = File.ReadAllBytes(path); }
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new VgtDataException($"{path}: cannot read manifest: {e.Message}", e);
         }
-        var span = bytes.AsSpan();
-        if (span.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) span = span[3..];
-        var capKey = Encoding.UTF8.GetBytes(CapSource);
-        if (path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase)) ReadJsonLines(span, path, capKey, limit);
-        else ReadArray(span, path, capKey, limit);
+        using (stream) ReadEntries(stream, path, Encoding.UTF8.GetBytes(CapSource), limit,
+            jsonLines: path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase));
     }
 
-    private void ReadArray(ReadOnlySpan<byte> json, string path, byte[] capKey, int? limit)
+    /// <summary>
+    /// Streams the file through a buffer of a few megabytes (a million-entry data.json never sits in memory whole):
+    /// each top-level entry is located with the reader's own skip, then parsed from its complete bytes.
+    /// A JSON array holds the entries; JSONL holds one entry per line.
+    /// </summary>
+    private void ReadEntries(Stream stream, string path, byte[] capKey, int? limit, bool jsonLines)
     {
-        var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        var options = new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, AllowMultipleValues = jsonLines };
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(4 << 20);
         try
         {
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
-                throw new VgtDataException($"{path}: expected a JSON array of entries");
-            int i = 0;
-            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            int filled = Fill(stream, buffer, 0, out bool final);
+            int offset = buffer.AsSpan(0, filled).StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? 3 : 0;
+            long linesBefore = 0;
+            var state = new JsonReaderState(options);
+            bool inArray = jsonLines, done = false;
+            int position = 0;
+            while (!done)
             {
-                if (limit is int l && Count >= l) return;
-                ReadEntry(ref reader, path, i++, capKey);
+                var window = buffer.AsSpan(offset, filled - offset);
+                var reader = new Utf8JsonReader(window, final, state);
+                int consumed = 0;
+                try
+                {
+                    while (true)
+                    {
+                        var before = reader.CurrentState;
+                        int startConsumed = (int)reader.BytesConsumed;
+                        if (!reader.Read())
+                        {
+                            if (final)
+                            {
+                                if (!inArray) throw new VgtDataException($"{path}: expected a JSON array of entries");
+                                if (!jsonLines) throw new VgtDataException($"{path}: the JSON array is not closed (file truncated?)");
+                                done = true;
+                            }
+                            consumed = startConsumed;
+                            state = before;
+                            break;
+                        }
+                        if (!inArray)
+                        {
+                            if (reader.TokenType != JsonTokenType.StartArray) throw new VgtDataException($"{path}: expected a JSON array of entries");
+                            inArray = true;
+                            continue;
+                        }
+                        if (reader.TokenType == JsonTokenType.EndArray && !jsonLines) { done = true; break; }
+                        if (limit is int l && Count >= l) { done = true; break; }
+                        if (reader.TokenType != JsonTokenType.StartObject)
+                            throw new VgtDataException($"{path}: entry {position} is not a JSON object (line {linesBefore + window[..(int)reader.TokenStartIndex].Count((byte)'\n') + 1})");
+                        int entryStart = (int)reader.TokenStartIndex;
+                        if (!reader.TrySkip())
+                        {
+                            consumed = startConsumed;
+                            state = before;
+                            break;
+                        }
+                        var entry = window[entryStart..(int)reader.BytesConsumed];
+                        var entryReader = new Utf8JsonReader(entry, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+                        entryReader.Read();
+                        try
+                        {
+                            ReadEntry(ref entryReader, path, position++, capKey);
+                        }
+                        catch (JsonException e)
+                        {
+                            long line = linesBefore + window[..entryStart].Count((byte)'\n') + (e.LineNumber ?? 0) + 1;
+                            throw new VgtDataException($"{path}: invalid JSON at line {line}: {e.Message}", e);
+                        }
+                    }
+                }
+                catch (JsonException e)
+                {
+                    throw new VgtDataException($"{path}: invalid JSON at line {linesBefore + (e.LineNumber ?? 0) + 1}: {e.Message}", e);
+                }
+                if (done) break;
+                // Keep the unread tail, grow the buffer when one entry does not fit, and read more.
+                linesBefore += window[..consumed].Count((byte)'\n');
+                offset += consumed;
+                int tail = filled - offset;
+                if (offset == 0 && tail == buffer.Length)
+                {
+                    var bigger = System.Buffers.ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, tail).CopyTo(bigger);
+                    System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = bigger;
+                }
+                else buffer.AsSpan(offset, tail).CopyTo(buffer);
+                offset = 0;
+                filled = tail + Fill(stream, buffer, tail, out final);
             }
         }
-        catch (JsonException e)
+        finally
         {
-            throw new VgtDataException($"{path}: invalid JSON at line {e.LineNumber + 1}: {e.Message}", e);
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
-    private void ReadJsonLines(ReadOnlySpan<byte> data, string path, byte[] capKey, int? limit)
+    private static int Fill(Stream stream, byte[] buffer, int start, out bool final)
     {
-        int lineNo = 0;
-        while (!data.IsEmpty)
+        int total = 0;
+        while (start + total < buffer.Length)
         {
-            if (limit is int l && Count >= l) return;
-            int nl = data.IndexOf((byte)'\n');
-            var line = nl >= 0 ? data[..nl] : data;
-            data = nl >= 0 ? data[(nl + 1)..] : default;
-            lineNo++;
-            if (line.Trim((ReadOnlySpan<byte>)" \t\r"u8).IsEmpty) continue;
-            var reader = new Utf8JsonReader(line);
-            try
-            {
-                reader.Read();
-                ReadEntry(ref reader, path, lineNo - 1, capKey);
-            }
-            catch (JsonException e)
-            {
-                throw new VgtDataException($"{path}: invalid JSON on line {lineNo}: {e.Message}", e);
-            }
+            int n = stream.Read(buffer, start + total, buffer.Length - start - total);
+            if (n == 0) { final = true; return total; }
+            total += n;
         }
+        final = false;
+        return total;
     }
 
     private void ReadEntry(ref Utf8JsonReader reader, string path, int position, byte[] capKey)

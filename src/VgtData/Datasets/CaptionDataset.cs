@@ -88,6 +88,37 @@ public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasSam
         }
     }
 
+    /// <summary>
+    /// Runs the steps of a load that can fail for entry <paramref name="entryIndex"/>, on the same code paths and limits:
+    /// the caption (inline or from its annotation), then the image bytes and their decode (or the latents / tokens file).
+    /// No tokenization, crop, resize or replacement, and <see cref="Failures"/> is left alone. Returns null when the entry
+    /// is usable; <paramref name="caption"/> is the raw caption whenever it could be read. Thread-safe.
+    /// </summary>
+    public SampleFailure? Check(int entryIndex, out string? caption)
+    {
+        caption = null;
+        var entry = Manifest[entryIndex];
+        try
+        {
+            caption = ReadCaption(entry);
+            if (_options.ImageLatentsFolder is { } latentsFolder)
+                ReadTensor(latentsFolder, entry.Image, "image_latents_folder").Dispose();
+            else if (_options.ImageTokensFolder is { } tokensFolder)
+                ReadTensor(tokensFolder, entry.Image, "image_tokens_folder").Dispose();
+            else
+            {
+                var path = _source.Describe(entry.Image);
+                using var bytes = _source.Read(entry.Image);
+                using var image = _decoder.Decode(bytes.Memory, path, _options.Limits);
+            }
+            return null;
+        }
+        catch (SampleException e)
+        {
+            return new SampleFailure(entryIndex, e.Path, e.Reason, e.Detail);
+        }
+    }
+
     /// <summary>Loads one entry, throwing <see cref="SampleException"/> for anything wrong with it.</summary>
     private CaptionSample Load(int index, int entryIndex, int epoch)
     {

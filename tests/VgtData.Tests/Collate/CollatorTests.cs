@@ -39,7 +39,11 @@ public sealed class CollatorTests
         foreach (var s in samples) s.Dispose();
     }
 
-    private static byte[] Bytes(Tensor t) => t.contiguous().bytes.ToArray();
+    private static byte[] Bytes(Tensor t)
+    {
+        using var c = t.contiguous();
+        return c.bytes.ToArray();
+    }
 
     [Fact]
     public void RightPaddingWithPadIndexAndExactMask()

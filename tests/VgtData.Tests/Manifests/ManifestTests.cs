@@ -63,10 +63,11 @@ public sealed class ManifestTests : IDisposable
     [Fact]
     public void AnnotationEntriesKeepTheFileName()
     {
-        var path = _dir.WriteText("data.json", """[{"image": "1.png", "annotation": "1.json"}, {"image": "2.png", "annotation": "2.txt", "caption": "inline wins"}]""");
+        var path = _dir.WriteText("data.json", """[{"image": "1.png", "annotation": "1.json"}, {"image": "2.png", "annotation": "2.txt", "caption": "inline wins"}, {"image": "3.png", "caption": "inline first", "annotation": "3.txt"}]""");
         var m = Manifest.Load(path);
         Assert.Equal(new ManifestEntry("1.png", null, "1.json", null, null), m[0]);
         Assert.Equal(new ManifestEntry("2.png", "inline wins", null, null, null), m[1]);
+        Assert.Equal(new ManifestEntry("3.png", "inline first", null, null, null), m[2]);
     }
 
     [Fact]

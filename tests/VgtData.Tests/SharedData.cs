@@ -11,7 +11,8 @@ public static class SharedData
         get
         {
             var env = Environment.GetEnvironmentVariable("VGTDATA_SHARED");
-            if (!string.IsNullOrEmpty(env) && Directory.Exists(env)) return Path.GetFullPath(env);
+            // VGTDATA_SHARED overrides the location; pointing it at a missing folder shows what a checkout without ../shared does.
+            if (!string.IsNullOrEmpty(env)) return Directory.Exists(env) ? Path.GetFullPath(env) : null;
             var p = Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared"));
             return Directory.Exists(p) ? p : null;
         }

@@ -150,6 +150,9 @@ public sealed class SkiaDecoder : IImageDecoder
         // Signature (8), then the first chunk must be IHDR: length 13, type, width, height, bit depth, colour type, …
         if (data.Length < 33 || !data.Slice(12, 4).SequenceEqual("IHDR"u8))
             throw new SampleException(SampleFailureReason.Undecodable, path, "PNG does not start with an IHDR chunk");
+        // Pillow (and ImageSharp) refuse a header whose checksum is wrong before looking at the size.
+        if (PngCrc.Compute(data.Slice(12, 17)) != BinaryPrimitives.ReadUInt32BigEndian(data[29..]))
+            throw new SampleException(SampleFailureReason.Undecodable, path, "PNG header (IHDR) checksum does not match");
         uint w = BinaryPrimitives.ReadUInt32BigEndian(data[16..]);
         uint h = BinaryPrimitives.ReadUInt32BigEndian(data[20..]);
         if (w == 0 || h == 0 || w > int.MaxValue || h > int.MaxValue)

@@ -28,6 +28,7 @@ public static class ConfigSchema
         ["image_size"] = F(ValueKind.Int),
         ["min_image_size"] = F(ValueKind.Int),
         ["crop2square"] = F(ValueKind.Bool),
+        ["decoder"] = F(ValueKind.String, "imagesharp | skia"),
         ["train_number_samples"] = F(ValueKind.Int),
         ["debug"] = F(ValueKind.Bool),
         ["repeat"] = F(ValueKind.Number, "weight of this source in FixedBatchMultiSourceSampler"),

@@ -117,6 +117,9 @@ public static class PipelineFactory
             "caption" => TruncateMode.Caption,
             var other => throw Error(config, $"{path}.truncate", $"expected \"ids\" or \"caption\", got \"{other}\""),
         };
+        var decoderName = d.String("decoder") ?? ImageDecoders.DefaultName;
+        var decoder = ImageDecoders.TryCreate(decoderName)
+            ?? throw Error(config, $"{path}.decoder", $"unknown decoder '{decoderName}' (known: {string.Join(", ", ImageDecoders.Names)})");
         var bad = new ConfigSection(config.Root).Section("bad_samples");
         var limits = ImageLimits.Default with { MinImageSize = d.Int("min_image_size") ?? ImageLimits.Default.MinImageSize };
         try
@@ -140,6 +143,7 @@ public static class PipelineFactory
                 FailureBudget = bad.Number("budget") ?? 0.1,
                 FailureWindow = bad.Int("window") ?? 1000,
                 MaxReplacements = bad.Int("max_replacements") ?? 32,
+                Decoder = decoder,
                 ImageSource = BuildSource(config, d.Section("image_source"), $"{path}.image_source"),
                 Text = new CaptionTokenizer(tokenizer, template, maxLength, truncate),
             });

@@ -29,7 +29,7 @@ public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasSam
         if (Manifest.Count == 0) throw new VgtDataException($"{options.DataPath}: the manifest has no entries");
         _ownsSource = options.ImageSource is null;
         _source = options.ImageSource ?? new FolderImageSource(options.ImageFolder);
-        _decoder = options.Decoder ?? new ImageSharpDecoder();
+        _decoder = options.Decoder ?? ImageDecoders.Create(ImageDecoders.DefaultName);
         Failures = new SampleFailureLog(options.FailureBudget, options.FailureWindow);
     }
 

@@ -56,6 +56,7 @@ public sealed record CaptionDatasetOptions
     /// <summary>Where image bytes come from; default: files below <see cref="ImageFolder"/>.</summary>
     public IImageSource? ImageSource { get; init; }
 
+    /// <summary>Bytes → RGB (config key <c>decoder</c>); default: <see cref="ImageDecoders.DefaultName"/>.</summary>
     public IImageDecoder? Decoder { get; init; }
 
     /// <summary>Caption → input_ids (template, tokenizer, max_length).</summary>

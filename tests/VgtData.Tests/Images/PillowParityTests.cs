@@ -10,15 +10,16 @@ public class PillowParityTests(ITestOutputHelper output)
 {
     public static IEnumerable<object[]> Cases()
     {
-        // The case list is read lazily in the test so that a missing ../shared skips instead of failing discovery.
+        // Every case runs through every decoder. The case list is read lazily in the test so that a missing ../shared skips instead of failing discovery.
         foreach (var name in new[] { "photo1024", "photo640", "photo513", "photo448", "photo300_up", "gray777", "rgba600",
                      "palette512", "rect1024x768_x100", "photo1024_to256" })
-            yield return [name];
+            foreach (var decoder in ImageDecoders.Names)
+                yield return [name, decoder];
     }
 
     [SkippableTheory]
     [MemberData(nameof(Cases))]
-    public void MatchesPillowResize(string name)
+    public void MatchesPillowResize(string name, string decoder)
     {
         var folder = SharedData.Require("golden/pil-resize");
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "cases.json")));
@@ -27,7 +28,7 @@ public class PillowParityTests(ITestOutputHelper output)
         int size = c.GetProperty("size").GetInt32();
 
         var bytes = File.ReadAllBytes(src);
-        using var image = new ImageSharpDecoder().Decode(bytes, src, ImageLimits.Default with { MinImageSize = 0 });
+        using var image = ImageDecoders.Create(decoder).Decode(bytes, src, ImageLimits.Default with { MinImageSize = 0 });
         var box = c.GetProperty("crop_box").ValueKind == JsonValueKind.Null
             ? new CropBox(0, 0, image.Width, image.Height)
             : ReadBox(c.GetProperty("crop_box"));
@@ -48,7 +49,7 @@ public class PillowParityTests(ITestOutputHelper output)
             max = Math.Max(max, d);
         }
         double mean = (double)sum / theirs.Length;
-        output.WriteLine($"{name}: mean |diff| {mean:0.000}/255, max {max}/255");
+        output.WriteLine($"{name} ({decoder}): mean |diff| {mean:0.000}/255, max {max}/255");
         Assert.True(mean <= 0.5, $"{name}: mean |diff| {mean:0.000}/255 exceeds 0.5/255");
         Assert.True(max <= 8, $"{name}: max |diff| {max}/255 exceeds 8/255");
     }

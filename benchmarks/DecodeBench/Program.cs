@@ -1,0 +1,79 @@
+// Per-core decode throughput of each IImageDecoder on a 1024×1024 photo-like PNG (and a JPEG of it), alone and
+// followed by the loader's crop + resize to 448. Single-threaded; prints the median of the runs for each decoder.
+// Usage: dotnet run -c Release --project benchmarks/DecodeBench -- [--images N] [--runs R] [--size S]
+using System.Diagnostics;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Jpeg;
+using VgtData.Images;
+using VgtData.Preparation;
+
+int images = 12, runs = 5, size = 1024;
+for (int i = 0; i < args.Length; i++)
+{
+    switch (args[i])
+    {
+        case "--images": images = int.Parse(args[++i]); break;
+        case "--runs": runs = int.Parse(args[++i]); break;
+        case "--size": size = int.Parse(args[++i]); break;
+        default: Console.Error.WriteLine($"unknown argument {args[i]}"); return 2;
+    }
+}
+
+byte[] png, jpeg;
+using (var photo = SyntheticDataset.Render(size, size, 1))
+{
+    using var ms = new MemoryStream();
+    photo.SaveAsPng(ms); // ImageSharp's default compression (level 6)
+    png = ms.ToArray();
+    ms.SetLength(0);
+    photo.SaveAsJpeg(ms, new JpegEncoder { Quality = 90 });
+    jpeg = ms.ToArray();
+}
+Console.WriteLine($"{size}x{size} photo-like: PNG {png.Length / 1024} KiB, JPEG q90 {jpeg.Length / 1024} KiB; " +
+    $"{images} images per run, median of {runs} runs, 1 thread, {Environment.ProcessorCount} logical CPUs");
+
+var limits = ImageLimits.Default;
+// "skia" hands JPEGs to ImageSharp; the Skia JPEG path (decodeJpeg: true) is measured separately as "skia+jpeg".
+var decoders = ImageDecoders.Names.Select(n => (Name: n, Decoder: ImageDecoders.Create(n)))
+    .Append(("skia+jpeg", new SkiaDecoder(decodeJpeg: true))).ToList();
+foreach (var (format, bytes) in new[] { ("png", png), ("jpeg", jpeg) })
+{
+    var median = new Dictionary<(string, bool), double>();
+    foreach (bool resize in new[] { false, true })
+    {
+        // The decoders take turns run by run, so a change in machine load hits both alike.
+        var rates = decoders.ToDictionary(d => d.Name, _ => new List<double>());
+        var allocated = decoders.ToDictionary(d => d.Name, _ => 0L);
+        for (int r = 0; r < runs + 1; r++)
+        {
+            foreach (var (name, decoder) in decoders)
+            {
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                var clock = Stopwatch.StartNew();
+                for (int i = 0; i < images; i++)
+                {
+                    using var image = decoder.Decode(bytes, "bench." + format, limits);
+                    if (resize)
+                    {
+                        using var rgb = SquareResize.Apply(image, CropBox.Square(image.Width, image.Height, 0), 448, 448);
+                    }
+                }
+                if (r == 0) continue; // warm-up
+                rates[name].Add(images / clock.Elapsed.TotalSeconds);
+                allocated[name] += GC.GetAllocatedBytesForCurrentThread() - before;
+            }
+        }
+        foreach (var (name, _) in decoders)
+        {
+            var list = rates[name];
+            list.Sort();
+            median[(name, resize)] = list[list.Count / 2];
+            Console.WriteLine($"{format,-4} {(resize ? "decode+crop+resize448" : "decode"),-21} {name,-10} {list[list.Count / 2],7:0.0} img/s " +
+                $"(runs {string.Join(" ", list.Select(x => x.ToString("0.0")))}; managed alloc {allocated[name] / (runs * images) / 1024} KiB/img)");
+        }
+        double baseline = median[("imagesharp", resize)];
+        Console.WriteLine($"{format,-4} {(resize ? "decode+crop+resize448" : "decode"),-21} vs imagesharp: skia {median[("skia", resize)] / baseline:0.00}x, " +
+            $"skia+jpeg {median[("skia+jpeg", resize)] / baseline:0.00}x");
+    }
+}
+return 0;

@@ -45,7 +45,7 @@ public class ConfigErrorTests
         var (code, _, error) = ConfigDir.Cli("config", main);
         Assert.Equal(1, code);
         Assert.Contains($"error: {main}: train_dataloader.batch_size: expected an integer, got the string \"32\"", error);
-        Assert.Contains($"error: {main}: train_dataloader.sampler.shuffle: expected true or false, got 1", error);
+        Assert.Contains($"error: {main}: train_dataloader.sampler.shuffle: expected true or false, got the number 1", error);
     }
 
     [Fact]

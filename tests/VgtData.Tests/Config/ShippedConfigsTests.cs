@@ -12,27 +12,19 @@ public class ShippedConfigsTests
 {
     private static string ConfigsRoot => Path.Combine(SharedData.RepoRoot, "configs");
 
-    public static TheoryData<string> AllConfigs()
-    {
-        var data = new TheoryData<string>();
-        foreach (var f in Directory.EnumerateFiles(Path.Combine(SharedData.RepoRoot, "configs"), "*.json", SearchOption.AllDirectories).Order())
-            data.Add(Path.GetRelativePath(SharedData.RepoRoot, f).Replace('\\', '/'));
-        return data;
-    }
+    private static List<string> ConfigFiles() =>
+        Directory.EnumerateFiles(ConfigsRoot, "*.json", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(SharedData.RepoRoot, f).Replace('\\', '/')).Order(StringComparer.Ordinal).ToList();
 
-    public static TheoryData<string> ConfigsWithData()
-    {
-        var data = new TheoryData<string>();
-        foreach (var f in AllConfigs().Select(row => (string)row[0]))
-            if (f.StartsWith("configs/datasets/", StringComparison.Ordinal) || f.StartsWith("configs/experiments/", StringComparison.Ordinal))
-                data.Add(f);
-        return data;
-    }
+    public static TheoryData<string> AllConfigs() => new(ConfigFiles());
+
+    public static TheoryData<string> ConfigsWithData() =>
+        new(ConfigFiles().Where(f => f.StartsWith("configs/datasets/", StringComparison.Ordinal) || f.StartsWith("configs/experiments/", StringComparison.Ordinal)));
 
     [Fact]
     public void TheExpectedConfigsAreShipped()
     {
-        var files = AllConfigs().Select(row => (string)row[0]).ToList();
+        var files = ConfigFiles();
         foreach (var expected in new[]
                  {
                      "configs/processors/internvl3_1b_448.json", "configs/processors/internvl3_2b_448.json", "configs/processors/qwen25vl_2b_448.json",

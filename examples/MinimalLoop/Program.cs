@@ -46,11 +46,10 @@ try
         foreach (var issue in e.Issues) Console.Error.WriteLine(issue);
         return 1;
     }
-    foreach (var issue in ConfigValidator.Check(config, strict: true))
-    {
-        Console.Error.WriteLine(issue);
-        if (!issue.IsWarning) return 1;
-    }
+    // Strict: data the config names but that is not there is an error here, before any loading starts.
+    var issues = ConfigValidator.Check(config, strict: true);
+    foreach (var issue in issues) Console.Error.WriteLine(issue);
+    if (issues.Any(i => !i.IsWarning)) return 1;
 
     using var pipeline = PipelineFactory.Build(config);
     var options = pipeline.LoaderOptions with { MaxBatches = batchesWanted };

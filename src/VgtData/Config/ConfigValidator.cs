@@ -22,7 +22,7 @@ public static class ConfigValidator
             // A folder that is not there at all is a model not downloaded yet: missing data, like a data_path.
             tokenizerNotDownloaded = !Directory.Exists(tok);
             issues.Add(tokenizerNotDownloaded
-                ? new ConfigIssue(config.SourceOf("tokenizer"), "tokenizer", $"folder '{tok}' does not exist (download the model's tokenizer there); tokenizer checks skipped", IsWarning: !strict)
+                ? new ConfigIssue(config.SourceOf("tokenizer"), "tokenizer", $"folder '{tok}' does not exist (download the model's tokenizer there){(strict ? "" : "; tokenizer checks skipped")}", IsWarning: !strict)
                 : new ConfigIssue(config.SourceOf("tokenizer"), "tokenizer", $"'{tok}' holds no tokenizer.json"));
         }
         if (config.Node("dataset") is JsonObject dataset) CheckDataset(config, dataset, "dataset", strict, issues);

@@ -67,8 +67,59 @@ public static class ConfigLoader
         var own = (JsonObject)obj.DeepClone();
         own.Remove("base");
         ResolvePaths(own, ConfigSchema.Root, dir);
+        var memberProvenance = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (own["dataset"] is JsonObject dataset) ExpandMembers(dataset, "dataset", dir, file, memberProvenance, issues, chain);
         Merge(target, own, "", file, provenance);
+        foreach (var (key, source) in memberProvenance) provenance[key] = source;
         chain.Pop();
+    }
+
+    /// <summary>
+    /// A ConcatDataset member <c>{"base": "file.json", ...}</c> becomes that file's <c>dataset</c> object (with its own
+    /// bases and paths resolved relative to it), the item's other keys (e.g. <c>repeat</c>) overriding it. Keys keep
+    /// the file that set them, so errors name the member file.
+    /// </summary>
+    private static void ExpandMembers(JsonObject dataset, string path, string dir, string file, Dictionary<string, string> provenance,
+        List<ConfigIssue> issues, Stack<string> chain)
+    {
+        if (dataset["datasets"] is not JsonArray list) return;
+        for (int i = 0; i < list.Count; i++)
+        {
+            var itemPath = $"{path}.datasets[{i}]";
+            if (list[i] is not JsonObject item) continue;
+            if (!item.ContainsKey("base"))
+            {
+                ExpandMembers(item, itemPath, dir, file, provenance, issues, chain);
+                continue;
+            }
+            if (item["base"] is not JsonValue b || b.GetValueKind() != JsonValueKind.String)
+            {
+                issues.Add(new ConfigIssue(file, $"{itemPath}.base", "expected the name of a config file with a \"dataset\" block"));
+                continue;
+            }
+            var memberFile = Path.GetFullPath(Path.Combine(dir, b.GetValue<string>()));
+            var loaded = new JsonObject();
+            var loadedProvenance = new Dictionary<string, string>(StringComparer.Ordinal);
+            int errorsBefore = issues.Count(x => !x.IsWarning);
+            LoadInto(loaded, memberFile, loadedProvenance, issues, chain);
+            if (issues.Count(x => !x.IsWarning) > errorsBefore) continue;
+            foreach (var (key, _) in loaded.Where(kv => kv.Key != "dataset"))
+                issues.Add(new ConfigIssue(memberFile, key, $"ignored: only the \"dataset\" block of a file used as {itemPath}.base is read", IsWarning: true));
+            if (loaded["dataset"] is not JsonObject member)
+            {
+                issues.Add(new ConfigIssue(file, $"{itemPath}.base", $"'{memberFile}' has no \"dataset\" block"));
+                continue;
+            }
+            loaded.Remove("dataset");
+            foreach (var (key, source) in loadedProvenance)
+                if (key == "dataset" || key.StartsWith("dataset.", StringComparison.Ordinal) || key.StartsWith("dataset[", StringComparison.Ordinal))
+                    provenance[itemPath + key["dataset".Length..]] = source;
+            provenance[itemPath] = memberFile;
+            var overrides = (JsonObject)item.DeepClone();
+            overrides.Remove("base");
+            Merge(member, overrides, itemPath, file, provenance);
+            list[i] = member;
+        }
     }
 
     /// <summary>Makes path-valued keys absolute, relative to the directory of the file that holds them.</summary>

@@ -6,7 +6,8 @@ namespace VgtData.Config;
 
 /// <summary>
 /// Checks of a resolved config that look outside it: files and folders exist, the tokenizer knows the template's
-/// special tokens as single tokens, <c>pad_index</c> is inside its vocabulary. Missing data is a warning unless strict
+/// special tokens as single tokens, <c>pad_index</c> is inside its vocabulary. Missing data (data files, or a tokenizer
+/// folder that does not exist yet) is a warning unless strict
 /// (configs name data a user may not have downloaded yet); everything else is an error.
 /// </summary>
 public static class ConfigValidator
@@ -15,12 +16,25 @@ public static class ConfigValidator
     {
         var issues = new List<ConfigIssue>(config.Issues);
         var root = new ConfigSection(config.Root);
+        bool tokenizerNotDownloaded = false;
         if (root.String("tokenizer") is { } tok && !File.Exists(Path.Combine(tok, "tokenizer.json")))
-            issues.Add(new ConfigIssue(config.SourceOf("tokenizer"), "tokenizer", $"'{tok}' holds no tokenizer.json"));
+        {
+            // A folder that is not there at all is a model not downloaded yet: missing data, like a data_path.
+            tokenizerNotDownloaded = !Directory.Exists(tok);
+            issues.Add(tokenizerNotDownloaded
+                ? new ConfigIssue(config.SourceOf("tokenizer"), "tokenizer", $"folder '{tok}' does not exist (download the model's tokenizer there){(strict ? "" : "; tokenizer checks skipped")}", IsWarning: !strict)
+                : new ConfigIssue(config.SourceOf("tokenizer"), "tokenizer", $"'{tok}' holds no tokenizer.json"));
+        }
         if (config.Node("dataset") is JsonObject dataset) CheckDataset(config, dataset, "dataset", strict, issues);
-        else issues.Add(new ConfigIssue(config.File, "dataset", "a config needs a \"dataset\" block"));
+        else issues.Add(new ConfigIssue(config.File, "dataset", "no \"dataset\" block: this file can only be the base of a config that has one", IsWarning: true));
 
         if (issues.Any(i => !i.IsWarning && i.KeyPath == "tokenizer")) return issues;
+        if (tokenizerNotDownloaded)
+        {
+            try { PipelineFactory.LoadTemplate(config); }
+            catch (ConfigException e) { issues.AddRange(e.Issues); }
+            return issues;
+        }
         PromptTemplate template;
         ITextTokenizer tokenizer;
         try

@@ -1,0 +1,33 @@
+using VgtData.Cli;
+
+namespace VgtData.Tests.Config;
+
+/// <summary>A temp folder for config files, deleted on dispose, and the <c>vgtdata config</c> command run in-process.</summary>
+internal sealed class ConfigDir : IDisposable
+{
+    public ConfigDir() => Root = Directory.CreateTempSubdirectory("vgtdata-config-test-").FullName;
+
+    public string Root { get; }
+
+    /// <summary>Writes <paramref name="json"/> to <paramref name="relative"/> (folders created) and returns the full path.</summary>
+    public string Write(string relative, string json)
+    {
+        var path = Path.Combine(Root, relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, json);
+        return path;
+    }
+
+    public void Dispose()
+    {
+        try { Directory.Delete(Root, recursive: true); } catch (IOException) { }
+    }
+
+    public static (int Code, string Out, string Error) Cli(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int code = Program.Run(args, new CliContext { Out = output, Error = error, In = new StringReader(""), IsTerminal = false });
+        return (code, output.ToString(), error.ToString());
+    }
+}

@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -26,11 +29,12 @@ public static class PixelValues
     {
         int plane = height * width;
         if (hwc.Length < plane * 3 || chw.Length < plane * 3) throw new ArgumentException("buffer too small");
+        int done = Ssse3.IsSupported && Avx2.IsSupported ? ToChwVector(hwc, chw, plane) : 0;
         var table = Table;
         var r = chw[..plane];
         var g = chw.Slice(plane, plane);
         var b = chw.Slice(2 * plane, plane);
-        for (int i = 0, j = 0; i < plane; i++, j += 3)
+        for (int i = done, j = done * 3; i < plane; i++, j += 3)
         {
             r[i] = table[hwc[j]];
             g[i] = table[hwc[j + 1]];
@@ -42,15 +46,85 @@ public static class PixelValues
     public static void ToChw(ReadOnlySpan<byte> hwc, Span<byte> chw, int height, int width)
     {
         int plane = height * width;
+        if (hwc.Length < plane * 3 || chw.Length < plane * 3) throw new ArgumentException("buffer too small");
+        int done = Ssse3.IsSupported ? ToChwVector(hwc, chw, plane) : 0;
         var r = chw[..plane];
         var g = chw.Slice(plane, plane);
         var b = chw.Slice(2 * plane, plane);
-        for (int i = 0, j = 0; i < plane; i++, j += 3)
+        for (int i = done, j = done * 3; i < plane; i++, j += 3)
         {
             r[i] = hwc[j];
             g[i] = hwc[j + 1];
             b[i] = hwc[j + 2];
         }
+    }
+
+    // Byte shuffles that pull R, G and B out of 48 interleaved bytes (16 pixels) held in three 16-byte vectors;
+    // an index with the high bit set yields zero, so OR-ing the three shuffles assembles each channel.
+    private static readonly Vector128<byte>[] Shuffles = BuildShuffles();
+
+    private static Vector128<byte>[] BuildShuffles()
+    {
+        var masks = new Vector128<byte>[9];
+        for (int channel = 0; channel < 3; channel++)
+            for (int part = 0; part < 3; part++)
+            {
+                var m = new byte[16];
+                for (int k = 0; k < 16; k++)
+                {
+                    int j = 3 * k + channel - 16 * part;
+                    m[k] = j is >= 0 and < 16 ? (byte)j : (byte)0x80;
+                }
+                masks[channel * 3 + part] = Vector128.Create(m);
+            }
+        return masks;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<byte> Channel(Vector128<byte> a0, Vector128<byte> a1, Vector128<byte> a2, int channel) =>
+        Ssse3.Shuffle(a0, Shuffles[channel * 3]) | Ssse3.Shuffle(a1, Shuffles[channel * 3 + 1]) | Ssse3.Shuffle(a2, Shuffles[channel * 3 + 2]);
+
+    private static int ToChwVector(ReadOnlySpan<byte> hwc, Span<byte> chw, int plane)
+    {
+        int i = 0;
+        ref byte src = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(hwc);
+        ref byte dst = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(chw);
+        for (; i + 16 <= plane; i += 16)
+        {
+            var a0 = Vector128.LoadUnsafe(ref src, (nuint)(3 * i));
+            var a1 = Vector128.LoadUnsafe(ref src, (nuint)(3 * i + 16));
+            var a2 = Vector128.LoadUnsafe(ref src, (nuint)(3 * i + 32));
+            for (int c = 0; c < 3; c++) Channel(a0, a1, a2, c).StoreUnsafe(ref dst, (nuint)(c * plane + i));
+        }
+        return i;
+    }
+
+    // The same IEEE operations as the table (x / 255f * 2f - 1f, no fused multiply-add), eight lanes at a time.
+    private static int ToChwVector(ReadOnlySpan<byte> hwc, Span<float> chw, int plane)
+    {
+        int i = 0;
+        ref byte src = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(hwc);
+        ref float dst = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(chw);
+        var v255 = Vector256.Create(255f);
+        var two = Vector256.Create(2f);
+        var one = Vector256.Create(1f);
+        for (; i + 16 <= plane; i += 16)
+        {
+            var a0 = Vector128.LoadUnsafe(ref src, (nuint)(3 * i));
+            var a1 = Vector128.LoadUnsafe(ref src, (nuint)(3 * i + 16));
+            var a2 = Vector128.LoadUnsafe(ref src, (nuint)(3 * i + 32));
+            for (int c = 0; c < 3; c++)
+            {
+                var bytes = Channel(a0, a1, a2, c);
+                var lo = Avx2.ConvertToVector256Int32(bytes);
+                var hi = Avx2.ConvertToVector256Int32(Sse2.ShiftRightLogical128BitLane(bytes, 8));
+                var flo = Avx.Subtract(Avx.Multiply(Avx.Divide(Avx.ConvertToVector256Single(lo), v255), two), one);
+                var fhi = Avx.Subtract(Avx.Multiply(Avx.Divide(Avx.ConvertToVector256Single(hi), v255), two), one);
+                flo.StoreUnsafe(ref dst, (nuint)(c * plane + i));
+                fhi.StoreUnsafe(ref dst, (nuint)(c * plane + i + 8));
+            }
+        }
+        return i;
     }
 
     /// <summary>A float32 [3, H, W] tensor of one image.</summary>

@@ -1,18 +1,17 @@
-using System.Numerics;
-using System.Runtime.InteropServices;
+using System.IO.Hashing;
 using VgtData.Collate;
 using static TorchSharp.torch;
 
 namespace VgtData.Loading;
 
-/// <summary>A running 64-bit hash of batch tensors, to show two runs produced the same bytes (not cryptographic).</summary>
+/// <summary>A running XXH3 hash of batch tensors (bytes and shapes, in order), to show two runs produced the same batches.</summary>
 public sealed class BatchChecksum
 {
-    private ulong _hash = 0x9E3779B97F4A7C15UL;
+    private readonly XxHash3 _hash = new();
 
-    public ulong Value => _hash;
+    public ulong Value => _hash.GetCurrentHashAsUInt64();
 
-    public string Hex => _hash.ToString("x16");
+    public string Hex => Value.ToString("x16");
 
     public void Add(Batch batch)
     {
@@ -23,19 +22,7 @@ public sealed class BatchChecksum
     public void Add(Tensor tensor)
     {
         using var cpu = tensor.device_type == TorchSharp.DeviceType.CPU ? tensor.contiguous() : tensor.cpu().contiguous();
-        Add(cpu.bytes);
-        foreach (var d in tensor.shape) Mix((ulong)d);
+        _hash.Append(cpu.bytes);
+        foreach (var d in tensor.shape) _hash.Append(BitConverter.GetBytes(d));
     }
-
-    public void Add(ReadOnlySpan<byte> bytes)
-    {
-        var words = MemoryMarshal.Cast<byte, ulong>(bytes);
-        ulong h = _hash;
-        foreach (var w in words) h = BitOperations.RotateLeft((h ^ w) * 0x9FB21C651E98DF25UL, 29);
-        _hash = h;
-        foreach (var b in bytes[(words.Length * 8)..]) Mix(b);
-        Mix((ulong)bytes.Length);
-    }
-
-    private void Mix(ulong v) => _hash = BitOperations.RotateLeft((_hash ^ v) * 0x9FB21C651E98DF25UL, 29);
 }

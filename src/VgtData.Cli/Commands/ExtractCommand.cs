@@ -34,7 +34,7 @@ public sealed class ExtractCommand : ICommand
         parts = parts.Distinct(StringComparer.Ordinal).ToList();
 
         ExtractionResult result;
-        using (var progress = new ExtractionProgress(context.Error, context.IsTerminal, parts.Sum(p => new FileInfo(p).Length)))
+        using (var progress = ExtractionProgress.Create(context.Error, context.IsTerminal, parts.Sum(p => new FileInfo(p).Length)))
         {
             result = TarExtractor.Run(parts, new ExtractionOptions
             {

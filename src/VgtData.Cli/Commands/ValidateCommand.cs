@@ -30,7 +30,7 @@ public sealed class ValidateCommand : ICommand
         using var pipeline = PipelineFactory.Build(config);
         var members = EntryValidator.Members(pipeline.Dataset);
         ValidationReport report;
-        using (var progress = new ValidationProgress(context.Error, context.IsTerminal, members.Sum(m => (long)m.Manifest.Count)))
+        using (var progress = ValidationProgress.Create(context.Error, context.IsTerminal, members.Sum(m => (long)m.Manifest.Count)))
             report = DatasetValidator.Run(pipeline.Dataset, new ValidationOptions { Workers = workers, Progress = progress });
 
         report.WriteSummary(context.Out);

@@ -15,7 +15,7 @@ public sealed class ExtractionOptions
 
     public CancellationToken Cancellation { get; init; }
 
-    public ExtractionProgress? Progress { get; init; }
+    public VgtData.Progress.ProgressMeter? Progress { get; init; }
 
     /// <summary>How a part is named in reports (default: its path as given).</summary>
     public Func<string, string>? PartLabel { get; init; }

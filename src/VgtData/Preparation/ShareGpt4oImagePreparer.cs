@@ -36,7 +36,7 @@ public static class ShareGpt4oImagePreparer
 
         ExtractionResult extraction;
         using (var progress = options.ProgressWriter is null ? null
-                   : new ExtractionProgress(options.ProgressWriter, options.ProgressIsTerminal, parts.Sum(p => new FileInfo(p).Length), "extract", options.ProgressInterval))
+                   : ExtractionProgress.Create(options.ProgressWriter, options.ProgressIsTerminal, parts.Sum(p => new FileInfo(p).Length), "extract", options.ProgressInterval))
         {
             extraction = TarExtractor.Run(parts, new ExtractionOptions
             {

@@ -1,3 +1,4 @@
+using VgtData.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
@@ -62,8 +63,8 @@ public static class ShareGptAnnotations
         if (entry.ValueKind != JsonValueKind.Object) return NotAnObject;
         if (!entry.TryGetProperty("input_prompt", out var prompt) || prompt.ValueKind != JsonValueKind.String) return MissingPrompt;
         var caption = prompt.GetString()!;
-        if (PythonText.IsBlank(caption)) return BlankPrompt;
-        if (!entry.TryGetProperty("output_image", out var image) || image.ValueKind != JsonValueKind.String || PythonText.IsBlank(image.GetString()!))
+        if (PythonString.Strip(caption).Length == 0) return BlankPrompt;
+        if (!entry.TryGetProperty("output_image", out var image) || image.ValueKind != JsonValueKind.String || PythonString.Strip(image.GetString()!).Length == 0)
             return MissingOutputImage;
         var baseName = MemberPath.BaseName(image.GetString()!.Replace('\\', '/'));
         if (baseName.Length == 0 || baseName is "." or "..") return MissingOutputImage;

@@ -95,7 +95,7 @@ public static class TarExtractor
                             {
                                 WriteMember(reader, finalPath, buffer, token);
                                 claim.Written = true;
-                                options.Progress?.AddFile();
+                                options.Progress?.AddCount();
                                 options.AfterFileWritten?.Invoke();
                             }
                             Own(claim, order, partLabel, m);
@@ -169,7 +169,7 @@ public static class TarExtractor
     }
 
     /// <summary>The part's tar stream: decompressed when it starts with the gzip magic bytes; reads are counted as progress.</summary>
-    private static Stream OpenPart(string path, ExtractionProgress? progress)
+    private static Stream OpenPart(string path, VgtData.Progress.ProgressMeter? progress)
     {
         var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
         Span<byte> magic = stackalloc byte[2];
@@ -244,7 +244,7 @@ public static class TarExtractor
     }
 
     /// <summary>Passes reads through and reports how far into the part file they got.</summary>
-    private sealed class ProgressStream(FileStream inner, ExtractionProgress? progress) : Stream
+    private sealed class ProgressStream(FileStream inner, VgtData.Progress.ProgressMeter? progress) : Stream
     {
         private long _reported;
 
@@ -252,7 +252,7 @@ public static class TarExtractor
         {
             if (progress is null) return;
             long pos = inner.Position;
-            progress.AddBytes(pos - _reported);
+            progress.Add(pos - _reported);
             _reported = pos;
         }
 

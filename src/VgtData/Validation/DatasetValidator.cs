@@ -8,7 +8,7 @@ public sealed record ValidationOptions
     public int Workers { get; init; }
 
     /// <summary>Counts checked and bad entries while the run goes; may be null.</summary>
-    public ValidationProgress? Progress { get; init; }
+    public VgtData.Progress.ProgressMeter? Progress { get; init; }
 }
 
 /// <summary>
@@ -37,7 +37,8 @@ public static class DatasetValidator
             var failure = member.Check(flat - offsets[m], out var caption);
             failures[flat] = failure;
             tokens[flat] = caption is null ? -1 : member.Options.Text.CountTokens(caption, cfg: false);
-            options.Progress?.Add(bad: failure != null);
+            options.Progress?.Add(1);
+            if (failure != null) options.Progress?.AddCount();
         });
 
         var bad = new List<BadEntry>();

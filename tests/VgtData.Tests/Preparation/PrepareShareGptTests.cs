@@ -250,10 +250,10 @@ public sealed class PrepareShareGptTests
     [Fact]
     public void BlankPrompt_FollowsPythonStrip()
     {
-        Assert.True(PythonText.IsBlank(""));
-        Assert.True(PythonText.IsBlank(" \t\r\n\v\f\u001c\u001d\u001e\u001f\u0085\u00a0\u2028\u3000"));
-        Assert.False(PythonText.IsBlank("\u200b"));
-        Assert.False(PythonText.IsBlank(" a "));
+        Assert.True(VgtData.Text.PythonString.Strip("").Length == 0);
+        Assert.True(VgtData.Text.PythonString.Strip(" \t\r\n\v\f\u001c\u001d\u001e\u001f\u0085\u00a0\u2028\u3000").Length == 0);
+        Assert.False(VgtData.Text.PythonString.Strip("\u200b").Length == 0);
+        Assert.False(VgtData.Text.PythonString.Strip(" a ").Length == 0);
     }
 
     [Fact]

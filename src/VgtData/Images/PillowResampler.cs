@@ -177,57 +177,91 @@ public static class PillowResampler
     /// One row along x with AVX2. Per output pixel and group of 4 taps: one 16-byte load of 5 pixels, broadcast to both
     /// 128-bit lanes; a byte shuffle makes int16 (R_t, R_t+1, G_t, G_t+1, B_t, B_t+1, 0, 0) in the low lane and the same
     /// for taps t+2, t+3 in the high lane; pmaddwd by the split weights (see <see cref="ResampleCoefficients.HorizontalPairs"/>)
-    /// gives per-channel int32 partial sums. Pixels whose loads would run past the readable bytes go the scalar way.
+    /// gives per-channel int32 partial sums. Two output pixels share the final reduction. Pixels whose loads would run
+    /// past the readable bytes go the scalar way.
     /// </summary>
-    private static void HorizontalRowAvx2(ReadOnlySpan<byte> input, ResampleCoefficients c, Span<byte> outRow, int outWidth)
+    private static unsafe void HorizontalRowAvx2(ReadOnlySpan<byte> input, ResampleCoefficients c, Span<byte> outRow, int outWidth)
     {
         var pairs = c.HorizontalPairs;
         int groups = c.Groups;
-        var bounds = c.Bounds;
-        ref byte src = ref MemoryMarshal.GetReference(input);
-        ref byte dst = ref MemoryMarshal.GetReference(outRow);
-        ref short kp = ref MemoryMarshal.GetArrayDataReference(pairs);
         int readable = input.Length;
+        fixed (byte* src = input)
+        fixed (byte* dst = outRow)
+        fixed (short* kp = pairs)
+        fixed (int* bounds = c.Bounds)
+        {
+            int xx = 0;
+            for (; xx + 2 < outWidth; xx += 2) // the pair's 8-byte store needs a pixel after it
+            {
+                if (!Safe(bounds, xx, readable) || !Safe(bounds, xx + 1, readable))
+                {
+                    HorizontalPixelAvx2(input, c, src, dst, kp, bounds, groups, xx, readable, outWidth);
+                    HorizontalPixelAvx2(input, c, src, dst, kp, bounds, groups, xx + 1, readable, outWidth);
+                    continue;
+                }
+                var a = Sums(src, kp, bounds, groups, xx);
+                var b = Sums(src, kp, bounds, groups, xx + 1);
+                // (a.low + a.high, b.low + b.high): RGBX of pixel xx, then of xx + 1.
+                var s = Avx2.Add(Avx2.Permute2x128(a, b, 0x20), Avx2.Permute2x128(a, b, 0x31));
+                s = Avx2.ShiftRightArithmetic(s, ResampleCoefficients.PrecisionBits);
+                var w = Avx2.PackSignedSaturate(s, s);                 // lanes: a a | b b (int16)
+                var bytes = Avx2.PackUnsignedSaturate(w, w);           // lanes: a a a a | b b b b (bytes)
+                var ab = Avx2.PermuteVar8x32(bytes.AsInt32(), Vector256.Create(0, 4, 0, 4, 0, 4, 0, 4)).GetLower(); // aRGBX bRGBX
+                // RGBX RGBX → RGB RGB and two spare bytes, which the next pixel overwrites.
+                var rgb = Ssse3.Shuffle(ab.AsByte(), Vector128.Create((byte)0, 1, 2, 4, 5, 6, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7));
+                Unsafe.WriteUnaligned(dst + xx * 3, rgb.AsUInt64().ToScalar());
+            }
+            for (; xx < outWidth; xx++)
+                HorizontalPixelAvx2(input, c, src, dst, kp, bounds, groups, xx, readable, outWidth);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe bool Safe(int* bounds, int xx, int readable)
+    {
+        int xmin = bounds[xx * 2], count = bounds[xx * 2 + 1];
+        // The last group's 16-byte load starts at pixel xmin + 4·(groups used − 1).
+        return count > 0 && (xmin + ((count - 1) & ~3)) * 3 + 16 <= readable;
+    }
+
+    /// <summary>Per-channel sums of one output pixel, bias included, split over the two 128-bit lanes (add them).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector256<int> Sums(byte* src, short* kp, int* bounds, int groups, int xx)
+    {
+        int xmin = bounds[xx * 2], count = bounds[xx * 2 + 1];
+        int used = (count + 3) >> 2;
         const byte Z = 0x80;
         var shuffle = Vector256.Create(
             (byte)0, Z, 3, Z, 1, Z, 4, Z, 2, Z, 5, Z, Z, Z, Z, Z,
             6, Z, 9, Z, 7, Z, 10, Z, 8, Z, 11, Z, Z, Z, Z, Z);
-        var bias = Vector128.Create(Bias);
-        for (int xx = 0; xx < outWidth; xx++)
+        var lo = Vector256.Create(Bias, Bias, Bias, Bias, 0, 0, 0, 0);
+        var hi = Vector256<int>.Zero;
+        short* k = kp + xx * groups * 32;
+        byte* p = src + xmin * 3;
+        for (int g = 0; g < used; g++, p += 12, k += 32)
         {
-            int xmin = bounds[xx * 2], count = bounds[xx * 2 + 1];
-            int used = (count + 3) >> 2;
-            // The last group's 16-byte load starts at pixel xmin + 4·(used − 1).
-            if (count == 0 || (xmin + 4 * (used - 1)) * 3 + 16 > readable)
-            {
-                HorizontalRowScalar(input, c, outRow, xx, xx + 1);
-                continue;
-            }
-            var lo = Vector256<int>.Zero;
-            var hi = Vector256<int>.Zero;
-            ref short k = ref Unsafe.Add(ref kp, xx * groups * 32);
-            ref byte p = ref Unsafe.Add(ref src, xmin * 3);
-            for (int g = 0; g < used; g++)
-            {
-                var v = Vector128.LoadUnsafe(ref p, (nuint)(g * 12));
-                var words = Avx2.Shuffle(Vector256.Create(v, v), shuffle).AsInt16();
-                lo = Avx2.Add(lo, Avx2.MultiplyAddAdjacent(words, Vector256.LoadUnsafe(ref k, (nuint)(g * 32))));
-                hi = Avx2.Add(hi, Avx2.MultiplyAddAdjacent(words, Vector256.LoadUnsafe(ref k, (nuint)(g * 32 + 16))));
-            }
-            var sum = Avx2.Add(lo, Avx2.ShiftLeftLogical(hi, 15));
-            var s = Sse2.Add(Sse2.Add(sum.GetLower(), sum.GetUpper()), bias);
-            s = Sse2.ShiftRightArithmetic(s, ResampleCoefficients.PrecisionBits);
-            var packed = Sse2.PackUnsignedSaturate(Sse2.PackSignedSaturate(s, s), Vector128<short>.Zero);
-            uint rgbx = packed.AsUInt32().ToScalar();
-            ref byte d = ref Unsafe.Add(ref dst, xx * 3);
-            if (xx + 1 < outWidth) Unsafe.WriteUnaligned(ref d, rgbx); // the 4th byte is overwritten by the next pixel
-            else
-            {
-                d = (byte)rgbx;
-                Unsafe.Add(ref d, 1) = (byte)(rgbx >> 8);
-                Unsafe.Add(ref d, 2) = (byte)(rgbx >> 16);
-            }
+            var words = Avx2.Shuffle(Avx2.BroadcastVector128ToVector256(p), shuffle).AsInt16();
+            lo = Avx2.Add(lo, Avx2.MultiplyAddAdjacent(words, Avx.LoadVector256(k)));
+            hi = Avx2.Add(hi, Avx2.MultiplyAddAdjacent(words, Avx.LoadVector256(k + 16)));
         }
+        return Avx2.Add(lo, Avx2.ShiftLeftLogical(hi, 15));
+    }
+
+    private static unsafe void HorizontalPixelAvx2(ReadOnlySpan<byte> input, ResampleCoefficients c, byte* src, byte* dst,
+        short* kp, int* bounds, int groups, int xx, int readable, int outWidth)
+    {
+        if (!Safe(bounds, xx, readable))
+        {
+            HorizontalRowScalar(input, c, new Span<byte>(dst, outWidth * 3), xx, xx + 1);
+            return;
+        }
+        var sum = Sums(src, kp, bounds, groups, xx);
+        var s = Sse2.ShiftRightArithmetic(Sse2.Add(sum.GetLower(), sum.GetUpper()), ResampleCoefficients.PrecisionBits);
+        uint rgbx = Sse2.PackUnsignedSaturate(Sse2.PackSignedSaturate(s, s), Vector128<short>.Zero).AsUInt32().ToScalar();
+        byte* d = dst + xx * 3;
+        d[0] = (byte)rgbx;
+        d[1] = (byte)(rgbx >> 8);
+        d[2] = (byte)(rgbx >> 16);
     }
 
     // ---- vertical pass ----

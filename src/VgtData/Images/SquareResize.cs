@@ -1,35 +1,20 @@
-using System.Runtime.InteropServices;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
-using SixLabors.ImageSharp.Processing;
 
 namespace VgtData.Images;
 
-/// <summary>Crop then resize to a size with Pillow's default filter (bicubic, antialiased when shrinking).</summary>
+/// <summary>The anchor's <c>image.crop(box).resize((width, height))</c>: Pillow's default filter (bicubic, antialiased
+/// when shrinking), reproduced bit for bit by <see cref="PillowResampler"/>.</summary>
 public static class SquareResize
 {
-    /// <summary>Crops <paramref name="image"/> in place to <paramref name="box"/>, resizes it to width × height,
-    /// and copies the pixels out into a pooled HWC buffer.</summary>
+    /// <summary>Resizes the <paramref name="box"/> region of <paramref name="image"/> to width × height straight into a
+    /// pooled HWC buffer. The image is read in place and left unchanged.</summary>
     public static RgbImage Apply(Image<Rgb24> image, CropBox box, int width, int height)
     {
-        image.Mutate(ctx =>
-        {
-            if (box.Left != 0 || box.Upper != 0 || box.Width != image.Width || box.Height != image.Height)
-                ctx.Crop(new Rectangle(box.Left, box.Upper, box.Width, box.Height));
-            if (box.Width != width || box.Height != height)
-                ctx.Resize(new ResizeOptions
-                {
-                    Size = new Size(width, height),
-                    Sampler = KnownResamplers.Bicubic,
-                    Mode = ResizeMode.Stretch,
-                    Compand = false,
-                    PremultiplyAlpha = false,
-                });
-        });
         var result = new RgbImage(width, height);
         try
         {
-            image.CopyPixelDataTo(MemoryMarshal.Cast<byte, Rgb24>(result.Pixels));
+            PillowResampler.Resample(image, box, result.Pixels, width, height);
             return result;
         }
         catch

@@ -140,12 +140,16 @@ public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasSam
         using var bytes = _source.Read(entry.Image);
         Stats?.Add(PipelineStats.Stage.Read, t);
         t = Stopwatch.GetTimestamp();
-        using var image = _decoder.Decode(bytes.Memory, path, _options.Limits);
+        // The crop is drawn from the header's size, so the decoder can stop after the crop's last row.
+        var (width, height) = _decoder.ReadSize(bytes.Memory, path);
+        var box = _options.Crop2Square
+            ? CropBox.Square(width, height, random.NextInt(CropBox.SquareOffsets(width, height)))
+            : new CropBox(0, 0, width, height);
+        using var image = _decoder.Decode(bytes.Memory, path, _options.Limits, rowsNeeded: box.Lower);
+        if (image.Width != width || image.Height < box.Lower)
+            throw new SampleException(SampleFailureReason.Undecodable, path, $"header says {width}x{height}, decoder gave {image.Width}x{image.Height}");
         Stats?.Add(PipelineStats.Stage.Decode, t);
         t = Stopwatch.GetTimestamp();
-        var box = _options.Crop2Square
-            ? CropBox.Square(image.Width, image.Height, random.NextInt(CropBox.SquareOffsets(image.Width, image.Height)))
-            : new CropBox(0, 0, image.Width, image.Height);
         var pixels = SquareResize.Apply(image, box, _options.ImageSize, _options.ImageSize);
         Stats?.Add(PipelineStats.Stage.Resize, t);
         return Sample(index, entryIndex, entry, caption, cfg, inputIds, pixels);

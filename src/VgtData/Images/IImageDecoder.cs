@@ -13,4 +13,8 @@ public interface IImageDecoder
     (int Width, int Height) ReadSize(ReadOnlyMemory<byte> data, string path);
 
     Image<Rgb24> Decode(ReadOnlyMemory<byte> data, string path, ImageLimits limits);
+
+    /// <summary>Decodes at least rows [0, <paramref name="rowsNeeded"/>) — a crop that ends above the last row need not
+    /// pay for the rest. The image returned may be shorter than the header says, never shorter than that.</summary>
+    Image<Rgb24> Decode(ReadOnlyMemory<byte> data, string path, ImageLimits limits, int rowsNeeded) => Decode(data, path, limits);
 }

@@ -155,14 +155,17 @@ public class DecoderTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(LosslessPngs))]
-    public void SkiaMatchesImageSharpExactlyOnPng(string kind)
+    public void SkiaAndFastMatchImageSharpExactlyOnPng(string kind)
     {
         var png = MakePng(kind);
         output.WriteLine($"{kind}: bit depth {png[24]}, colour type {png[25]}, {png.Length} bytes");
         using var expected = new ImageSharpDecoder().Decode(png, kind + ".png", ImageLimits.Default);
-        using var actual = new SkiaDecoder().Decode(png, kind + ".png", ImageLimits.Default);
-        Assert.Equal((expected.Width, expected.Height), (actual.Width, actual.Height));
-        Assert.Equal(Pixels(expected), Pixels(actual));
+        foreach (IImageDecoder decoder in new IImageDecoder[] { new SkiaDecoder(), new FastDecoder() })
+        {
+            using var actual = decoder.Decode(png, kind + ".png", ImageLimits.Default);
+            Assert.Equal((expected.Width, expected.Height), (actual.Width, actual.Height));
+            Assert.Equal(Pixels(expected), Pixels(actual));
+        }
     }
 
     [Theory]

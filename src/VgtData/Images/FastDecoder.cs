@@ -1,0 +1,38 @@
+using System.Buffers.Binary;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace VgtData.Images;
+
+/// <summary>
+/// The default decoder: 8-bit RGB/RGBA non-interlaced PNGs (nearly every generated-image dataset) go through
+/// <see cref="PngRowDecoder"/> (zlib-ng, only the rows the crop needs); everything else through <see cref="SkiaDecoder"/>,
+/// which hands what Skia would convert differently from Pillow on to ImageSharp. Same pixels as the other decoders.
+/// </summary>
+public sealed class FastDecoder : IImageDecoder
+{
+    private readonly SkiaDecoder _skia;
+
+    public FastDecoder(SkiaDecoder? skia = null) => _skia = skia ?? new SkiaDecoder();
+
+    public string Name => "fast";
+
+    public (int Width, int Height) ReadSize(ReadOnlyMemory<byte> data, string path) => _skia.ReadSize(data, path);
+
+    public Image<Rgb24> Decode(ReadOnlyMemory<byte> data, string path, ImageLimits limits) => Decode(data, path, limits, int.MaxValue);
+
+    public Image<Rgb24> Decode(ReadOnlyMemory<byte> data, string path, ImageLimits limits, int rowsNeeded)
+    {
+        var span = data.Span;
+        if (span.Length < 33 || !span.StartsWith(PngSignature)) return _skia.Decode(data, path, limits);
+        var (width, height) = _skia.ReadSize(data, path);   // validates the IHDR (checksum, size)
+        byte bitDepth = span[24], colorType = span[25], interlace = span[28];
+        if (!PngRowDecoder.Supports(bitDepth, colorType, interlace)) return _skia.Decode(data, path, limits);
+        limits.Check(width, height, path);
+        var truncation = ContainerCheck.FindTruncation(span);
+        if (truncation != null) throw new SampleException(SampleFailureReason.Truncated, path, truncation);
+        return PngRowDecoder.Decode(data, width, height, colorType, rowsNeeded, ImageSharpDecoder.SingleThreaded, path);
+    }
+
+    private static ReadOnlySpan<byte> PngSignature => [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
+}

@@ -1,0 +1,171 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Compression;
+using System.Numerics;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Advanced;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace VgtData.Images;
+
+/// <summary>
+/// The common PNG case — 8-bit RGB or RGBA, not interlaced — decoded row by row with .NET's zlib (zlib-ng), stopping
+/// once the rows a crop needs are done: a portrait image's crop2square window rarely reaches its last rows, and those
+/// are never inflated. Like Pillow, IDAT checksums are not verified; chunk structure is checked beforehand.
+/// Returns null for anything else (the caller decodes it another way).
+/// </summary>
+internal static class PngRowDecoder
+{
+    public static bool Supports(byte bitDepth, byte colorType, byte interlace) =>
+        bitDepth == 8 && colorType is 2 or 6 && interlace == 0;
+
+    /// <summary>Decodes rows [0, <paramref name="rows"/>) of a supported PNG into an image of that height.</summary>
+    public static Image<Rgb24> Decode(ReadOnlyMemory<byte> data, int width, int height, byte colorType, int rows, Configuration configuration, string path)
+    {
+        int bpp = colorType == 6 ? 4 : 3;
+        int rowBytes = checked(width * bpp);
+        rows = Math.Clamp(rows, 1, height);
+        var image = new Image<Rgb24>(configuration, width, rows);
+        var prev = ArrayPool<byte>.Shared.Rent(rowBytes + 1);
+        var cur = ArrayPool<byte>.Shared.Rent(rowBytes + 1);
+        try
+        {
+            using var zlib = new ZLibStream(new IdatStream(data, path), CompressionMode.Decompress);
+            Array.Clear(prev, 0, rowBytes + 1);
+            for (int y = 0; y < rows; y++)
+            {
+                int got;
+                try
+                {
+                    got = zlib.ReadAtLeast(cur.AsSpan(0, rowBytes + 1), rowBytes + 1, throwOnEndOfStream: false);
+                }
+                catch (InvalidDataException e)
+                {
+                    throw new SampleException(SampleFailureReason.Undecodable, path, $"PNG image data is corrupt at row {y}: {e.Message}");
+                }
+                if (got < rowBytes + 1)
+                    throw new SampleException(SampleFailureReason.Truncated, path, $"PNG image data ends after {y} of {height} rows");
+                Unfilter(cur[0], cur.AsSpan(1, rowBytes), prev.AsSpan(1, rowBytes), bpp, path, y);
+                var row = System.Runtime.InteropServices.MemoryMarshal.AsBytes(image.DangerousGetPixelRowMemory(y).Span);
+                if (bpp == 3) cur.AsSpan(1, rowBytes).CopyTo(row);
+                else DropAlpha(cur.AsSpan(1, rowBytes), row);
+                (prev, cur) = (cur, prev);
+            }
+            return image;
+        }
+        catch
+        {
+            image.Dispose();
+            throw;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(prev);
+            ArrayPool<byte>.Shared.Return(cur);
+        }
+    }
+
+    private static void DropAlpha(ReadOnlySpan<byte> rgba, Span<byte> rgb)
+    {
+        for (int i = 0, j = 0; j + 2 < rgb.Length; i += 4, j += 3)
+        {
+            rgb[j] = rgba[i];
+            rgb[j + 1] = rgba[i + 1];
+            rgb[j + 2] = rgba[i + 2];
+        }
+    }
+
+    /// <summary>Reverses the PNG filter of one row in place (filter types 0–4, bytes per pixel 3 or 4).</summary>
+    internal static void Unfilter(byte filter, Span<byte> cur, ReadOnlySpan<byte> prev, int bpp, string path, int y)
+    {
+        int n = cur.Length;
+        switch (filter)
+        {
+            case 0:
+                return;
+            case 1:
+                for (int i = bpp; i < n; i++) cur[i] += cur[i - bpp];
+                return;
+            case 2:
+            {
+                int i = 0;
+                for (; i + Vector<byte>.Count <= n; i += Vector<byte>.Count)
+                    (new Vector<byte>(cur[i..]) + new Vector<byte>(prev[i..])).CopyTo(cur[i..]);
+                for (; i < n; i++) cur[i] += prev[i];
+                return;
+            }
+            case 3:
+                for (int i = 0; i < bpp; i++) cur[i] += (byte)(prev[i] >> 1);
+                for (int i = bpp; i < n; i++) cur[i] += (byte)((cur[i - bpp] + prev[i]) >> 1);
+                return;
+            case 4:
+                for (int i = 0; i < bpp; i++) cur[i] += prev[i];
+                for (int i = bpp; i < n; i++) cur[i] += Paeth(cur[i - bpp], prev[i], prev[i - bpp]);
+                return;
+            default:
+                throw new SampleException(SampleFailureReason.Undecodable, path, $"PNG row {y} has unknown filter type {filter}");
+        }
+    }
+
+    private static byte Paeth(byte a, byte b, byte c)
+    {
+        int p = a + b - c;
+        int pa = Math.Abs(p - a), pb = Math.Abs(p - b), pc = Math.Abs(p - c);
+        return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+    }
+
+    /// <summary>The payloads of consecutive IDAT chunks as one stream, read in place.</summary>
+    private sealed class IdatStream : Stream
+    {
+        private readonly ReadOnlyMemory<byte> _data;
+        private readonly string _path;
+        private int _chunkEnd;   // end of the current IDAT payload
+        private int _pos;
+        private bool _done;
+
+        public IdatStream(ReadOnlyMemory<byte> data, string path)
+        {
+            _data = data;
+            _path = path;
+            var span = data.Span;
+            int pos = 8;
+            while (pos + 8 <= span.Length)
+            {
+                int length = checked((int)BinaryPrimitives.ReadUInt32BigEndian(span[pos..]));
+                if (span.Slice(pos + 4, 4).SequenceEqual("IDAT"u8)) { _pos = pos + 8; _chunkEnd = _pos + length; return; }
+                pos += 12 + length;
+            }
+            throw new SampleException(SampleFailureReason.Undecodable, path, "PNG has no image data (IDAT)");
+        }
+
+        public override int Read(Span<byte> buffer)
+        {
+            var span = _data.Span;
+            while (!_done && _pos >= _chunkEnd)
+            {
+                // Next chunk: skip the CRC; continue only if it is another IDAT.
+                int next = _chunkEnd + 4;
+                if (next + 8 > span.Length || !span.Slice(next + 4, 4).SequenceEqual("IDAT"u8)) { _done = true; break; }
+                _pos = next + 8;
+                _chunkEnd = _pos + checked((int)BinaryPrimitives.ReadUInt32BigEndian(span[next..]));
+            }
+            if (_done) return 0;
+            int n = Math.Min(buffer.Length, Math.Min(_chunkEnd, span.Length) - _pos);
+            if (n <= 0) throw new SampleException(SampleFailureReason.Truncated, _path, "PNG image data chunk is cut short");
+            span.Slice(_pos, n).CopyTo(buffer);
+            _pos += n;
+            return n;
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}

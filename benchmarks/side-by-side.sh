@@ -53,7 +53,9 @@ mkdir -p "$results"
 echo "== python reference (workers $py_workers)" >&2
 $py "$root/benchmarks/python/reference_loader.py" --data "$dir" --batches "$batches" --workers-sweep "$py_workers" \
     --tokenizer "$tokenizer/tokenizer.json" --json 2>"$results/python.log" | tail -n 1 > "$results/python.json"
-echo "== torchsharp DataLoader baseline ($workers workers)" >&2
+echo "== torchsharp DataLoader + hand-written ImageSharp dataset ($workers workers)" >&2
+"$root/vgtdata" bench "$dir/bench-config.json" --loader plain --batches "$batches" --json 2>"$results/plain.log" | tail -n 1 > "$results/plain.json"
+echo "== torchsharp DataLoader + VgtData CaptionDataset ($workers workers)" >&2
 "$root/vgtdata" bench "$dir/bench-config.json" --loader torchsharp --batches "$batches" --json 2>"$results/torchsharp.log" | tail -n 1 > "$results/torchsharp.json"
 echo "== vgtdata ($workers workers)" >&2
 "$root/vgtdata" bench "$dir/bench-config.json" --batches "$batches" --json 2>"$results/vgtdata.log" | tail -n 1 > "$results/vgtdata.json"
@@ -61,14 +63,15 @@ echo "== vgtdata ($workers workers)" >&2
 $py - "$results" "$(nproc)" <<'PY'
 import json, sys, os
 d = sys.argv[1]
-rows = [(name, json.load(open(os.path.join(d, name + ".json")))) for name in ("python", "torchsharp", "vgtdata")]
+rows = [(name, json.load(open(os.path.join(d, name + ".json")))) for name in ("python", "plain", "torchsharp", "vgtdata")]
 base = rows[0][1]["samples_per_s"]
-print(f"\n{'loader':<28}{'workers':>8}{'samples/s':>11}{'vs python':>11}{'p50 wait ms':>13}{'peak RSS MB':>13}")
+print(f"\n{'loader':<44}{'workers':>8}{'samples/s':>11}{'vs python':>11}{'p50 wait ms':>13}{'peak RSS MB':>13}")
 for name, r in rows:
-    label = {"python": "Python (Pillow + torch)", "torchsharp": "TorchSharp DataLoader", "vgtdata": "VgtData"}[name]
-    print(f"{label:<28}{r['workers']:>8}{r['samples_per_s']:>11.1f}{r['samples_per_s'] / base:>10.2f}x"
+    label = {"python": "Python anchor (Pillow + torch DataLoader)", "plain": "TorchSharp DataLoader + plain ImageSharp",
+             "torchsharp": "TorchSharp DataLoader + VgtData dataset", "vgtdata": "VgtData DataLoader"}[name]
+    print(f"{label:<44}{r['workers']:>8}{r['samples_per_s']:>11.1f}{r['samples_per_s'] / base:>10.2f}x"
           f"{r.get('p50_wait_ms', 0):>13.1f}{r.get('peak_rss_mb', 0):>13.0f}")
-v = rows[2][1]
+v = rows[3][1]
 print(f"\nratio vgtdata / python (best workers): {v['samples_per_s'] / base:.2f}  on {sys.argv[2]} cores")
 print("vgtdata stage seconds:", json.dumps(v.get("stage_seconds", {})), " checksum:", v.get("checksum"))
 PY

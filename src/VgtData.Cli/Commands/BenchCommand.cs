@@ -16,7 +16,7 @@ public sealed class BenchCommand : ICommand
 {
     public string Name => "bench";
     public string Summary => "measure loader throughput (samples/s, batch wait, per-stage time, peak RSS, checksum)";
-    public string Usage => "bench CONFIG [--batches N] [--workers W] [--prefetch P] [--warmup K] [--loader vgtdata|torchsharp] [--device D] [--json] [--set KEY=VALUE ...]";
+    public string Usage => "bench CONFIG [--batches N] [--workers W] [--prefetch P] [--warmup K] [--loader vgtdata|torchsharp|plain] [--device D] [--json] [--set KEY=VALUE ...]";
 
     public int Run(CommandArgs args, CliContext context)
     {
@@ -46,8 +46,9 @@ public sealed class BenchCommand : ICommand
         var result = loaderKind switch
         {
             "vgtdata" => RunVgtData(pipeline, options, warmup, context),
-            "torchsharp" => RunTorchSharp(pipeline, options, warmup, context),
-            _ => throw new UsageException($"--loader expects vgtdata or torchsharp, got '{loaderKind}'"),
+            "torchsharp" => RunTorchSharp(pipeline, options, warmup, context, plain: false),
+            "plain" => RunTorchSharp(pipeline, options, warmup, context, plain: true),
+            _ => throw new UsageException($"--loader expects vgtdata, torchsharp or plain, got '{loaderKind}'"),
         };
         result["loader"] = loaderKind;
         result["workers"] = options.NumWorkers;
@@ -88,10 +89,14 @@ public sealed class BenchCommand : ICommand
         return Report(samples, total - warmup, seconds, waits, checksum, loader.Stats.ToDictionary());
     }
 
-    /// <summary>The C# baseline: TorchSharp's own DataLoader over the same dataset (each batch fetched in parallel, then a wait).</summary>
-    private static Dictionary<string, object> RunTorchSharp(Pipeline pipeline, DataLoaderOptions options, int warmup, CliContext context)
+    /// <summary>The C# baselines: TorchSharp's own DataLoader (each batch fetched in parallel, then a wait) over our
+    /// CaptionDataset (<c>torchsharp</c>), or over a hand-written ImageSharp dataset (<c>plain</c>).</summary>
+    private static Dictionary<string, object> RunTorchSharp(Pipeline pipeline, DataLoaderOptions options, int warmup, CliContext context, bool plain)
     {
-        if (pipeline.Dataset is not CaptionDataset dataset) throw new VgtDataException("--loader torchsharp needs a single CaptionDataset");
+        if (pipeline.Dataset is not CaptionDataset captions) throw new VgtDataException("--loader torchsharp|plain needs a single CaptionDataset");
+        TorchSharp.torch.utils.data.Dataset dataset = plain
+            ? new PlainImageSharpDataset(captions.Options.DataPath, captions.Options.ImageFolder, captions.Options.ImageSize, captions.Options.Text)
+            : captions;
         int count = (int)(options.MaxBatches!.Value * options.BatchSize);
         var order = ((InfiniteSampler)pipeline.Sampler).Indices().Take(count).ToList();
         var pad = pipeline.Collator.Options.PadIndex;

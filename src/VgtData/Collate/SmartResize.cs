@@ -1,8 +1,4 @@
-using System.Runtime.InteropServices;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.Advanced;
-using SixLabors.ImageSharp.PixelFormats;
-using SixLabors.ImageSharp.Processing;
+using System.Buffers;
 using VgtData.Datasets;
 using VgtData.Images;
 
@@ -19,24 +15,34 @@ public static class SmartResize
             image.Pixels.CopyTo(destination);
             return;
         }
-        using var img = Image.LoadPixelData<Rgb24>(ImageSharpDecoder.SingleThreaded, image.Pixels, image.Width, image.Height);
         double sx = (double)width / image.Width, sy = (double)height / image.Height;
         double scale = mode == ResizeMode.PadResize ? Math.Min(sx, sy) : Math.Max(sx, sy);
         int rw = Math.Max(1, (int)Math.Round(image.Width * scale));
         int rh = Math.Max(1, (int)Math.Round(image.Height * scale));
         if (mode != ResizeMode.PadResize) { rw = Math.Max(rw, width); rh = Math.Max(rh, height); }
         else { rw = Math.Min(rw, width); rh = Math.Min(rh, height); }
-        img.Mutate(c => c.Resize(new ResizeOptions { Size = new Size(rw, rh), Sampler = KnownResamplers.Bicubic, Mode = SixLabors.ImageSharp.Processing.ResizeMode.Stretch }));
-        var pixels = MemoryMarshal.Cast<byte, Rgb24>(destination[..(height * width * 3)]);
-        if (mode == ResizeMode.PadResize)
+        // The same Pillow-exact bicubic as the sample's own resize, into a pooled buffer, then crop or pad.
+        var resized = ArrayPool<byte>.Shared.Rent(rw * rh * 3);
+        try
         {
-            pixels.Clear();
-            int ox = (width - rw) / 2, oy = (height - rh) / 2;
-            for (int y = 0; y < rh; y++) img.DangerousGetPixelRowMemory(y).Span.CopyTo(pixels.Slice((oy + y) * width + ox, rw));
-            return;
+            PillowResampler.Resample(image.Pixels, image.Width, image.Height, image.Width * 3, resized, rw, rh);
+            var dst = destination[..(height * width * 3)];
+            if (mode == ResizeMode.PadResize)
+            {
+                dst.Clear();
+                int ox = (width - rw) / 2, oy = (height - rh) / 2;
+                for (int y = 0; y < rh; y++)
+                    resized.AsSpan(y * rw * 3, rw * 3).CopyTo(dst.Slice(((oy + y) * width + ox) * 3, rw * 3));
+                return;
+            }
+            int x0 = mode == ResizeMode.RandomCrop ? random.NextInt(rw - width + 1) : (rw - width) / 2;
+            int y0 = mode == ResizeMode.RandomCrop ? random.NextInt(rh - height + 1) : (rh - height) / 2;
+            for (int y = 0; y < height; y++)
+                resized.AsSpan(((y0 + y) * rw + x0) * 3, width * 3).CopyTo(dst.Slice(y * width * 3, width * 3));
         }
-        int x0 = mode == ResizeMode.RandomCrop ? random.NextInt(rw - width + 1) : (rw - width) / 2;
-        int y0 = mode == ResizeMode.RandomCrop ? random.NextInt(rh - height + 1) : (rh - height) / 2;
-        for (int y = 0; y < height; y++) img.DangerousGetPixelRowMemory(y0 + y).Span.Slice(x0, width).CopyTo(pixels.Slice(y * width, width));
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(resized);
+        }
     }
 }

@@ -52,7 +52,8 @@ results="$dir/results"
 mkdir -p "$results"
 echo "== python reference (workers $py_workers)" >&2
 $py "$root/benchmarks/python/reference_loader.py" --data "$dir" --batches "$batches" --workers-sweep "$py_workers" \
-    --tokenizer "$tokenizer/tokenizer.json" --json 2>"$results/python.log" | tail -n 1 > "$results/python.json"
+    --tokenizer "$tokenizer/tokenizer.json" --json 2>"$results/python.log" | tee "$results/python-sweep.txt" | tail -n 1 > "$results/python.json"
+grep -v '^{' "$results/python-sweep.txt" >&2 || true
 echo "== torchsharp DataLoader + hand-written ImageSharp dataset ($workers workers)" >&2
 "$root/vgtdata" bench "$dir/bench-config.json" --loader plain --batches "$batches" --json 2>"$results/plain.log" | tail -n 1 > "$results/plain.json"
 echo "== torchsharp DataLoader + VgtData CaptionDataset ($workers workers)" >&2

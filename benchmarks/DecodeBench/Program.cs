@@ -72,7 +72,7 @@ foreach (var (format, bytes) in new[] { ("png", png), ("jpeg", jpeg) })
                 $"(runs {string.Join(" ", list.Select(x => x.ToString("0.0")))}; managed alloc {allocated[name] / (runs * images) / 1024} KiB/img)");
         }
         double baseline = median[("imagesharp", resize)];
-        Console.WriteLine($"{format,-4} {(resize ? "decode+crop+resize448" : "decode"),-21} vs imagesharp: skia {median[("skia", resize)] / baseline:0.00}x, " +
+        Console.WriteLine($"{format,-4} {(resize ? "decode+crop+resize448" : "decode"),-21} vs imagesharp: fast {median[("fast", resize)] / baseline:0.00}x, skia {median[("skia", resize)] / baseline:0.00}x, " +
             $"skia+jpeg {median[("skia+jpeg", resize)] / baseline:0.00}x");
     }
 }

@@ -57,6 +57,9 @@ public sealed class ImageSharpDecoder : IImageDecoder
         limits.Check(info.Width, info.Height, path);
         var truncation = ContainerCheck.FindTruncation(data.Span);
         if (truncation != null) throw new SampleException(SampleFailureReason.Truncated, path, truncation);
+        // ImageSharp fills rows past the end of short PNG image data with zeros; Pillow refuses the file.
+        if (data.Span.StartsWith(PngMagic) && PngImageDataCheck.FindShortImageData(data, path) is { } shortData)
+            throw new SampleException(SampleFailureReason.Truncated, path, shortData);
         try
         {
             var png = info.Metadata.GetPngMetadata();

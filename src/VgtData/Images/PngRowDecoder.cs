@@ -35,7 +35,7 @@ internal static class PngRowDecoder
         try
         {
             Array.Clear(zeros, 0, stride);
-            using var zlib = new ZLibStream(new IdatStream(data, path), CompressionMode.Decompress);
+            using var zlib = new ZLibStream(new PngIdatStream(data, path), CompressionMode.Decompress);
             var prev = zeros.AsSpan(1, rowBytes);
             for (int y0 = 0; y0 < rows; y0 += block)
             {
@@ -127,60 +127,5 @@ internal static class PngRowDecoder
         int p = a + b - c;
         int pa = Math.Abs(p - a), pb = Math.Abs(p - b), pc = Math.Abs(p - c);
         return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
-    }
-
-    /// <summary>The payloads of consecutive IDAT chunks as one stream, read in place.</summary>
-    private sealed class IdatStream : Stream
-    {
-        private readonly ReadOnlyMemory<byte> _data;
-        private readonly string _path;
-        private int _chunkEnd;   // end of the current IDAT payload
-        private int _pos;
-        private bool _done;
-
-        public IdatStream(ReadOnlyMemory<byte> data, string path)
-        {
-            _data = data;
-            _path = path;
-            var span = data.Span;
-            int pos = 8;
-            while (pos + 8 <= span.Length)
-            {
-                int length = checked((int)BinaryPrimitives.ReadUInt32BigEndian(span[pos..]));
-                if (span.Slice(pos + 4, 4).SequenceEqual("IDAT"u8)) { _pos = pos + 8; _chunkEnd = _pos + length; return; }
-                pos += 12 + length;
-            }
-            throw new SampleException(SampleFailureReason.Undecodable, path, "PNG has no image data (IDAT)");
-        }
-
-        public override int Read(Span<byte> buffer)
-        {
-            var span = _data.Span;
-            while (!_done && _pos >= _chunkEnd)
-            {
-                // Next chunk: skip the CRC; continue only if it is another IDAT.
-                int next = _chunkEnd + 4;
-                if (next + 8 > span.Length || !span.Slice(next + 4, 4).SequenceEqual("IDAT"u8)) { _done = true; break; }
-                _pos = next + 8;
-                _chunkEnd = _pos + checked((int)BinaryPrimitives.ReadUInt32BigEndian(span[next..]));
-            }
-            if (_done) return 0;
-            int n = Math.Min(buffer.Length, Math.Min(_chunkEnd, span.Length) - _pos);
-            if (n <= 0) throw new SampleException(SampleFailureReason.Truncated, _path, "PNG image data chunk is cut short");
-            span.Slice(_pos, n).CopyTo(buffer);
-            _pos += n;
-            return n;
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

@@ -326,14 +326,20 @@ public class DecoderTests(ITestOutputHelper output)
         Assert.Null(ContainerCheck.FindTruncation(bytes));
         var e = Record.Exception(() => Create(decoder).Decode(bytes, "cut-idat.png", ImageLimits.Default).Dispose());
         output.WriteLine($"{decoder}: {e?.Message ?? "decoded without error"}");
-        if (decoder != "imagesharp")
-        {
-            // libpng reports the short stream as an error (Pillow too refuses such a file).
-            var se = Assert.IsType<SampleException>(e);
-            Assert.True(se.Reason is SampleFailureReason.Truncated or SampleFailureReason.Undecodable, se.Reason.ToString());
-        }
-        // ImageSharp 2.1 fills the missing rows silently: a known gap of that decoder, recorded here, not asserted.
+        // Pillow refuses such a file; ImageSharp alone would fill the missing rows with zeros, so its decoder checks
+        // that the image data inflates to every row first.
+        var se = Assert.IsType<SampleException>(e);
+        Assert.True(se.Reason is SampleFailureReason.Truncated or SampleFailureReason.Undecodable, se.Reason.ToString());
+        Assert.Equal("cut-idat.png", se.Path);
     }
+
+    [Theory]
+    [InlineData(100, 10, 8, 2, false, 10 * (1 + 300))]
+    [InlineData(100, 10, 1, 0, false, 10 * (1 + 13))]
+    [InlineData(100, 10, 16, 6, false, 10 * (1 + 800))]
+    [InlineData(8, 8, 8, 2, true, 1 * 4 + 1 * 4 + 1 * 7 + 2 * 7 + 2 * 13 + 4 * 13 + 4 * 25)]
+    public void ExpectedImageDataSizeFollowsThePngLayout(int w, int h, int depth, int colorType, bool interlaced, long bytes) =>
+        Assert.Equal(bytes, PngImageDataCheck.ExpectedBytes(w, h, depth, colorType, interlaced));
 
     [Fact]
     public void UnknownDecoderNameIsRefused() =>

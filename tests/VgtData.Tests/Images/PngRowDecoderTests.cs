@@ -166,3 +166,46 @@ public class PngRowDecoderTests
         Assert.Equal(Pixels(expected), Pixels(actual));
     }
 }
+
+public class PngUnfilterTests
+{
+    /// <summary>The filters as the PNG specification defines them, byte by byte.</summary>
+    private static void Reference(byte filter, byte[] cur, byte[] prev, int bpp)
+    {
+        for (int i = 0; i < cur.Length; i++)
+        {
+            int a = i >= bpp ? cur[i - bpp] : 0, b = prev[i], c = i >= bpp ? prev[i - bpp] : 0;
+            int p = a + b - c, pa = Math.Abs(p - a), pb = Math.Abs(p - b), pc = Math.Abs(p - c);
+            int predictor = filter switch
+            {
+                1 => a,
+                2 => b,
+                3 => (a + b) >> 1,
+                4 => pa <= pb && pa <= pc ? a : pb <= pc ? b : c,
+                _ => 0,
+            };
+            cur[i] = (byte)(cur[i] + predictor);
+        }
+    }
+
+    [Theory]
+    [InlineData(3, 1)] [InlineData(3, 2)] [InlineData(3, 5)] [InlineData(3, 333)]
+    [InlineData(4, 1)] [InlineData(4, 2)] [InlineData(4, 5)] [InlineData(4, 333)]
+    public void EveryFilterMatchesTheSpecification(int bpp, int pixels)
+    {
+        var random = new Random(bpp * 1000 + pixels);
+        for (byte filter = 0; filter <= 4; filter++)
+            for (int trial = 0; trial < 20; trial++)
+            {
+                var cur = new byte[pixels * bpp];
+                var prev = new byte[pixels * bpp];
+                random.NextBytes(cur);
+                random.NextBytes(prev);
+                if (trial % 2 == 0) for (int i = 0; i < cur.Length; i++) { cur[i] &= 0x83; prev[i] |= 0x70; } // ties and extremes
+                var expected = (byte[])cur.Clone();
+                Reference(filter, expected, prev, bpp);
+                PngRowDecoder.Unfilter(filter, cur, prev, bpp, "x.png", 0);
+                Assert.Equal(expected, cur);
+            }
+    }
+}

@@ -12,13 +12,11 @@ namespace VgtData.Sampling;
 /// The seed defaults to 0 (mmengine draws and broadcasts a random one; we prefer a reproducible default).
 /// Permutations come from <see cref="Shuffle"/>, not torch.randperm, so orders differ from Python with the same seed.
 /// </remarks>
-public sealed class DefaultSampler : ISampler
+public sealed class DefaultSampler : SamplerCursor, ISampler
 {
     private readonly int _size;
     private readonly bool _shuffle;
     private readonly int _seed;
-    private int _epoch;
-    private long _position;
 
     public DefaultSampler(int size, bool shuffle = true, int? seed = null, bool roundUp = true, int? rank = null, int? worldSize = null)
     {
@@ -48,28 +46,10 @@ public sealed class DefaultSampler : ISampler
     /// <summary>How many indices this rank gets per epoch.</summary>
     public long NumSamples { get; }
 
+    protected override long MaxPosition => NumSamples;
+
     /// <summary>The padded (or, without round-up, plain) epoch length over all ranks.</summary>
     public long TotalSize { get; }
-
-    public int Epoch => _epoch;
-
-    public SamplerState State => new(_epoch, _position);
-
-    public void SetEpoch(int epoch)
-    {
-        if (epoch == _epoch) return;
-        _epoch = epoch;
-        _position = 0;
-    }
-
-    public void Restore(SamplerState state)
-    {
-        ArgumentNullException.ThrowIfNull(state);
-        if (state.Position < 0 || state.Position > NumSamples)
-            throw new ArgumentOutOfRangeException(nameof(state), state.Position, $"position must be in [0, {NumSamples}]");
-        _epoch = state.Epoch;
-        _position = state.Position;
-    }
 
     /// <summary>The whole epoch's order over all ranks, before padding and rank slicing.</summary>
     public int[] EpochOrder(int epoch) =>

@@ -15,15 +15,13 @@ namespace VgtData.Sampling;
 /// world size default to RANK / WORLD_SIZE, else 0 and 1. As with <see cref="InfiniteSampler"/>, the epoch does not
 /// change the sequence; a different epoch restarts at position 0. Permutations are not torch.randperm's.
 /// </remarks>
-public sealed class FixedBatchMultiSourceSampler : IBatchSampler
+public sealed class FixedBatchMultiSourceSampler : SamplerCursor, IBatchSampler
 {
     private readonly int[] _sizes;
     private readonly long[] _offsets;
     private readonly double[] _cumulativeWeights;
     private readonly bool _shuffle;
     private readonly int _seed;
-    private int _epoch;
-    private long _position;
 
     public FixedBatchMultiSourceSampler(
         IReadOnlyList<int> sourceSizes,
@@ -68,27 +66,10 @@ public sealed class FixedBatchMultiSourceSampler : IBatchSampler
     public int Rank { get; }
     public int WorldSize { get; }
     public int Seed => _seed;
-    public int Epoch => _epoch;
-    public SamplerState State => new(_epoch, _position);
 
     /// <summary>The share of batches source <paramref name="source"/> gets in the long run: size × repeat over the total.</summary>
     public double Weight(int source) =>
         (_cumulativeWeights[source] - (source == 0 ? 0 : _cumulativeWeights[source - 1])) / _cumulativeWeights[^1];
-
-    public void SetEpoch(int epoch)
-    {
-        if (epoch == _epoch) return;
-        _epoch = epoch;
-        _position = 0;
-    }
-
-    public void Restore(SamplerState state)
-    {
-        ArgumentNullException.ThrowIfNull(state);
-        ArgumentOutOfRangeException.ThrowIfNegative(state.Position, nameof(state));
-        _epoch = state.Epoch;
-        _position = state.Position;
-    }
 
     /// <summary>The source global batch <paramref name="globalBatch"/> draws from.</summary>
     public int SourceOf(long globalBatch)

@@ -13,13 +13,11 @@ namespace VgtData.Sampling;
 /// As in mmengine, <see cref="SetEpoch"/> does not change the sequence; it is recorded and, when it changes,
 /// restarts the stream at position 0.
 /// </remarks>
-public sealed class InfiniteSampler : ISampler
+public sealed class InfiniteSampler : SamplerCursor, ISampler
 {
     private readonly int _size;
     private readonly bool _shuffle;
     private readonly int _seed;
-    private int _epoch;
-    private long _position;
 
     public InfiniteSampler(int size, bool shuffle = true, int? seed = null, int? rank = null, int? worldSize = null)
     {
@@ -33,23 +31,6 @@ public sealed class InfiniteSampler : ISampler
     public int Rank { get; }
     public int WorldSize { get; }
     public int Seed => _seed;
-    public int Epoch => _epoch;
-    public SamplerState State => new(_epoch, _position);
-
-    public void SetEpoch(int epoch)
-    {
-        if (epoch == _epoch) return;
-        _epoch = epoch;
-        _position = 0;
-    }
-
-    public void Restore(SamplerState state)
-    {
-        ArgumentNullException.ThrowIfNull(state);
-        ArgumentOutOfRangeException.ThrowIfNegative(state.Position, nameof(state));
-        _epoch = state.Epoch;
-        _position = state.Position;
-    }
 
     /// <summary>The order of pass <paramref name="pass"/> over the dataset (before rank slicing).</summary>
     public int[] PassOrder(long pass) =>

@@ -29,7 +29,10 @@ internal static class PngRowDecoder
         int bpp = colorType == 6 ? 4 : 3;
         int rowBytes = checked(width * bpp);
         rows = Math.Clamp(rows, 1, height);
-        var image = new Image<Rgb24>(configuration, width, rows);
+        var pixels = new PooledPixelMemory(checked(width * rows));
+        var image = Image.WrapMemory<Rgb24>(configuration, (IMemoryOwner<Rgb24>)pixels, width, rows);
+        var output = pixels.Bytes;
+        int outStride = width * 3;
         int stride = rowBytes + 1;
         // Inflate many rows per call: the native inflater is fastest on large reads.
         int block = Math.Max(1, Math.Min(rows, (256 << 10) / stride));
@@ -61,7 +64,7 @@ internal static class PngRowDecoder
                     if (i > 0) prev = buffer.AsSpan((i - 1) * stride + 1, rowBytes);
                     else if (prevBlockRow != null) prev = prevBlockRow.AsSpan(0, rowBytes);
                     Unfilter(buffer[i * stride], cur, prev, bpp, path, y0 + i);
-                    var row = MemoryMarshal.AsBytes(image.DangerousGetPixelRowMemory(y0 + i).Span);
+                    var row = output.Slice((y0 + i) * outStride, outStride);
                     if (bpp == 3) cur.CopyTo(row);
                     else DropAlpha(cur, row);
                 }

@@ -11,7 +11,8 @@ trx=$(find "$results" -name '*.trx' | head -n 1)
 if [[ -n $trx ]]; then
   counters=$(grep -o '<Counters [^>]*>' "$trx")
   get() { sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p" <<<"$counters"; }
-  echo "tests: $(get passed) passed, $(get failed) failed, $(get notExecuted) skipped"
+  # Skipped tests are counted as total - executed (the trx notExecuted counter stays 0 for them).
+  echo "tests: $(get passed) passed, $(get failed) failed, $(( $(get total) - $(get executed) )) skipped"
 fi
 rm -rf "$results"
 exit $status

@@ -81,30 +81,16 @@ public sealed class ImageSharpDecoder : IImageDecoder
     private static ReadOnlySpan<byte> PngMagic => [0x89, (byte)'P', (byte)'N', (byte)'G'];
 
     // Pillow opens a 16-bit grey PNG as mode "I"; convert('RGB') then clips every value above 255 to 255.
-    private Image<Rgb24> DecodeGray16Clipped(ReadOnlyMemory<byte> data)
-    {
-        using var src = Image.Load<L16>(Configuration, data.Span);
-        var dst = new Image<Rgb24>(Configuration, src.Width, src.Height);
-        src.ProcessPixelRows(dst, (s, d) =>
-        {
-            for (int y = 0; y < s.Height; y++)
-            {
-                var sr = s.GetRowSpan(y);
-                var dr = d.GetRowSpan(y);
-                for (int x = 0; x < sr.Length; x++)
-                {
-                    byte v = (byte)Math.Min(sr[x].PackedValue, (ushort)255);
-                    dr[x] = new Rgb24(v, v, v);
-                }
-            }
-        });
-        return dst;
-    }
+    private Image<Rgb24> DecodeGray16Clipped(ReadOnlyMemory<byte> data) =>
+        Convert<L16>(data, p => { byte v = (byte)Math.Min(p.PackedValue, (ushort)255); return new Rgb24(v, v, v); });
 
     // Pillow reads other 16-bit PNGs (RGB, RGBA, LA) through "…;16B" raw modes, which keep the high byte of each sample.
-    private Image<Rgb24> DecodeSixteenBitHighByte(ReadOnlyMemory<byte> data)
+    private Image<Rgb24> DecodeSixteenBitHighByte(ReadOnlyMemory<byte> data) =>
+        Convert<Rgba64>(data, p => new Rgb24((byte)(p.R >> 8), (byte)(p.G >> 8), (byte)(p.B >> 8)));
+
+    private Image<Rgb24> Convert<TPixel>(ReadOnlyMemory<byte> data, Func<TPixel, Rgb24> toRgb) where TPixel : unmanaged, IPixel<TPixel>
     {
-        using var src = Image.Load<Rgba64>(Configuration, data.Span);
+        using var src = Image.Load<TPixel>(Configuration, data.Span);
         var dst = new Image<Rgb24>(Configuration, src.Width, src.Height);
         src.ProcessPixelRows(dst, (s, d) =>
         {
@@ -112,8 +98,7 @@ public sealed class ImageSharpDecoder : IImageDecoder
             {
                 var sr = s.GetRowSpan(y);
                 var dr = d.GetRowSpan(y);
-                for (int x = 0; x < sr.Length; x++)
-                    dr[x] = new Rgb24((byte)(sr[x].R >> 8), (byte)(sr[x].G >> 8), (byte)(sr[x].B >> 8));
+                for (int x = 0; x < sr.Length; x++) dr[x] = toRgb(sr[x]);
             }
         });
         return dst;

@@ -12,7 +12,14 @@ if [[ -n $trx ]]; then
   counters=$(grep -o '<Counters [^>]*>' "$trx")
   get() { sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p" <<<"$counters"; }
   # Skipped tests are counted as total - executed (the trx notExecuted counter stays 0 for them).
-  echo "tests: $(get passed) passed, $(get failed) failed, $(( $(get total) - $(get executed) )) skipped"
+  passed=$(get passed); failed=$(get failed); skipped=$(( $(get total) - $(get executed) ))
+  rm -rf "$results"
+  # A run that executed no test is a failure, whatever the runner's exit code.
+  if ((status == 0 && passed + failed == 0)); then status=1; fi
+  if ((status == 0 && failed > 0)); then status=1; fi
+  echo "tests: $passed passed, $failed failed, $skipped skipped"
+  exit $status
 fi
 rm -rf "$results"
-exit $status
+echo "tests: 0 passed, 0 failed, 0 skipped"
+exit $((status == 0 ? 1 : status))

@@ -25,7 +25,7 @@ for (int i = 0; i < args.Length; i++)
 [
     ("photos", 16, 1.0, (128, 128)),
     ("paintings", 24, 2.0, (96, 128)),
-    ("sketches", 32, 0.5, (128, 96)),
+    ("sketches", 32, 1.0, (128, 96)),
 ];
 
 var root = Directory.CreateTempSubdirectory("vgtdata-multi-source-").FullName;
@@ -45,6 +45,7 @@ try
     Write(experiment, $$"""
         {
           "prompt_template": "internvl3",
+          "tokenizer": "embedded:o200k",
           "image_size": 64,
           "seed": 7,
           "dataset": { "type": "ConcatDataset", "datasets": [

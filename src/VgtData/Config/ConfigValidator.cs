@@ -30,7 +30,7 @@ public static class ConfigValidator
             try { template = PipelineFactory.LoadTemplate(config, text.Template, text.TemplatePath); }
             catch (ConfigException e) { AddOnce(issues, e.Issues); continue; }
             var folder = PipelineFactory.TokenizerFolder(text.Tokenizer);
-            if (folder is not null && folder != ConfigSchema.EmbeddedTokenizer && !File.Exists(Path.Combine(folder, "tokenizer.json")))
+            if (folder is not null && !folder.StartsWith("embedded:", StringComparison.Ordinal) && !File.Exists(Path.Combine(folder, "tokenizer.json")))
             {
                 if (!checkedTokenizers.Add(folder)) continue;
                 // A folder that is not there at all is a model not downloaded yet: missing data, like a data_path.

@@ -97,19 +97,24 @@ public static class ConfigSchema
     };
 
     /// <summary>Keys a dataset and each ConcatDataset member may set; per-member values override the root's.</summary>
-    private static Dictionary<string, ConfigField> Text() => new()
+    private static Dictionary<string, ConfigField> Text(bool member)
     {
-        ["prompt_template"] = new(ValueKind.StringOrObject, PromptTemplate,
-            "a built-in name (internvl3, qwen25vl), a .json file, or VGT's dict") { Default = "qwen25vl" },
-        ["tokenizer"] = new(ValueKind.StringOrObject, TokenizerObject,
-            $"folder with tokenizer.json, VGT's AutoTokenizer dict, or \"{EmbeddedTokenizer}\" for the embedded vocabulary") { Default = "required" },
-        ["tokenizer_kwargs"] = O("keyword arguments of tokenizer.encode", TokenizerKwargs),
-        ["image_size"] = Int("side of the square pixel_values", MinImageSize, MaxImageSize, DefaultImageSize.ToString()),
-        ["max_length"] = Int("input_ids are cut to this many tokens (VGT's CaptionDataset truncates by default)", 1, 1_000_000, DefaultMaxLength.ToString()),
-        ["image_length"] = Int("accepted (number of image tokens; model side)", 1, 1_000_000),
-    };
+        string D(string value) => member ? $"the enclosing value, else {value}" : value;
+        return new()
+        {
+            ["prompt_template"] = new(ValueKind.StringOrObject, PromptTemplate,
+                "a built-in name (internvl3, qwen25vl), a .json file, or VGT's dict") { Default = D("qwen25vl") },
+            ["tokenizer"] = new(ValueKind.StringOrObject, TokenizerObject,
+                $"folder with tokenizer.json, VGT's AutoTokenizer dict, or \"{EmbeddedTokenizer}\" for the embedded vocabulary")
+                { Default = member ? "the enclosing value; one is required" : "required (here or on every dataset)" },
+            ["tokenizer_kwargs"] = O("keyword arguments of tokenizer.encode", TokenizerKwargs),
+            ["image_size"] = Int("side of the square pixel_values", MinImageSize, MaxImageSize, D(DefaultImageSize.ToString())),
+            ["max_length"] = Int("input_ids are cut to this many tokens (VGT's CaptionDataset truncates by default)", 1, 1_000_000, D(DefaultMaxLength.ToString())),
+            ["image_length"] = Int("accepted (number of image tokens; model side)", 1, 1_000_000),
+        };
+    }
 
-    public static IReadOnlyDictionary<string, ConfigField> Dataset { get; } = new Dictionary<string, ConfigField>(Text())
+    public static IReadOnlyDictionary<string, ConfigField> Dataset { get; } = new Dictionary<string, ConfigField>(Text(member: true))
     {
         ["type"] = Names("dataset class", DatasetTypes, "CaptionDataset"),
         ["data_path"] = F(ValueKind.Path, "data.json, a folder of *.json, or a .jsonl file", "required"),
@@ -137,7 +142,7 @@ public static class ConfigSchema
         ["datasets"] = F(ValueKind.ObjectList, "ConcatDataset members (each a dataset, or {\"base\": FILE, ...})"),
     };
 
-    public static IReadOnlyDictionary<string, ConfigField> Root { get; } = new Dictionary<string, ConfigField>(Text())
+    public static IReadOnlyDictionary<string, ConfigField> Root { get; } = new Dictionary<string, ConfigField>(Text(member: false))
     {
         ["base"] = F(ValueKind.StringList, "config files this one extends (later keys override)"),
         ["pad_index"] = new(ValueKind.Int, null, "shorthand for train_dataloader.collate_fn.pad_index (VGT's processors.py variable)")

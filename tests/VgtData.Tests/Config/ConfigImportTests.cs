@@ -203,6 +203,18 @@ public class ConfigImportTests
         Assert.False(File.Exists(Path.Combine(dir.Root, "out.json")));
     }
 
+    [Theory]
+    [InlineData("d = dict(a=1)\nd['self'] = d\ntrain_dataloader = dict(batch_size=d)\n", "nested more than 32 levels deep")]
+    [InlineData("x = ((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((1", "nested too deeply")]
+    public void HostileNestingIsAnErrorNotAStackOverflow(string source, string reason)
+    {
+        using var dir = new ConfigDir();
+        var file = dir.Write("deep.py", source);
+        var (code, _, error) = ConfigDir.Cli("config", "import", file, "-o", Path.Combine(dir.Root, "out.json"));
+        Assert.Equal(1, code);
+        Assert.Contains(reason, error);
+    }
+
     [Fact]
     public void CircularReadBaseIsAnError()
     {

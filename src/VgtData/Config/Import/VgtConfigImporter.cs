@@ -120,10 +120,33 @@ public static class VgtConfigImporter
             return obj;
         }
 
+        private const int MaxDepth = 32;
+        private int _depth;
+
         private JsonObject Object(PyDict d, string path, IReadOnlyDictionary<string, ConfigField> schema)
         {
             Visited.Add(d);
             var obj = new JsonObject();
+            if (!Enter(d, path)) return obj;
+            try { Fill(obj, d, path, schema); }
+            finally { _depth--; }
+            return obj;
+        }
+
+        /// <summary>Bounds the nesting (a dict may contain itself after <c>d['k'] = d</c>).</summary>
+        private bool Enter(PyDict d, string path)
+        {
+            if (_depth >= MaxDepth)
+            {
+                Error(d.File, d.Line, $"{path}: nested more than {MaxDepth} levels deep (a dict that contains itself?)");
+                return false;
+            }
+            _depth++;
+            return true;
+        }
+
+        private void Fill(JsonObject obj, PyDict d, string path, IReadOnlyDictionary<string, ConfigField> schema)
+        {
             foreach (var (key, value) in d.Items)
             {
                 var keyPath = $"{path}.{key}";
@@ -154,7 +177,6 @@ public static class VgtConfigImporter
                 if (Value(value, keyPath, field, d.File, d.Line) is { } node) obj[key] = node;
                 else if (value is null) obj[key] = null;
             }
-            return obj;
         }
 
         private string? TypeName(object? value, string path, PyDict owner) => value switch
@@ -221,7 +243,9 @@ public static class VgtConfigImporter
         private JsonObject Dict(PyDict d, string path)
         {
             var o = new JsonObject();
-            foreach (var (k, v) in d.Items) o[k] = Json(v, $"{path}.{k}", d);
+            if (!Enter(d, path)) return o;
+            try { foreach (var (k, v) in d.Items) o[k] = Json(v, $"{path}.{k}", d); }
+            finally { _depth--; }
             return o;
         }
 

@@ -28,6 +28,7 @@ public sealed class PreviewCommand : ICommand
         bool html = output.EndsWith(".html", StringComparison.OrdinalIgnoreCase) || output.EndsWith(".htm", StringComparison.OrdinalIgnoreCase);
         bool png = output.EndsWith(".png", StringComparison.OrdinalIgnoreCase);
         if (!html && !png) throw new UsageException($"--out must end in .html or .png, got '{output}'");
+        OutputPaths.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!, "--out", output);
 
         var config = ConfigLoader.Load(configPath, overrides);
         using var pipeline = PipelineFactory.Build(config, seed);

@@ -59,6 +59,8 @@ public sealed class CliFailureTests : IDisposable
                 $"--out {Path.Combine(file, "sub")}: cannot create the folder: {file} is a file, not a folder", 1),
             "validate --write-clean below a file" => (["validate", config, "--write-clean", Path.Combine(file, "sub", "clean.json")], "",
                 $"cannot create its folder: {file} is a file, not a folder", 1),
+            "preview --out below a file" => (["preview", config, "--out", Path.Combine(file, "sheet.html")], "",
+                $"--out {Path.Combine(file, "sheet.html")}: cannot create its folder: {file} is a file, not a folder", 1),
             "demo --dir is a file" => (["demo", "--dir", file, "--count", "2", "--batches", "1"], "",
                 $"--dir {file}: cannot create the folder: {file} is a file, not a folder", 1),
             "tokenize: lone \\ud800 in the caption" => (["tokenize", "--template", "qwen25vl"],
@@ -86,6 +88,7 @@ public sealed class CliFailureTests : IDisposable
     {
         "sample --out below a file",
         "validate --write-clean below a file",
+        "preview --out below a file",
         "demo --dir is a file",
         "tokenize: lone \\ud800 in the caption",
         "tokenize: lone \\udc00 in the caption",

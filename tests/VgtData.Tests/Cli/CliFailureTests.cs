@@ -79,6 +79,7 @@ public sealed class CliFailureTests : IDisposable
             "--set bad_samples.budget=2" => (["sample", config, "--index", "0", "--out", _tree.PathOf("s"), "--set", "bad_samples.budget=2"], "", null, null),
             "--set bad_samples.window=0" => (["sample", config, "--index", "0", "--out", _tree.PathOf("s"), "--set", "bad_samples.window=0"], "", null, null),
             "--set image_size=0" => (["sample", config, "--index", "0", "--out", _tree.PathOf("s"), "--set", "image_size=0"], "", null, null),
+            "--set image_size=100000" => (["sample", config, "--index", "0", "--out", _tree.PathOf("s"), "--set", "image_size=100000"], "", null, null),
             "NUL in data_path" => (["sample", config, "--index", "0", "--out", _tree.PathOf("s"), "--set", "dataset.data_path=da\0ta.json"], "", null, null),
             _ => throw new ArgumentException(name),
         };
@@ -102,6 +103,7 @@ public sealed class CliFailureTests : IDisposable
         "--set bad_samples.budget=2",
         "--set bad_samples.window=0",
         "--set image_size=0",
+        "--set image_size=100000",
         "NUL in data_path",
     };
 

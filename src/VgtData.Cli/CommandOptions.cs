@@ -68,7 +68,33 @@ public sealed class CommandOptions
         rows.Add(("-h, --help", "show this help"));
         int width = rows.Max(r => r.Left.Length) + 2;
         var lines = new List<string> { $"usage: vgtdata {command.Usage}", "", command.Summary, "", "options:" };
-        lines.AddRange(rows.Select(r => $"  {r.Left.PadRight(width)}{r.Right}"));
+        foreach (var (left, right) in rows)
+        {
+            var wrapped = Wrap(right, Math.Max(40, HelpWidth - 2 - width));
+            lines.Add($"  {left.PadRight(width)}{wrapped[0]}");
+            lines.AddRange(wrapped.Skip(1).Select(w => new string(' ', 2 + width) + w));
+        }
         return string.Join("\n", lines);
+    }
+
+    /// <summary>Columns --help wraps its option descriptions at.</summary>
+    public const int HelpWidth = 110;
+
+    private static List<string> Wrap(string text, int width)
+    {
+        var lines = new List<string>();
+        var line = new System.Text.StringBuilder();
+        foreach (var word in text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (line.Length > 0 && line.Length + 1 + word.Length > width)
+            {
+                lines.Add(line.ToString());
+                line.Clear();
+            }
+            if (line.Length > 0) line.Append(' ');
+            line.Append(word);
+        }
+        lines.Add(line.ToString());
+        return lines;
     }
 }

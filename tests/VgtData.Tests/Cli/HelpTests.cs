@@ -23,18 +23,21 @@ public sealed class HelpTests
             Assert.Contains(command.Summary, stdout);
             var lines = stdout.Split('\n');
             foreach (var o in spec.Options)
-            {
-                var line = lines.SingleOrDefault(l => l.TrimStart().StartsWith($"--{o.Name} {o.Value} ", StringComparison.Ordinal));
-                Assert.True(line != null, $"{verb} --help lacks --{o.Name}:\n{stdout}");
-                Assert.Contains(o.Default is null ? "(required" : $"(default: {o.Default}", line);
-            }
+                Assert.Contains(o.Default is null ? "(required" : $"(default: {o.Default}", Entry(lines, $"--{o.Name} {o.Value} ", verb));
             foreach (var f in spec.Flags)
-            {
-                var line = lines.SingleOrDefault(l => l.TrimStart().StartsWith($"--{f.Name} ", StringComparison.Ordinal));
-                Assert.True(line != null, $"{verb} --help lacks --{f.Name}:\n{stdout}");
-                Assert.Contains("(default: off)", line);
-            }
+                Assert.Contains("(default: off)", Entry(lines, $"--{f.Name} ", verb));
         }
+    }
+
+    /// <summary>One option's help: its line and the wrapped lines under it, joined.</summary>
+    private static string Entry(string[] lines, string start, string verb)
+    {
+        int i = Array.FindIndex(lines, l => l.StartsWith("  " + start, StringComparison.Ordinal));
+        Assert.True(i >= 0, $"{verb} --help lacks {start.Trim()}:\n{string.Join("\n", lines)}");
+        Assert.Equal(1, lines.Count(l => l.StartsWith("  " + start, StringComparison.Ordinal)));
+        var entry = new List<string> { lines[i].Trim() };
+        for (int j = i + 1; j < lines.Length && lines[j].StartsWith("    ", StringComparison.Ordinal); j++) entry.Add(lines[j].Trim());
+        return string.Join(" ", entry);
     }
 
     [Theory]

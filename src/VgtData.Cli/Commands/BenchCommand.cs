@@ -11,7 +11,14 @@ using static TorchSharp.torch;
 namespace VgtData.Cli.Commands;
 
 /// <summary>Throughput of the configured pipeline: a progress line per batch, then one JSON line with the numbers.</summary>
-[Flags("json")]
+[Option("batches", "N", "20", "timed batches")]
+[Option("workers", "W", "the config's num_workers", "loader worker threads")]
+[Option("prefetch", "P", "the config's prefetch_factor", "batches prefetched per worker")]
+[Option("warmup", "K", "2 + the batches the loader keeps in flight", "untimed batches first")]
+[Option("loader", "vgtdata|torchsharp|plain", "vgtdata", "which loader to time")]
+[Option("device", "D", "the config's device", "where batches are staged: cpu, cuda, cuda:N")]
+[Flag("json", "print the numbers as one JSON line")]
+[Option("set", "KEY.PATH=VALUE", "none", "override one config value", Repeatable = true)]
 public sealed class BenchCommand : ICommand
 {
     public string Name => "bench";

@@ -4,6 +4,9 @@ using VgtData.Sources;
 namespace VgtData.Cli.Commands;
 
 /// <summary><c>vgtdata extract --input GLOB_OR_FILES... --out DIR [--workers N]</c>: safe, resumable extraction of tar / tar.gz parts.</summary>
+[Option("input", "GLOB_OR_FILES", null, "tar / tar.gz parts (files or globs; also accepted as plain arguments)", Repeatable = true)]
+[Option("out", "DIR", null, "folder the members are extracted into")]
+[Option("workers", "N", "one per core", "parts extracted in parallel")]
 public sealed class ExtractCommand : ICommand
 {
     public string Name => "extract";

@@ -3,6 +3,8 @@ using VgtData.Preparation;
 namespace VgtData.Cli.Commands;
 
 /// <summary><c>vgtdata prepare sharegpt-4o-image --root DIR [--workers N]</c>: extract the tar parts into images/ and write data.json.</summary>
+[Option("root", "DIR", null, "the downloaded dataset's folder; images/ and data.json are written there")]
+[Option("workers", "N", "one per core", "parts extracted in parallel")]
 public sealed class PrepareCommand : ICommand
 {
     public string Name => "prepare";

@@ -191,6 +191,7 @@ public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasSam
 
     private string ReadCaption(ManifestEntry entry)
     {
+        RefuseLoneSurrogate(entry.Image, entry, "image path");
         string caption;
         if (entry.Caption != null) caption = entry.Caption;
         else if (entry.Annotation != null) caption = ReadAnnotation(entry.Annotation);
@@ -198,7 +199,17 @@ public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasSam
             $"entry has neither \"{_options.CapSource}\" nor \"annotation\"");
         if (PythonString.Strip(caption).Length == 0)
             throw new SampleException(SampleFailureReason.BlankCaption, _source.Describe(entry.Image), "caption is empty after strip()");
+        RefuseLoneSurrogate(caption, entry, "caption");
         return caption;
+    }
+
+    /// <summary>Python reads a lone <c>\ud800</c> escape but cannot encode it (tokenizer, <c>open()</c>): a bad sample there too.</summary>
+    private void RefuseLoneSurrogate(string text, ManifestEntry entry, string what)
+    {
+        int at = LoneSurrogates.IndexOf(text);
+        if (at >= 0)
+            throw new SampleException(SampleFailureReason.UnencodableText, _source.Describe(entry.Image),
+                $"{what} holds a {LoneSurrogates.Describe(text, at)}, which UTF-8 cannot encode");
     }
 
     private string ReadAnnotation(string annotation)
@@ -223,7 +234,15 @@ public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasSam
                 throw new SampleException(SampleFailureReason.MissingCaptionKey, path, $"annotation has no \"{_options.CapSource}\" key");
             if (value.ValueKind != JsonValueKind.String)
                 throw new SampleException(SampleFailureReason.UnreadableAnnotation, path, $"\"{_options.CapSource}\" is {value.ValueKind}, not a string");
-            return value.GetString()!;
+            try
+            {
+                return value.GetString()!;
+            }
+            catch (InvalidOperationException)
+            {
+                // A lone \ud800 escape: keep it as Python does; ReadCaption then refuses it with its reason.
+                return LoneSurrogates.UnescapeJson(System.Text.Encoding.UTF8.GetBytes(value.GetRawText()[1..^1]));
+            }
         }
         catch (JsonException e)
         {

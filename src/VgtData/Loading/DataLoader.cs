@@ -23,7 +23,6 @@ public sealed class DataLoader : IEnumerable<Batch>, IDisposable
 
     public DataLoader(ISampleDataset dataset, object sampler, Collator collator, DataLoaderOptions options)
     {
-        Runtime.TorchRuntime.EnsureLoaded();
         if (options.BatchSize < 1) throw new VgtDataException($"batch_size must be positive, got {options.BatchSize}");
         if (options.NumWorkers < 0) throw new VgtDataException($"num_workers must be >= 0, got {options.NumWorkers}");
         _dataset = dataset;

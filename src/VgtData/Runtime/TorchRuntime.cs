@@ -18,8 +18,23 @@ public static class TorchRuntime
         if (Failure.Value is { } message) throw new VgtDataException(message);
     }
 
+    /// <summary><c>torch.CPU</c> after <see cref="EnsureLoaded"/>: the first VgtData use of TorchSharp goes through here
+    /// (the default device of <c>CollateOptions</c>), so a broken install fails with the explained line.</summary>
+    internal static torch.Device CpuDevice()
+    {
+        EnsureLoaded();
+        return torch.CPU;
+    }
+
     private static string? Probe()
     {
+        var baseDir = AppContext.BaseDirectory;
+        // The two common Linux failures are diagnosed before TorchSharp tries: its failing path prints pages to stdout.
+        if (OperatingSystem.IsLinux() && FindNative(baseDir, "libLibTorchSharp.so") is { } bridge)
+        {
+            if (FindNative(baseDir, "libtorch.so") is null) return NoBackend(baseDir);
+            if (LoadError(bridge) is { } error) return Unloadable(bridge, error);
+        }
         try
         {
             torch.InitializeDeviceType(DeviceType.CPU);
@@ -27,57 +42,57 @@ public static class TorchRuntime
         }
         catch (Exception e)
         {
-            return Explain(e);
+            return $"TorchSharp could not load its native backend ({FirstLine(Innermost(e).Message)}). Fix: reference exactly " +
+                   "one backend package in the application (TorchSharp-cpu, or TorchSharp-cuda-linux for CUDA) and rebuild; " +
+                   "on Debian 12 / Ubuntu 22.04 install patchelf gcc binutils before building";
         }
-    }
-
-    private static string Explain(Exception e)
-    {
-        var baseDir = AppContext.BaseDirectory;
-        var bridge = FindNative(baseDir, "libLibTorchSharp.so");
-        if (OperatingSystem.IsLinux() && bridge is not null)
-        {
-            if (FindNative(baseDir, "libtorch.so") is null)
-                return NoBackend(baseDir);
-            if (LoadError(bridge) is { } loadError && loadError.Contains("GLIBCXX_", StringComparison.Ordinal))
-                return $"TorchSharp cannot load {bridge}: {FirstLine(loadError)}. This system's libstdc++ predates GCC 13 and " +
-                       "VgtData's build step did not patch that copy. Fix: sudo apt-get install -y patchelf gcc binutils, then " +
-                       "rebuild or republish the application (VgtData's package patches libLibTorchSharp.so after build and publish)";
-        }
-        if (bridge is null && FindNative(baseDir, "LibTorchSharp.dll") is null && FindNative(baseDir, "libLibTorchSharp.dylib") is null
-            && FindNative(baseDir, "libtorch.so") is null)
-            return NoBackend(baseDir);
-        return $"TorchSharp could not load its native backend ({e.GetType().Name}: {FirstLine(Innermost(e).Message)}). Fix: reference " +
-               "exactly one backend package in the application (TorchSharp-cpu, or TorchSharp-cuda-linux for CUDA), rebuild, " +
-               "and on Debian 12 / Ubuntu 22.04 install patchelf gcc binutils before building";
     }
 
     private static string NoBackend(string baseDir) =>
         $"TorchSharp found no libtorch next to the application in {baseDir}: VgtData references TorchSharp only and the " +
         "application chooses the backend. Fix: dotnet add package TorchSharp-cpu (or TorchSharp-cuda-linux for CUDA), then rebuild";
 
+    private static string Unloadable(string bridge, string error) =>
+        error.Contains("GLIBCXX_", StringComparison.Ordinal)
+            ? $"TorchSharp cannot load {bridge}: {LoaderDetail(error)}. This system's libstdc++ predates GCC 13 and VgtData's " +
+              "build step did not patch that copy. Fix: sudo apt-get install -y patchelf gcc binutils, then rebuild or " +
+              "republish the application (VgtData's package patches libLibTorchSharp.so after build and publish)"
+            : $"TorchSharp cannot load {bridge}: {LoaderDetail(error)}. Fix: reference exactly one backend package in the " +
+              "application (TorchSharp-cpu, or TorchSharp-cuda-linux for CUDA) and rebuild";
+
     private static string? FindNative(string baseDir, string fileName)
     {
         var direct = Path.Combine(baseDir, fileName);
         if (File.Exists(direct)) return direct;
-        var runtimes = Path.Combine(baseDir, "runtimes");
-        if (!Directory.Exists(runtimes)) return null;
-        return Directory.EnumerateFiles(runtimes, fileName, SearchOption.AllDirectories)
-            .FirstOrDefault(p => p.Contains(RuntimeInformation.RuntimeIdentifier, StringComparison.Ordinal) || p.Contains("linux-x64", StringComparison.Ordinal));
+        var native = Path.Combine(baseDir, "runtimes", RuntimeInformation.RuntimeIdentifier, "native", fileName);
+        if (File.Exists(native)) return native;
+        native = Path.Combine(baseDir, "runtimes", "linux-x64", "native", fileName);
+        return File.Exists(native) ? native : null;
     }
 
     private static string? LoadError(string path)
     {
         try
         {
-            // Loading is idempotent for a library the process already holds; on failure dlerror's text names the cause.
+            // The same handle TorchSharp gets later; on failure the message carries dlerror's text (which symbol, which file).
             NativeLibrary.Load(path);
             return null;
         }
-        catch (Exception e)
+        catch (DllNotFoundException e)
         {
             return e.Message;
         }
+        catch (BadImageFormatException e)
+        {
+            return e.Message;
+        }
+    }
+
+    /// <summary>dlerror's text, which .NET puts on the last line after its generic advice.</summary>
+    private static string LoaderDetail(string error)
+    {
+        var lines = error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return FirstLine(lines.LastOrDefault(l => l.Contains("GLIBCXX_", StringComparison.Ordinal)) ?? lines.LastOrDefault() ?? error);
     }
 
     private static Exception Innermost(Exception e)

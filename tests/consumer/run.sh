@@ -55,13 +55,19 @@ quiet dotnet new console -o "$app" -n ConsumerApp --no-restore
 cp "$here/Program.cs" "$app/Program.cs"
 (cd "$app" && quiet dotnet add package VgtData --version "$version" && quiet dotnet add package TorchSharp-cpu --version "$torchsharp")
 
+step "build and publish the app"
+build_log="$work/build.txt"
+(cd "$app" && dotnet build -c Release --nologo >"$build_log" 2>&1) || { cat "$build_log" >&2; fail "dotnet build of the consumer app"; }
+if grep -q 'VGTDATA00' "$build_log"; then cat "$build_log" >&2; fail "the build warned about the TorchSharp compatibility step"; fi
+quiet dotnet publish "$app" -c Release -o "$work/publish" --nologo
+
 # The README's config on generated data. The tokenizer: the qwen3 folder from ../shared where present, else the
-# embedded vocabulary, spelled "embedded:o200k" where the packed library knows that name and left out where not.
+# embedded vocabulary, spelled "embedded:o200k" where the built library knows that name and left out where not.
 tokenizer_line=""
 if [[ -f $root/../shared/tokenizers/qwen3/tokenizer.json ]]; then
   tokenizer_line="\"tokenizer\": \"$(cd "$root/../shared/tokenizers/qwen3" && pwd)\","
   tokenizer_desc="../shared/tokenizers/qwen3"
-elif unzip -p "$feed/VgtData.$version.nupkg" lib/net10.0/VgtData.dll | strings -el | grep -q '^embedded:o200k$'; then
+elif (( $(strings -el "$app/bin/Release/net10.0/VgtData.dll" | grep -c '^embedded:o200k$') > 0 )); then
   tokenizer_line='"tokenizer": "embedded:o200k",'; tokenizer_desc="embedded:o200k"
 else
   tokenizer_desc="embedded (no tokenizer key)"
@@ -81,12 +87,7 @@ cat > "$work/config.json" <<JSON
 }
 JSON
 
-step "build and publish the app (tokenizer: $tokenizer_desc)"
-build_log="$work/build.txt"
-(cd "$app" && dotnet build -c Release --nologo >"$build_log" 2>&1) || { cat "$build_log" >&2; fail "dotnet build of the consumer app"; }
-if grep -q 'VGTDATA00' "$build_log"; then cat "$build_log" >&2; fail "the build warned about the TorchSharp compatibility step"; fi
-quiet dotnet publish "$app" -c Release -o "$work/publish" --nologo
-
+echo "consumer-test: tokenizer: $tokenizer_desc"
 for out in "$app/bin/Release/net10.0" "$work/publish"; do
   step "run the README snippet from ${out#"$work"/}"
   rm -rf "$data"
@@ -107,7 +108,8 @@ cp -r "$work/publish" "$work/no-backend"
 find "$work/no-backend" -name 'libtorch*.so' -delete
 expect_explained "no backend" "$work/no-backend" "dotnet add package TorchSharp-cpu"
 rm -rf "$work/no-backend"
-if ! strings "$(ldconfig -p | awk '/libstdc\+\+\.so\.6 .*x86-64/ {print $NF; exit}')" | grep -q '^GLIBCXX_3\.4\.32$'; then
+libstdcxx=$(ldconfig -p | awk '/libstdc\+\+\.so\.6 .*x86-64/ {print $NF}' | sed -n 1p)
+if [[ -n $libstdcxx ]] && (( $(strings "$libstdcxx" | grep -c '^GLIBCXX_3\.4\.32$') == 0 )); then
   step "run with an unpatched libLibTorchSharp.so: the error names the libstdc++ fix"
   cp -r "$work/publish" "$work/unpatched"
   so=$(find "$work/unpatched" -name libLibTorchSharp.so | head -n 1)

@@ -67,7 +67,7 @@ tokenizer_line=""
 if [[ -f $root/../shared/tokenizers/qwen3/tokenizer.json ]]; then
   tokenizer_line="\"tokenizer\": \"$(cd "$root/../shared/tokenizers/qwen3" && pwd)\","
   tokenizer_desc="../shared/tokenizers/qwen3"
-elif (( $(strings -el "$app/bin/Release/net10.0/VgtData.dll" | grep -c '^embedded:o200k$') > 0 )); then
+elif (( $(strings -el "$app/bin/Release/net10.0/VgtData.dll" | grep -c 'embedded:o200k') > 0 )); then
   tokenizer_line='"tokenizer": "embedded:o200k",'; tokenizer_desc="embedded:o200k"
 else
   tokenizer_desc="embedded (no tokenizer key)"

@@ -3,9 +3,14 @@ using VgtData.Sources;
 
 namespace VgtData.Cli.Commands;
 
-/// <summary><c>vgtdata extract --input GLOB_OR_FILES... --out DIR [--workers N]</c>: safe, resumable extraction of tar / tar.gz parts.</summary>
+/// <summary><c>vgtdata extract --input GLOB_OR_FILES... --out DIR [--workers N]</c>: safe, resumable extraction of tar / tar.gz parts.
+/// Exit codes (docs/exit-codes.md): 0 when every part was read to its end (refused members are listed, not failures),
+/// <see cref="DamagedPartExitCode"/> when a part is damaged or cut short (what came before the damage is extracted).</summary>
 public sealed class ExtractCommand : ICommand
 {
+    /// <summary>Exit code of <c>extract</c> and <c>prepare</c> when at least one part could not be read to its end.</summary>
+    public const int DamagedPartExitCode = 3;
+
     public string Name => "extract";
     public string Summary => "extract tar / tar.gz parts safely and resumably, keeping member folders";
     public string Usage => "extract --input GLOB_OR_FILES... --out DIR [--workers N]";
@@ -32,6 +37,7 @@ public sealed class ExtractCommand : ICommand
             else throw new VgtDataException($"{input}: no such file");
         }
         parts = parts.Distinct(StringComparer.Ordinal).ToList();
+        if (File.Exists(outDir)) throw new VgtDataException($"--out {Path.GetFullPath(outDir)}: is a file, not a folder");
 
         ExtractionResult result;
         using (var progress = ExtractionProgress.Create(context.Error, context.IsTerminal, parts.Sum(p => new FileInfo(p).Length)))
@@ -45,6 +51,8 @@ public sealed class ExtractCommand : ICommand
             });
         }
         PrepareReport.WriteExtractionSummary(context.Out, result);
-        return result.Errors.Count == 0 ? 0 : 1;
+        if (result.Errors.Count > 0)
+            context.Error.WriteLine($"vgtdata extract: {result.Errors.Count} part(s) damaged or cut short; members before the damage were extracted (exit {DamagedPartExitCode})");
+        return result.Errors.Count == 0 ? 0 : DamagedPartExitCode;
     }
 }

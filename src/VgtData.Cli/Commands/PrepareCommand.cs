@@ -2,7 +2,9 @@ using VgtData.Preparation;
 
 namespace VgtData.Cli.Commands;
 
-/// <summary><c>vgtdata prepare sharegpt-4o-image --root DIR [--workers N]</c>: extract the tar parts into images/ and write data.json.</summary>
+/// <summary><c>vgtdata prepare sharegpt-4o-image --root DIR [--workers N]</c>: extract the tar parts into images/ and write data.json.
+/// Exits like <see cref="ExtractCommand"/>: 0, or <see cref="ExtractCommand.DamagedPartExitCode"/> when a part is damaged
+/// (data.json and prepare-report.json are written first, for what was recovered).</summary>
 public sealed class PrepareCommand : ICommand
 {
     public string Name => "prepare";
@@ -27,6 +29,8 @@ public sealed class PrepareCommand : ICommand
         });
         report.WriteSummary(context.Out);
         context.Out.WriteLine($"wrote {Path.Combine(root, "data.json")} and {Path.Combine(root, "prepare-report.json")}");
-        return 0;
+        if (report.Extraction.Errors.Count == 0) return 0;
+        context.Error.WriteLine($"vgtdata prepare: {report.Extraction.Errors.Count} tar part(s) damaged or cut short; data.json holds what was recovered (exit {ExtractCommand.DamagedPartExitCode})");
+        return ExtractCommand.DamagedPartExitCode;
     }
 }

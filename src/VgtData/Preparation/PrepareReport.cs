@@ -79,13 +79,27 @@ public sealed class PrepareReport
         WriteExtractionSummary(o, Extraction);
     }
 
+    /// <summary>A member name for the console: control characters (NUL, newline, escape) as \xNN, so a hostile name
+    /// cannot break or forge report lines.</summary>
+    public static string Printable(string name)
+    {
+        if (!name.Any(char.IsControl)) return name;
+        var sb = new System.Text.StringBuilder(name.Length + 8);
+        foreach (var c in name)
+        {
+            if (char.IsControl(c)) sb.Append($"\\x{(int)c:X2}");
+            else sb.Append(c);
+        }
+        return sb.ToString();
+    }
+
     public static void WriteExtractionSummary(TextWriter o, ExtractionResult x)
     {
         o.WriteLine($"parts: {x.Parts}, extracted: {x.Extracted}, skipped existing: {x.SkippedExisting}, identical duplicates: {x.IdenticalDuplicates}");
         if (x.Refused.Count > 0)
         {
             o.WriteLine($"refused members: {x.Refused.Count}");
-            foreach (var r in x.Refused) o.WriteLine($"  {r.Part}: {r.Member}: {r.Reason}");
+            foreach (var r in x.Refused) o.WriteLine($"  {r.Part}: {Printable(r.Member)}: {r.Reason}");
         }
         foreach (var e in x.Errors) o.WriteLine($"part error: {e.Part}: {e.Error}");
     }

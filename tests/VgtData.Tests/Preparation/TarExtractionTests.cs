@@ -138,7 +138,7 @@ public sealed class TarExtractionTests
         Assert.Equal(0, code);
         Assert.Contains("bad.tar: a/b.png: file/folder name conflict", output);
         Assert.Contains("bad.tar: c: file/folder name conflict", output);
-        Assert.Contains("bad.tar: nul\0name.png: NUL in name", output);
+        Assert.Contains("bad.tar: nul\\x00name.png: NUL in name", output);
         Assert.Contains($"bad.tar: long/{new string('m', 256)}.png: name component over 255 bytes", output);
         Assert.Contains("refused members: 4", output);
         Assert.Equal(Data(6), File.ReadAllBytes(Out(t, "long/" + name255)));

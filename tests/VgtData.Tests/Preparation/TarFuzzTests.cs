@@ -53,7 +53,8 @@ public sealed class TarFuzzTests
                     int field = new[] { 124, 148, 100, 136 }[rng.Next(4)];
                     for (int i = 0; i < 12 && header + field + i < b.Length; i++)
                         b[header + field + i] = rng.Next(3) switch { 0 => (byte)('0' + rng.Next(8)), 1 => 0xFF, _ => (byte)rng.Next(256) };
-                    if (rng.Next(2) == 0 && header + 124 < b.Length) b[header + 124] = 0x80;
+                    if (rng.Next(2) == 0 && header + 124 < b.Length) b[header + 124] = (byte)(0x80 | rng.Next(2) << 6);
+                    if (field != 148 && rng.Next(4) != 0) FixChecksum(b, header); // past the checksum gate, into the parsers
                     break;
                 }
                 case 4:
@@ -73,11 +74,23 @@ public sealed class TarFuzzTests
                     // Type flag of some header changed to any byte.
                     int header = rng.Next(Math.Max(1, b.Length / 512)) * 512;
                     if (header + 156 < b.Length) b[header + 156] = (byte)rng.Next(256);
+                    if (rng.Next(4) != 0) FixChecksum(b, header);
                     break;
                 }
             }
         }
         return b;
+    }
+
+    private static void FixChecksum(byte[] b, int header)
+    {
+        if (header + 512 > b.Length) return;
+        var h = b.AsSpan(header, 512);
+        if (h.IndexOfAnyExcept((byte)0) < 0) return;
+        h[148..156].Fill((byte)' ');
+        int sum = 0;
+        foreach (var x in h) sum += x;
+        Encoding.ASCII.GetBytes(Convert.ToString(sum, 8).PadLeft(6, '0') + "\0 ").CopyTo(h[148..]);
     }
 
     /// <summary>Reads every member (and all its data) of a mutated archive, seekable or as a stream.</summary>

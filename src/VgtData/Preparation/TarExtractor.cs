@@ -220,7 +220,7 @@ public static class TarExtractor
         file.Position = 0;
         Stream counted = new ProgressStream(file, progress);
         if (n == 2 && magic[0] == 0x1F && magic[1] == 0x8B)
-            return new BufferedStream(new GZipStream(counted, CompressionMode.Decompress), 1 << 16);
+            return new BufferedStream(new WholeGzip(file, new GZipStream(counted, CompressionMode.Decompress)), 1 << 16);
         return counted;
     }
 
@@ -283,6 +283,35 @@ public static class TarExtractor
             sb.ReadExactly(bb, 0, n);
             if (!ba.AsSpan(0, n).SequenceEqual(bb.AsSpan(0, n))) return false;
         }
+    }
+
+    /// <summary>
+    /// GZipStream reads every gzip member, but stops without a word at bytes that do not start another member (a
+    /// damaged member header, junk): at its end, whatever of the file it left unread is reported as damage. (Junk
+    /// short enough to sit in its last input buffer cannot be seen from outside; gzip(1) ignores trailing junk too.)
+    /// </summary>
+    private sealed class WholeGzip(FileStream file, GZipStream gzip) : Stream
+    {
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            int n = gzip.Read(buffer);
+            if (n == 0 && buffer.Length > 0 && file.Position < file.Length)
+                throw new InvalidDataException($"{file.Length - file.Position} bytes after the last complete gzip member (ending near offset {file.Position}) are not gzip data");
+            return n;
+        }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        protected override void Dispose(bool disposing) { if (disposing) gzip.Dispose(); base.Dispose(disposing); }
     }
 
     /// <summary>Passes reads through and reports how far into the part file they got.</summary>

@@ -133,7 +133,7 @@ public sealed class TarIndex
                     if (m.Kind == TarMemberKind.RegularFile) list.Add((NormalizeName(m.Name), m.DataOffset, m.Size, HashHeader(reader.CurrentHeader)));
                 if (!reader.EndMarkerSeen) problems[i] = $"{parts[i].Path}: part ends at offset {reader.Position} without the end-of-archive marker (cut short?)";
             }
-            catch (IOException e) { problems[i] = $"{parts[i].Path}: {e.Message}"; }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { problems[i] = $"{parts[i].Path}: {e.Message}"; }
             perPart[i] = list;
         });
         var byName = new Dictionary<string, TarIndexEntry>(StringComparer.Ordinal);

@@ -89,6 +89,21 @@ public sealed class TarExtractionTests
     }
 
     [Fact]
+    public void SecondGzipMemberWithDamagedHeader_IsADamagedPart_NotSilentlyDropped()
+    {
+        using var t = new TempTree();
+        var first = Gzip(new TarBuilder().File("a.bin", Data(1)).Build());
+        var second = Gzip(new TarBuilder().File("b.bin", Data(2, 300_000)).Build()); // random data: stays ~300 KB compressed
+        second[0] = 0x00; // not a gzip member any more
+        File.WriteAllBytes(t.Raw("two.tar.gz"), [.. first, .. second]);
+        var (code, output, _) = PrepareShareGptTests.RunCli("extract", "--input", t.Raw("two.tar.gz"), "--out", Path.Combine(t.Root, "out"));
+        Assert.Equal(3, code);
+        Assert.Contains("bytes after the last complete gzip member", output);
+        Assert.Equal(Data(1), File.ReadAllBytes(Out(t, "a.bin")));
+        Assert.False(File.Exists(Out(t, "b.bin")));
+    }
+
+    [Fact]
     public void PartWithoutEndMarker_IsReportedAsCutShort()
     {
         using var t = new TempTree();

@@ -14,9 +14,11 @@ namespace VgtData.Preparation;
 ///   },
 ///   "refused_members": [      // tar members not written, in part then member order
 ///     {"part": "text_to_image_part_1.tar", "member": "../x.png",
-///      "reason": "absolute path" | "parent traversal" | "symlink" | "hard link" | "device" | "name collision" | "unsupported type"}
+///      "reason": "absolute path" | "parent traversal" | "NUL in name" | "name component over 255 bytes" | "path over 3840 bytes"
+///                | "symlink" | "hard link" | "device" | "sparse file (not supported)" | "unsupported type" | "name collision"
+///                | "file/folder name conflict" | "symlink in output path" | "cannot write: ..."}
 ///   ],
-///   "part_errors": [{"part": "...", "error": "..."}],   // parts unreadable past some point (truncated, corrupt)
+///   "part_errors": [{"part": "...", "error": "..."}],   // parts unreadable past some point (truncated, corrupt); exit code 3
 ///   "extracted": n,           // files written by this run
 ///   "skipped_existing": n,    // files already complete from an earlier run
 ///   "identical_duplicates": n,// members whose name another member with the same bytes took

@@ -236,6 +236,22 @@ public sealed class TarExtractionTests
     }
 
     [Fact]
+    public void TemporariesFolderReplacedByASymlink_ClearError_NothingDeletedThroughIt()
+    {
+        using var t = new TempTree();
+        var outside = Path.Combine(t.Container, "outside");
+        Directory.CreateDirectory(outside);
+        File.WriteAllBytes(Path.Combine(outside, "1f.part"), [1]); // would match the temporaries' pattern
+        var outDir = Path.Combine(t.Root, "out");
+        Directory.CreateDirectory(outDir);
+        File.CreateSymbolicLink(Path.Combine(outDir, ExtractionTemp.FolderName), outside);
+        File.WriteAllBytes(t.Raw("one.tar"), new TarBuilder().File("x.png", Data(1)).Build());
+        var e = Assert.Throws<VgtDataException>(() => Extract(t, t.Raw("one.tar")));
+        Assert.Equal($"{Path.Combine(outDir, ExtractionTemp.FolderName)}: exists and is not a folder (it holds extraction temporaries; move it away)", e.Message);
+        Assert.True(File.Exists(Path.Combine(outside, "1f.part")));
+    }
+
+    [Fact]
     public void OutIsAnExistingFile_OneClearLine_Exit1()
     {
         using var t = new TempTree();

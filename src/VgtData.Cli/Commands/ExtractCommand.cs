@@ -3,12 +3,12 @@ using VgtData.Sources;
 
 namespace VgtData.Cli.Commands;
 
-/// <summary><c>vgtdata extract --input GLOB_OR_FILES... --out DIR [--workers N]</c>: safe, resumable extraction of tar / tar.gz parts.
-/// Exit codes (docs/exit-codes.md): 0 when every part was read to its end (refused members are listed, not failures),
-/// <see cref="DamagedPartExitCode"/> when a part is damaged or cut short (what came before the damage is extracted).</summary>
+/// <summary><c>vgtdata extract --input GLOB_OR_FILES... --out DIR [--workers N]</c>: safe, resumable extraction of tar / tar.gz parts.</summary>
 public sealed class ExtractCommand : ICommand
 {
-    /// <summary>Exit code of <c>extract</c> and <c>prepare</c> when at least one part could not be read to its end.</summary>
+    /// <summary>Exit code of <c>extract</c> and <c>prepare</c> when at least one part could not be read to its end (what
+    /// came before the damage is extracted); 0 when every part was read to its end, refused members included
+    /// (docs/exit-codes.md).</summary>
     public const int DamagedPartExitCode = 3;
 
     public string Name => "extract";

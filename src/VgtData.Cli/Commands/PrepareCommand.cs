@@ -2,9 +2,7 @@ using VgtData.Preparation;
 
 namespace VgtData.Cli.Commands;
 
-/// <summary><c>vgtdata prepare sharegpt-4o-image --root DIR [--workers N]</c>: extract the tar parts into images/ and write data.json.
-/// Exits like <see cref="ExtractCommand"/>: 0, or <see cref="ExtractCommand.DamagedPartExitCode"/> when a part is damaged
-/// (data.json and prepare-report.json are written first, for what was recovered).</summary>
+/// <summary><c>vgtdata prepare sharegpt-4o-image --root DIR [--workers N]</c>: extract the tar parts into images/ and write data.json.</summary>
 public sealed class PrepareCommand : ICommand
 {
     public string Name => "prepare";
@@ -29,6 +27,7 @@ public sealed class PrepareCommand : ICommand
         });
         report.WriteSummary(context.Out);
         context.Out.WriteLine($"wrote {Path.Combine(root, "data.json")} and {Path.Combine(root, "prepare-report.json")}");
+        // Same codes as extract: data.json and the report are written first, for what was recovered.
         if (report.Extraction.Errors.Count == 0) return 0;
         context.Error.WriteLine($"vgtdata prepare: {report.Extraction.Errors.Count} tar part(s) damaged or cut short; data.json holds what was recovered (exit {ExtractCommand.DamagedPartExitCode})");
         return ExtractCommand.DamagedPartExitCode;

@@ -29,6 +29,9 @@ public sealed class PrepareCommand : ICommand
         });
         report.WriteSummary(context.Out);
         context.Out.WriteLine($"wrote {Path.Combine(root, "data.json")} and {Path.Combine(root, "prepare-report.json")}");
-        return 0;
+        // Same codes as extract: data.json and the report are written first, for what was recovered.
+        if (report.Extraction.Errors.Count == 0) return 0;
+        context.Error.WriteLine($"vgtdata prepare: {report.Extraction.Errors.Count} tar part(s) damaged or cut short; data.json holds what was recovered (exit {ExtractCommand.DamagedPartExitCode})");
+        return ExtractCommand.DamagedPartExitCode;
     }
 }

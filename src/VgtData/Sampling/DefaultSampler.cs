@@ -55,13 +55,24 @@ public sealed class DefaultSampler : SamplerCursor, ISampler
     public int[] EpochOrder(int epoch) =>
         _shuffle ? Shuffle.Permutation(_size, SplitMix64.Seed(_seed, Shuffle.DefaultSamplerDomain, epoch)) : Shuffle.Identity(_size);
 
-    public IEnumerable<long> Indices()
+    public IEnumerable<long> Indices() => Draws().Select(d => d.Index);
+
+    /// <summary>The rest of the current epoch; every index draws with the sampler's epoch.</summary>
+    public IEnumerable<SampledIndex> Draws()
     {
         if (_position >= NumSamples) _position = 0;
         return Iterate(_epoch);
     }
 
-    private IEnumerable<long> Iterate(int epoch)
+    /// <summary>This rank's whole share of epoch <paramref name="epoch"/>, whatever the cursor says.</summary>
+    public IEnumerable<long> EpochIndices(int epoch)
+    {
+        if (NumSamples == 0) yield break;
+        var order = EpochOrder(epoch);
+        for (long k = 0; k < NumSamples; k++) yield return order[(Rank + k * WorldSize) % _size];
+    }
+
+    private IEnumerable<SampledIndex> Iterate(int epoch)
     {
         if (NumSamples == 0) yield break;
         var order = EpochOrder(epoch);
@@ -70,7 +81,7 @@ public sealed class DefaultSampler : SamplerCursor, ISampler
             var global = Rank + _position * WorldSize; // position in the padded order
             var index = order[global % _size];         // padding repeats the order from its start
             _position++;
-            yield return index;
+            yield return new SampledIndex(index, epoch);
         }
     }
 }

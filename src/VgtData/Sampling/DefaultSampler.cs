@@ -5,7 +5,7 @@ namespace VgtData.Sampling;
 /// shuffled (when <c>shuffle</c>) by a permutation seeded with (seed, epoch); with <c>roundUp</c> the order is padded
 /// by repeating it from the start until its length divides by the world size; rank r takes
 /// <c>indices[r::worldSize]</c>. <see cref="Indices"/> yields (the rest of) one epoch; enumerating again after the
-/// epoch ends repeats that epoch, as in PyTorch without <c>set_epoch</c>.
+/// epoch ends repeats that epoch, as in PyTorch without <c>set_epoch</c>. Every sample draws with the sampler's epoch.
 /// </summary>
 /// <remarks>
 /// Rank and world size default to the RANK and WORLD_SIZE environment variables (as torchrun sets them), else 0 and 1.

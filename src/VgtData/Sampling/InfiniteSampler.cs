@@ -11,7 +11,8 @@ namespace VgtData.Sampling;
 /// <see cref="Shuffle"/>, not torch.randperm. The seed defaults to 0 (mmengine broadcasts a random one).
 /// Rank and world size default to the RANK and WORLD_SIZE environment variables, else 0 and 1.
 /// As in mmengine, <see cref="SetEpoch"/> does not change the sequence; it is recorded and, when it changes,
-/// restarts the stream at position 0.
+/// restarts the stream at position 0. A sample's draw epoch (<see cref="Draws"/>) is the pass its item belongs to, so
+/// an index seen again gets a new crop and CFG draw.
 /// </remarks>
 public sealed class InfiniteSampler : SamplerCursor, ISampler
 {

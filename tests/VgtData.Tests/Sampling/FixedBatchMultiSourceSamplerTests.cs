@@ -87,6 +87,19 @@ public class FixedBatchMultiSourceSamplerTests
     }
 
     [Fact]
+    public void BatchesOfASourceBeforeAnyBatchAreCounted()
+    {
+        var sampler = new FixedBatchMultiSourceSampler([7, 0, 5, 11], [2, 0, 1, 3], batchSize: 4, rank: 0, worldSize: 1);
+        Assert.Equal(6, sampler.CycleLength);
+        var counts = new long[4];
+        for (long b = 0; b < 40; b++)
+        {
+            for (int s = 0; s < 4; s++) Assert.Equal(counts[s], sampler.BatchesOfSourceBefore(s, b));
+            counts[sampler.SourceOf(b)]++;
+        }
+    }
+
+    [Fact]
     public void EveryRankIsOnTheSameSourceAndRanksSplitEachPass()
     {
         const int world = 3;

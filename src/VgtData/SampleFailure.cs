@@ -12,6 +12,7 @@ public enum SampleFailureReason
     MissingCaptionKey,
     UnreadableAnnotation,
     BlankCaption,
+    UnencodableText,
     MissingLatents,
     UnreadableLatents,
 }
@@ -46,6 +47,7 @@ public sealed class SampleException : Exception
         SampleFailureReason.MissingCaptionKey => "missing caption key",
         SampleFailureReason.UnreadableAnnotation => "unreadable annotation",
         SampleFailureReason.BlankCaption => "blank caption",
+        SampleFailureReason.UnencodableText => "unencodable text",
         SampleFailureReason.MissingLatents => "missing latents",
         SampleFailureReason.UnreadableLatents => "unreadable latents",
         _ => reason.ToString(),

@@ -5,7 +5,13 @@ namespace VgtData.Cli.Commands;
 
 /// <summary>Resolve a config (bases, overrides, paths) and check it before anything runs; import VGT's Python configs;
 /// print the config reference.</summary>
-[Flags("strict", "reference")]
+[Flag("strict", "missing data files are errors, not warnings")]
+[Flag("reference", "print the config reference (every key, kind, default, range) as Markdown")]
+[Option("set", "KEY.PATH=VALUE", "none", "override one config value", Repeatable = true)]
+[Option("tokenizer-root", "DIR", "DATA_ROOT/data/models", "import: where model ids are found (ROOT/<org>/<name> if it exists, else ROOT/<name>)")]
+[Option("tokenizer-map", "ID=DIR", "none", "import: the folder of one model id, tried first", Repeatable = true)]
+[Option("data-root", "DIR", "the current directory", "import: what VGT's relative data paths are relative to")]
+[Option("out", "OUT.json", "none (import needs it, or -o)", "import: the JSON config to write")]
 public sealed class ConfigCommand : ICommand
 {
     public string Name => "config";

@@ -51,7 +51,7 @@ public static class ConfigSchema
     public const long DefaultPadIndex = 0;
 
     public static readonly string[] DatasetTypes = ["CaptionDataset", "BLIP3oDataset", "ConcatDataset"];
-    public static readonly string[] SamplerTypes = ["InfiniteSampler", "DefaultSampler", "FixedBatchMultiSourceSampler"];
+    public static readonly string[] SamplerTypes = ["InfiniteSampler", "DefaultSampler", "FixedBatchMultiSourceSampler", "WeightedMultiSourceSampler"];
     public static readonly string[] CollateTypes = ["collate_func_gen", "collate_func_img2img"];
     public static readonly string[] CropModes = ["center", "random", "pad", "center_crop", "random_crop", "pad_resize"];
     public static IReadOnlyList<string> Decoders => VgtData.Images.ImageDecoders.Names;
@@ -128,7 +128,7 @@ public static class ConfigSchema
         ["decoder"] = Names("image decoder", Decoders, "fast"),
         ["train_number_samples"] = Int("use only the first N entries", 1, int.MaxValue),
         ["debug"] = F(ValueKind.Bool, "every index serves entry 0", "false"),
-        ["repeat"] = Int("FixedBatchMultiSourceSampler: consecutive batches of this member per cycle (VGT's sampler repeat)", 1, 1_000_000, "1"),
+        ["repeat"] = Num("FixedBatchMultiSourceSampler: consecutive batches of this member per cycle (a whole number, VGT's sampler repeat); WeightedMultiSourceSampler: its weight", 0, 1_000_000, "1"),
         ["image_latents_folder"] = F(ValueKind.Path, "read <image>.pt latents instead of decoding images"),
         ["image_tokens_folder"] = F(ValueKind.Path, "read int64 <image>.pt tokens instead of decoding images"),
         ["ceph_folder"] = NotYet("object storage: null only (a value is \"not supported yet\")"),
@@ -168,8 +168,8 @@ public static class ConfigSchema
                 ["seed"] = Int("sampler seed", int.MinValue, int.MaxValue, "seed"),
                 ["round_up"] = F(ValueKind.Bool, "DefaultSampler: pad the last rank's share", "true"),
                 ["repeat"] = new(ValueKind.IntList, null, "FixedBatchMultiSourceSampler: consecutive batches per source, one per ConcatDataset member")
-                    { Min = 1, Max = 1_000_000, Default = "members' repeat, else 1" },
-                ["batch_size"] = Int("FixedBatchMultiSourceSampler: batch size of its batches", 1, 65_536, "train_dataloader.batch_size"),
+                    { Min = 0, Max = 1_000_000, Default = "members' repeat, else 1" },
+                ["batch_size"] = Int("multi-source samplers: batch size of their batches", 1, 65_536, "train_dataloader.batch_size"),
             }),
             ["collate_fn"] = O("VGT's collate_fn", new()
             {

@@ -50,7 +50,7 @@ fi
 
 config() {  # IMAGE_SIZE -> path of a config over the soak data at that size
   local size=$1 path="$dir/soak-$1.json"
-  cat > "$path" <<EOF
+  cat > "$path.$$" <<EOF
 {
   "prompt_template": "qwen25vl",
   "image_size": $size,
@@ -65,18 +65,21 @@ config() {  # IMAGE_SIZE -> path of a config over the soak data at that size
   }
 }
 EOF
+  mv "$path.$$" "$path"
   echo "$path"
 }
 
 soak() {  # BATCH IMAGE_SIZE
-  local batch=$1 size=$2 cfg log fifo pid line n rss status=0
+  local batch=$1 size=$2 cfg log json fifo pid line n rss status=0
   cfg=$(config "$size")
-  log="$dir/soak-b$batch-$size.rss"
+  # Per-run files, so soaks of two builds can share one data folder at the same time.
+  log="$dir/soak-b$batch-$size.$$.rss"
+  json="$dir/soak-b$batch-$size.$$.json"
   fifo="$dir/.progress-$$"
   rm -f "$fifo"; mkfifo "$fifo"
   local extra=(); [[ -z $workers ]] || extra=(--workers "$workers")
   dotnet "$dll" bench "$cfg" --batches "$batches" --warmup 0 --json "${extra[@]}" \
-    --set "train_dataloader.batch_size=$batch" > "$dir/soak-b$batch-$size.json" 2> "$fifo" &
+    --set "train_dataloader.batch_size=$batch" > "$json" 2> "$fifo" &
   pid=$!
   echo "== batch $batch, image_size $size, $batches batches (RSS every $every, slope after batch $warmup)"
   printf '%8s %9s\n' batches rss_mb
@@ -107,7 +110,8 @@ soak() {  # BATCH IMAGE_SIZE
       printf "slope after warm-up: %+.1f MB per 1000 batches (RSS %.1f..%.1f MB, %+.1f MB from batch %d to the end)\n", \
         slope, min, max, last - first, w
     }' "$log"
-  grep -o '"samples_per_s":[0-9.]*\|"peak_rss_mb":[0-9.]*' "$dir/soak-b$batch-$size.json" | tr '\n' ' '; echo
+  grep -o '"samples_per_s":[0-9.]*\|"peak_rss_mb":[0-9.]*' "$json" | tr '\n' ' '; echo
+  rm -f "$log" "$json"
 }
 
 for run in $runs; do

@@ -251,6 +251,8 @@ public sealed class DataLoader : IEnumerable<Batch>, IDisposable
             _work.Dispose();
             _stop.Dispose();
             _loader._active = null;
+            // Blocks of batches still held by the caller come back later; the idle ones need not outlive the run.
+            StagingPool.Trim();
         }
     }
 }

@@ -233,18 +233,21 @@ public static class TorchSaveReader
 
     private static byte[] ReadAll(ZipArchiveEntry entry, string name)
     {
-        if (entry.Length > Array.MaxLength) throw new VgtDataException($"{name}: archive entry {entry.FullName} is too large");
-        var buf = new byte[entry.Length];
+        var declared = entry.Length;
+        if (declared > Array.MaxLength) throw new VgtDataException($"{name}: archive entry {entry.FullName} is too large");
+        // The declared size is only a claim: grow the buffer as bytes arrive, so a forged header costs nothing.
+        var buf = new byte[Math.Min(declared, 1 << 20)];
         using var s = entry.Open();
         var n = 0;
-        while (n < buf.Length)
+        while (n < declared)
         {
+            if (n == buf.Length) Array.Resize(ref buf, (int)Math.Min(declared, 2L * buf.Length));
             var r = s.Read(buf, n, buf.Length - n);
             if (r == 0) break;
             n += r;
         }
-        if (n != buf.Length)
-            throw new VgtDataException($"{name}: archive entry {entry.FullName} is truncated: {n} of {buf.Length} bytes");
+        if (n != declared)
+            throw new VgtDataException($"{name}: archive entry {entry.FullName} is truncated: {n} of {declared} bytes");
         return buf;
     }
 }

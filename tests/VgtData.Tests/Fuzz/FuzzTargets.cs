@@ -100,8 +100,8 @@ public static class FuzzTargets
                 LoadTensor(TorchSaveBuilder.Archive(pickle, ("0", storage)));
             },
             // Zip writing and reading, the pickle's objects and the gathered tensor (at most 48 bytes of storage
-            // or the 64 MiB an expanded view may take): a few MiB at most; a declared size must not move this.
-            length => (80L << 20) + 64L * length,
+            // or the 16 MiB a repeating, stride-0 view may take): a declared size must not move this.
+            length => (24L << 20) + 64L * length,
             typeof(VgtDataException));
     }
 
@@ -119,7 +119,7 @@ public static class FuzzTargets
                 [0xFF, 0xFF, 0xFF, 0x7F], [0xFF, 0xFF, 0xFF, 0xFF], [8, 0], [0, 0], [14, 0],
             ],
             LoadTensor,
-            length => (80L << 20) + 64L * length,
+            length => (24L << 20) + 64L * length,
             typeof(VgtDataException));
     }
 

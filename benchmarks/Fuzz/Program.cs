@@ -29,7 +29,7 @@ for (var i = 0; i < args.Length; i++)
 }
 if (iterations == null && seconds == null) seconds = 10;
 
-var work = Directory.CreateTempSubdirectory("vgtdata-fuzz-").FullName;
+var work = FuzzTargets.CreateWorkDir();
 try
 {
     var all = FuzzTargets.All(work);

@@ -21,6 +21,29 @@ public static class FuzzTargets
         ManifestJsonLines(workDir),
     ];
 
+    /// <summary>
+    /// A fresh folder for scratch files: in memory (/dev/shm) where Linux has it, since the manifest targets write a
+    /// file per input and a busy disk would make them I/O-bound; else the temp folder. The caller deletes it.
+    /// </summary>
+    public static string CreateWorkDir()
+    {
+        const string shm = "/dev/shm";
+        if (OperatingSystem.IsLinux() && Directory.Exists(shm))
+        {
+            try
+            {
+                var dir = Path.Combine(shm, $"vgtdata-fuzz-{Environment.ProcessId}-{Guid.NewGuid():N}");
+                Directory.CreateDirectory(dir);
+                return dir;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Not writable here: fall back to the temp folder.
+            }
+        }
+        return Directory.CreateTempSubdirectory("vgtdata-fuzz-").FullName;
+    }
+
     // ---- torch.save (.pt): zip container + pickle -------------------------------------------------------------------
 
     private static readonly byte[] FloatStorage = Enumerable.Range(0, 12).SelectMany(i => BitConverter.GetBytes((float)i)).ToArray();

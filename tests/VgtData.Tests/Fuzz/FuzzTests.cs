@@ -8,15 +8,15 @@ namespace VgtData.Tests.Fuzz;
 public sealed class FuzzTests : IDisposable
 {
     private const ulong Seed = 20261126;
-    private readonly string _dir = Directory.CreateTempSubdirectory("vgtdata-fuzz-").FullName;
+    private readonly string _dir = FuzzTargets.CreateWorkDir();
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     [Theory]
-    [InlineData("torch-save-pickle", 3000)]
-    [InlineData("torch-save-archive", 2000)]
-    [InlineData("manifest-json", 3000)]
-    [InlineData("manifest-jsonl", 1500)]
+    [InlineData("torch-save-pickle", 5000)]
+    [InlineData("torch-save-archive", 4000)]
+    [InlineData("manifest-json", 4000)]
+    [InlineData("manifest-jsonl", 3000)]
     public void MutatedInputsFailOnlyWithTypedErrors(string target, int iterations)
     {
         var t = FuzzTargets.All(_dir).Single(x => x.Name == target);

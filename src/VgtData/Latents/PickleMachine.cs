@@ -20,18 +20,24 @@ internal sealed class PyTuple(object?[] items)
 /// <summary>A Python dict (or OrderedDict); insertion order kept, keys compared with <see cref="object.Equals(object?)"/>.</summary>
 internal sealed class PyDict
 {
+    // Key -> position in Entries, so a pickle with many keys costs linear, not quadratic, time.
+    private readonly Dictionary<object, int> _index = new();
+    private int _nullKey = -1;
+
     public List<KeyValuePair<object?, object?>> Entries { get; } = new();
 
     public void Set(object? key, object? value)
     {
-        for (var i = 0; i < Entries.Count; i++)
+        // As Python: a list or dict cannot be a key (which also rules out a dict that holds itself as a key).
+        if (key is List<object?> or PyDict) throw new PickleException($"unhashable dict key ({(key is PyDict ? "a dict" : "a list")})");
+        var at = key == null ? _nullKey : _index.GetValueOrDefault(key, -1);
+        if (at >= 0)
         {
-            if (Equals(Entries[i].Key, key))
-            {
-                Entries[i] = new(key, value);
-                return;
-            }
+            Entries[at] = new(key, value);
+            return;
         }
+        if (key == null) _nullKey = Entries.Count;
+        else _index[key] = Entries.Count;
         Entries.Add(new(key, value));
     }
 }

@@ -61,6 +61,10 @@ public static class TorchSaveReader
         {
             throw new VgtDataException($"{name}: not a plain torch.save(tensor) file: {e.Message}", e);
         }
+        catch (OverflowException e)
+        {
+            throw new VgtDataException($"{name}: tensor sizes, strides or storage size do not fit 64-bit arithmetic", e);
+        }
         catch (Exception e) when (e is InvalidDataException or IOException or EndOfStreamException)
         {
             throw new VgtDataException($"{name}: unreadable torch.save archive: {e.Message}", e);
@@ -132,6 +136,9 @@ public static class TorchSaveReader
         return MakeTensor(bytes, t.Size, dtype);
     }
 
+    /// <summary>The most a stride-0 or overlapping view may expand to (a plain contiguous tensor is bounded by its storage).</summary>
+    private const long MaxRepeatedViewBytes = 16 << 20;
+
     private static (ScalarType Type, int ElementSize) DType(string storageType, string name) => storageType switch
     {
         "FloatStorage" => (ScalarType.Float32, 4),
@@ -170,6 +177,11 @@ public static class TorchSaveReader
                 $"{name}: tensor view (offset {t.StorageOffset}, size [{string.Join(", ", size)}], stride [{string.Join(", ", stride)}]) " +
                 $"reaches element {last} of a storage of {t.Storage.Numel}");
         if (checked(count * elem) > Array.MaxLength) throw new VgtDataException($"{name}: tensor of {count} elements is too large");
+        // Only a view that repeats elements (stride 0, overlaps) can outgrow its storage: a few bytes must not become gigabytes.
+        if (count > t.Storage.Numel && count * elem > MaxRepeatedViewBytes)
+            throw new VgtDataException(
+                $"{name}: tensor view (size [{string.Join(", ", size)}], stride [{string.Join(", ", stride)}]) repeats a storage of " +
+                $"{t.Storage.Numel} elements into {count}; more than {MaxRepeatedViewBytes >> 20} MiB that way is refused");
 
         var outBytes = new byte[count * elem];
         if (IsContiguous(size, stride))
@@ -233,18 +245,21 @@ public static class TorchSaveReader
 
     private static byte[] ReadAll(ZipArchiveEntry entry, string name)
     {
-        if (entry.Length > Array.MaxLength) throw new VgtDataException($"{name}: archive entry {entry.FullName} is too large");
-        var buf = new byte[entry.Length];
+        var declared = entry.Length;
+        if (declared > Array.MaxLength) throw new VgtDataException($"{name}: archive entry {entry.FullName} is too large");
+        // The declared size is only a claim: grow the buffer as bytes arrive, so a forged header costs nothing.
+        var buf = new byte[Math.Min(declared, 1 << 20)];
         using var s = entry.Open();
         var n = 0;
-        while (n < buf.Length)
+        while (n < declared)
         {
+            if (n == buf.Length) Array.Resize(ref buf, (int)Math.Min(declared, 2L * buf.Length));
             var r = s.Read(buf, n, buf.Length - n);
             if (r == 0) break;
             n += r;
         }
-        if (n != buf.Length)
-            throw new VgtDataException($"{name}: archive entry {entry.FullName} is truncated: {n} of {buf.Length} bytes");
+        if (n != declared)
+            throw new VgtDataException($"{name}: archive entry {entry.FullName} is truncated: {n} of {declared} bytes");
         return buf;
     }
 }

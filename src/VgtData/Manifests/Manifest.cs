@@ -292,12 +292,20 @@ public sealed class Manifest
 
     private static KeyKind Key(ref Utf8JsonReader reader, byte[] capKey)
     {
-        if (reader.ValueTextEquals(capKey)) return KeyKind.Caption;
-        if (reader.ValueTextEquals("image"u8)) return KeyKind.Image;
-        if (reader.ValueTextEquals("annotation"u8)) return KeyKind.Annotation;
-        if (reader.ValueTextEquals("width"u8)) return KeyKind.Width;
-        if (reader.ValueTextEquals("height"u8)) return KeyKind.Height;
-        return KeyKind.Other;
+        try
+        {
+            if (reader.ValueTextEquals(capKey)) return KeyKind.Caption;
+            if (reader.ValueTextEquals("image"u8)) return KeyKind.Image;
+            if (reader.ValueTextEquals("annotation"u8)) return KeyKind.Annotation;
+            if (reader.ValueTextEquals("width"u8)) return KeyKind.Width;
+            if (reader.ValueTextEquals("height"u8)) return KeyKind.Height;
+            return KeyKind.Other;
+        }
+        catch (InvalidOperationException)
+        {
+            // A key with a lone \ud800-style escape: Python reads it as a key, just none of ours; .NET refuses to compare it.
+            return KeyKind.Other;
+        }
     }
 
     private byte[] _scratch = new byte[4096];

@@ -6,8 +6,9 @@ namespace VgtData.Manifests;
 internal sealed class Utf8Pool
 {
     private const int ChunkSize = 16 << 20;
+    private const int FirstChunkSize = 64 << 10;
     private readonly List<byte[]> _chunks = new();
-    private int _used = ChunkSize;
+    private int _used;
 
     public long Bytes { get; private set; }
 
@@ -17,9 +18,12 @@ internal sealed class Utf8Pool
         // An empty string needs no bytes (and there may be no chunk yet to point into).
         if (utf8.IsEmpty) return 0;
         if (utf8.Length > ChunkSize) throw new VgtDataException($"a manifest string of {utf8.Length} bytes is longer than {ChunkSize}");
-        if (_used + utf8.Length > ChunkSize)
+        if (_chunks.Count == 0 || _used + utf8.Length > _chunks[^1].Length)
         {
-            _chunks.Add(new byte[ChunkSize]);
+            // Chunks grow from 64 KiB to 16 MiB, so a small manifest does not cost a whole large chunk.
+            var size = _chunks.Count == 0 ? FirstChunkSize : Math.Min(ChunkSize, 2 * _chunks[^1].Length);
+            _chunks.Add(new byte[Math.Max(size, utf8.Length)]);
+            Capacity += _chunks[^1].Length;
             _used = 0;
         }
         var chunk = _chunks.Count - 1;
@@ -36,5 +40,5 @@ internal sealed class Utf8Pool
     public string GetString(long handle, int length) => Encoding.UTF8.GetString(Get(handle, length));
 
     /// <summary>Bytes actually allocated (whole chunks).</summary>
-    public long Capacity => (long)_chunks.Count * ChunkSize;
+    public long Capacity { get; private set; }
 }

@@ -14,6 +14,8 @@ public enum SampleFailureReason
     BlankCaption,
     MissingLatents,
     UnreadableLatents,
+    /// <summary>Object storage did not answer after every retry (timeouts, 5xx, connection failures).</summary>
+    Unreachable,
 }
 
 /// <summary>A sample that failed, with everything a user needs to find it: dataset index, file and reason.</summary>
@@ -48,6 +50,7 @@ public sealed class SampleException : Exception
         SampleFailureReason.BlankCaption => "blank caption",
         SampleFailureReason.MissingLatents => "missing latents",
         SampleFailureReason.UnreadableLatents => "unreadable latents",
+        SampleFailureReason.Unreachable => "unreachable",
         _ => reason.ToString(),
     };
 

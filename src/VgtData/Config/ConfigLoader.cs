@@ -128,7 +128,8 @@ public static class ConfigLoader
         foreach (var (key, value) in obj.ToList())
         {
             if (value is null || !schema.TryGetValue(key, out var field)) continue;
-            if ((field.Kind == ValueKind.Path || key == "parts") && value.GetValueKind() == JsonValueKind.String)
+            if ((field.Kind == ValueKind.Path || key == "parts") && value.GetValueKind() == JsonValueKind.String
+                && !Storage.S3Location.IsUrl(value.GetValue<string>()))
                 obj[key] = Path.GetFullPath(Path.Combine(dir, value.GetValue<string>()));
             else if (field.Kind == ValueKind.Object && value is JsonObject child && field.Children != null)
                 ResolvePaths(child, field.Children, dir);
@@ -191,7 +192,7 @@ public static class ConfigLoader
             obj = next;
         }
         var leaf = keys[^1];
-        if (value is JsonValue v && v.GetValueKind() == JsonValueKind.String && IsPathKey(keys))
+        if (value is JsonValue v && v.GetValueKind() == JsonValueKind.String && IsPathKey(keys) && !Storage.S3Location.IsUrl(v.GetValue<string>()))
             value = Path.GetFullPath(v.GetValue<string>());
         obj[leaf] = value;
         Record(value, string.Join('.', keys), "--set", provenance);

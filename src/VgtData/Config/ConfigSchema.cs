@@ -34,6 +34,9 @@ public static class ConfigSchema
         ["repeat"] = F(ValueKind.Number, "weight of this source in FixedBatchMultiSourceSampler"),
         ["image_latents_folder"] = F(ValueKind.Path),
         ["image_tokens_folder"] = F(ValueKind.Path),
+        ["ceph_folder"] = F(ValueKind.String, "s3://bucket/prefix (or cluster:s3://…) holding the images; used when object-storage credentials are usable"),
+        ["ceph_config"] = F(ValueKind.Path, "petrel-style INI: [DEFAULT] default_cluster, per cluster access_key, secret_key, host_base"),
+        ["latents_ceph_folder"] = F(ValueKind.String, "s3:// prefix holding <image>.pt latents (instead of image_latents_folder)"),
         ["image_source"] = O(new()
         {
             ["type"] = F(ValueKind.String, "folder | tar"),

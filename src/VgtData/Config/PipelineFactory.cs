@@ -5,6 +5,7 @@ using VgtData.Images;
 using VgtData.Loading;
 using VgtData.Sampling;
 using VgtData.Sources;
+using VgtData.Storage;
 using VgtData.Text;
 using static TorchSharp.torch;
 
@@ -122,6 +123,7 @@ public static class PipelineFactory
             ?? throw Error(config, $"{path}.decoder", $"unknown decoder '{decoderName}' (known: {string.Join(", ", ImageDecoders.Names)})");
         var bad = new ConfigSection(config.Root).Section("bad_samples");
         var limits = ImageLimits.Default with { MinImageSize = d.Int("min_image_size") ?? ImageLimits.Default.MinImageSize };
+        var storage = BuildStorage(config, d, path);
         try
         {
             return new CaptionDataset(new CaptionDatasetOptions
@@ -138,19 +140,40 @@ public static class PipelineFactory
                 TrainNumberSamples = d.Int("train_number_samples"),
                 Debug = d.Bool("debug") ?? false,
                 Seed = seed,
-                ImageLatentsFolder = d.String("image_latents_folder"),
+                ImageLatentsFolder = storage.LatentsFolder ?? d.String("image_latents_folder"),
                 ImageTokensFolder = d.String("image_tokens_folder"),
                 FailureBudget = bad.Number("budget") ?? 0.1,
                 FailureWindow = bad.Int("window") ?? 1000,
                 MaxReplacements = bad.Int("max_replacements") ?? 32,
                 Decoder = decoder,
-                ImageSource = BuildSource(config, d.Section("image_source"), $"{path}.image_source"),
+                ImageSource = storage.ImageSource ?? BuildSource(config, d.Section("image_source"), $"{path}.image_source"),
+                Files = storage.Files,
                 Text = new CaptionTokenizer(tokenizer, template, maxLength, truncate),
             });
         }
         catch (VgtDataException e) when (e is not ConfigException)
         {
             throw Error(config, path, e.Message);
+        }
+    }
+
+    /// <summary>Object storage (ceph_folder, ceph_config, latents_ceph_folder, s3:// paths): see <see cref="DatasetStorage.Resolve"/>.</summary>
+    private static DatasetStorage BuildStorage(ResolvedConfig config, ConfigSection d, string path)
+    {
+        int workers = new ConfigSection(config.Root).Section("train_dataloader").Int("num_workers") ?? Environment.ProcessorCount;
+        try
+        {
+            return DatasetStorage.Resolve(d.String("ceph_folder"), d.String("ceph_config"), d.String("latents_ceph_folder"),
+                new Dictionary<string, string?>
+                {
+                    ["data_path"] = d.String("data_path"), ["cap_folder"] = d.String("cap_folder"),
+                    ["image_latents_folder"] = d.String("image_latents_folder"),
+                },
+                hasLocalImages: d.Has("image_folder"), readAhead: Math.Max(1, workers) * 8);
+        }
+        catch (StorageConfigException e)
+        {
+            throw Error(config, $"{path}.{e.Key}", e.Message);
         }
     }
 

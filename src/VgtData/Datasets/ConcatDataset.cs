@@ -46,6 +46,16 @@ public sealed class ConcatDataset : ISampleDataset, IHasSampleSize, IDisposable
         return sample;
     }
 
+    public void ReadAhead(ReadOnlySpan<int> indices)
+    {
+        foreach (var index in indices)
+        {
+            if ((uint)index >= (uint)Count) continue;
+            var (dataset, local) = ConcatIndex.Locate(CumulativeSizes, index);
+            _datasets[dataset].ReadAhead([local]);
+        }
+    }
+
     public string Describe(int index)
     {
         var (dataset, local) = ConcatIndex.Locate(CumulativeSizes, index);

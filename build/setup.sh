@@ -11,3 +11,5 @@ if ((${#missing[@]})); then
   "${sudo_cmd[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+# Node.js and the pinned S3 test server (tests/s3server) for the object-storage tests.
+"$(dirname "$0")/s3-test-server.sh" install

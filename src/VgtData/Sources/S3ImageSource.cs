@@ -29,6 +29,9 @@ public sealed class S3ImageSource : IReadAheadSource
 
     public S3Location Prefix { get; }
 
+    /// <summary>The endpoint client (its <see cref="S3Store.Retries"/> counts retried requests).</summary>
+    public S3Store Store => _store;
+
     public int ReadAheadDepth { get; }
 
     /// <summary>Reads that found their bytes already fetched.</summary>

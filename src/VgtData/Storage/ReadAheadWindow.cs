@@ -2,8 +2,9 @@ namespace VgtData.Storage;
 
 /// <summary>
 /// Fetches hinted keys ahead of their reads: at most <c>depth</c> fetches running or finished-but-unread at once; later
-/// hints wait in order. A read takes its fetched value; a key hinted but never read (its sample failed before the image)
-/// is dropped once reads have moved <c>depth</c> hints past it, so a stale key cannot hold a slot for ever.
+/// hints wait in order. A key hinted twice (a small dataset's next epoch) is fetched twice, and each read takes the oldest
+/// hint of its key. A hint never read (its sample failed before the image) is dropped once reads have moved <c>depth</c>
+/// hints past it, so a stale key cannot hold a slot for ever.
 /// </summary>
 internal sealed class ReadAheadWindow<T> : IDisposable where T : class, IDisposable
 {
@@ -18,7 +19,7 @@ internal sealed class ReadAheadWindow<T> : IDisposable where T : class, IDisposa
     private readonly int _depth;
     private readonly int _maxQueued;
     private readonly object _gate = new();
-    private readonly Dictionary<string, Entry> _byKey = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Queue<Entry>> _byKey = new(StringComparer.Ordinal);
     private readonly Queue<Entry> _waiting = new();
     private readonly LinkedList<Entry> _started = new();
     private long _sequence;
@@ -38,9 +39,10 @@ internal sealed class ReadAheadWindow<T> : IDisposable where T : class, IDisposa
     {
         lock (_gate)
         {
-            if (_disposed || _byKey.ContainsKey(key) || _waiting.Count >= _maxQueued) return;
+            if (_disposed || _waiting.Count >= _maxQueued) return;
             var entry = new Entry { Key = key, Sequence = ++_sequence };
-            _byKey[key] = entry;
+            if (!_byKey.TryGetValue(key, out var same)) _byKey[key] = same = new Queue<Entry>(1);
+            same.Enqueue(entry);
             _waiting.Enqueue(entry);
             Pump();
         }
@@ -51,13 +53,15 @@ internal sealed class ReadAheadWindow<T> : IDisposable where T : class, IDisposa
     {
         lock (_gate)
         {
-            if (!_byKey.Remove(key, out var entry)) return null;
+            if (!_byKey.TryGetValue(key, out var same)) return null;
+            var entry = same.Dequeue();
+            if (same.Count == 0) _byKey.Remove(key);
             // Anything hinted well before this key and still unread will not be read: let it go.
             for (var node = _started.First; node != null;)
             {
                 var next = node.Next;
                 if (node.Value == entry) _started.Remove(node);
-                else if (node.Value.Sequence < entry.Sequence - _depth) { _byKey.Remove(node.Value.Key); _started.Remove(node); Release(node.Value.Fetch!); }
+                else if (node.Value.Sequence < entry.Sequence - _depth) { Forget(node.Value); _started.Remove(node); Release(node.Value.Fetch!); }
                 node = next;
             }
             var fetch = entry.Fetch;
@@ -66,6 +70,14 @@ internal sealed class ReadAheadWindow<T> : IDisposable where T : class, IDisposa
             Pump();
             return fetch;
         }
+    }
+
+    private void Forget(Entry stale)
+    {
+        if (!_byKey.TryGetValue(stale.Key, out var same)) return;
+        var rest = same.Where(e => e != stale).ToList();
+        if (rest.Count == 0) _byKey.Remove(stale.Key);
+        else _byKey[stale.Key] = new Queue<Entry>(rest);
     }
 
     private void Pump()

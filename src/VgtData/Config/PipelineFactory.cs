@@ -185,6 +185,7 @@ public static class PipelineFactory
             case "folder": return null;
             case "tar":
                 var parts = s.String("parts") ?? throw Error(config, $"{path}.parts", "a tar image_source needs \"parts\" (a glob)");
+                if (S3Location.IsUrl(parts)) throw Error(config, $"{path}.parts", "tar parts in object storage (s3://) are not supported yet; extract them or use ceph_folder");
                 return TarImageSource.FromGlob(Path.GetDirectoryName(parts)!, Path.GetFileName(parts));
             case var other:
                 throw Error(config, $"{path}.type", $"unknown image_source type '{other}' (known: folder, tar)");

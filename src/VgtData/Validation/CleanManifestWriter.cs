@@ -65,7 +65,8 @@ public static class CleanManifestWriter
 
     private static void WriteMember(CaptionDataset dataset, HashSet<int> bad, string path)
     {
-        var entries = ReadEntries(dataset.Options.DataPath);
+        // An s3:// data_path is read from its downloaded copy, as the dataset read it.
+        var entries = ReadEntries((dataset.Options.Files ?? Storage.DataFiles.Local).Materialize(dataset.Options.DataPath));
         int count = dataset.Manifest.Count;
         if (entries.Count < count)
             throw new VgtDataException($"{dataset.Options.DataPath}: read {entries.Count} entries, the dataset has {count}");

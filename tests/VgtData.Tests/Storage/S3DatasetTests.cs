@@ -273,4 +273,38 @@ public sealed class S3DatasetTests : IDisposable
         Assert.Equal(File.ReadAllBytes(Path.Combine(_root, "local", "images", "000001.png")), bytes.Span.ToArray());
         storage.Store.Dispose();
     }
+
+    [SkippableFact]
+    public void ValidateAndPreviewWorkOnABucket()
+    {
+        MakeDataset(6);
+        using (var store = new S3Store(Server.Settings()))
+        {
+            var rows = Enumerable.Range(0, 6).Select(i => new { image = i == 4 ? "images/gone.png" : $"images/{i:D6}.png", caption = $"c {i}" });
+            store.Put(new S3Location(null, "vgt", "ds/broken.json"), JsonSerializer.SerializeToUtf8Bytes(rows));
+        }
+        var ini = Server.WritePetrelConfig(_root);
+        var config = WriteConfig("s3.json", $$"""
+            { "data_path": "s3://vgt/ds/broken.json", "ceph_folder": "s3://vgt/ds", "ceph_config": {{Json(ini)}} }
+            """);
+        var (code, stdout, stderr) = Config.ConfigDir.Cli("validate", config, "--json", "--workers", "2");
+        Assert.True(code == 1, stderr + stdout);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(stdout.TrimEnd().Split('\n')[^1])!.AsObject();
+        Assert.Equal(6, json["checked"]!.GetValue<int>());
+        var bad = Assert.Single(json["bad"]!.AsArray());
+        Assert.Equal(("images/gone.png", "missing file"), (bad!["image"]!.GetValue<string>(), bad["reason"]!.GetValue<string>()));
+
+        var clean = Path.Combine(_root, "clean.json");
+        (code, stdout, stderr) = Config.ConfigDir.Cli("validate", config, "--write-clean", clean);
+        Assert.True(code == 1, stderr + stdout);
+        Assert.Equal(5, JsonSerializer.Deserialize<JsonElement>(File.ReadAllText(clean)).GetArrayLength());
+
+        var html = Path.Combine(_root, "preview.html");
+        (code, stdout, stderr) = Config.ConfigDir.Cli("preview", config, "--out", html, "--count", "4");
+        Assert.True(code == 0, stderr + stdout);
+        Assert.Equal(4, System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(html), "<img class=\"thumb\"").Count);
+
+        (code, stdout, stderr) = Config.ConfigDir.Cli("config", config, "--strict");
+        Assert.True(code == 0, stderr + stdout);
+    }
 }

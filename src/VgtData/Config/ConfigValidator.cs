@@ -88,7 +88,7 @@ public static class ConfigValidator
         foreach (var key in new[] { "image_folder", "cap_folder", "image_latents_folder", "image_tokens_folder" })
             if (s.String(key) is { } folder && !Storage.S3Location.IsUrl(folder) && !Directory.Exists(folder)) Missing(key, $"folder '{folder}' does not exist");
         if (s.String("ceph_config") is { } cephConfig && !File.Exists(cephConfig)) Missing("ceph_config", $"'{cephConfig}' does not exist");
-        if (s.Section("image_source").String("parts") is { } parts
+        if (s.Section("image_source").String("parts") is { } parts && !Storage.S3Location.IsUrl(parts)
             && (!Directory.Exists(Path.GetDirectoryName(parts)) || TarPartGlob.Expand(Path.GetDirectoryName(parts)!, Path.GetFileName(parts)).Count == 0))
             Missing("image_source.parts", $"no tar parts match '{parts}'");
     }

@@ -146,7 +146,7 @@ public static class PipelineFactory
                 FailureWindow = bad.Int("window") ?? 1000,
                 MaxReplacements = bad.Int("max_replacements") ?? 32,
                 Decoder = decoder,
-                ImageSource = storage.ImageSource ?? BuildSource(config, d.Section("image_source"), $"{path}.image_source"),
+                ImageSource = storage.ImageSource ?? BuildSource(config, d.Section("image_source"), $"{path}.image_source", storage),
                 Files = storage.Files,
                 Text = new CaptionTokenizer(tokenizer, template, maxLength, truncate),
             });
@@ -168,6 +168,7 @@ public static class PipelineFactory
                 {
                     ["data_path"] = d.String("data_path"), ["cap_folder"] = d.String("cap_folder"),
                     ["image_latents_folder"] = d.String("image_latents_folder"),
+                    ["image_source.parts"] = d.Section("image_source").String("parts"),
                 },
                 hasLocalImages: d.Has("image_folder"), readAhead: Math.Max(1, workers) * 8);
         }
@@ -177,7 +178,19 @@ public static class PipelineFactory
         }
     }
 
-    private static IImageSource? BuildSource(ResolvedConfig config, ConfigSection s, string path)
+    private static IImageSource OpenS3TarParts(ResolvedConfig config, DatasetStorage storage, string parts, string keyPath)
+    {
+        try
+        {
+            return storage.OpenTarParts(parts);
+        }
+        catch (VgtDataException e) when (e is not ConfigException)
+        {
+            throw Error(config, keyPath, e.Message);
+        }
+    }
+
+    private static IImageSource? BuildSource(ResolvedConfig config, ConfigSection s, string path, DatasetStorage storage)
     {
         if (s.Object is null) return null;
         switch (s.String("type") ?? "folder")
@@ -185,7 +198,7 @@ public static class PipelineFactory
             case "folder": return null;
             case "tar":
                 var parts = s.String("parts") ?? throw Error(config, $"{path}.parts", "a tar image_source needs \"parts\" (a glob)");
-                if (S3Location.IsUrl(parts)) throw Error(config, $"{path}.parts", "tar parts in object storage (s3://) are not supported yet; extract them or use ceph_folder");
+                if (S3Location.IsUrl(parts)) return OpenS3TarParts(config, storage, parts, $"{path}.parts");
                 return TarImageSource.FromGlob(Path.GetDirectoryName(parts)!, Path.GetFileName(parts));
             case var other:
                 throw Error(config, $"{path}.type", $"unknown image_source type '{other}' (known: folder, tar)");

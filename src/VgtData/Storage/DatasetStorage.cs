@@ -14,6 +14,13 @@ public sealed class StorageConfigException(string key, string message, Exception
 /// </summary>
 public sealed record DatasetStorage(S3Store? Store, IImageSource? ImageSource, string? LatentsFolder, DataFiles Files)
 {
+    /// <summary>Image fetches kept ahead of decoding, for sources opened later (<see cref="OpenTarParts"/>).</summary>
+    public int ReadAhead { get; init; } = 16;
+
+    /// <summary>Tar parts in the bucket (<c>image_source.parts</c> = s3://…/part_*.tar), read through <see cref="Store"/>.</summary>
+    public IImageSource OpenTarParts(string pattern) =>
+        new S3TarImageSource(Store ?? throw new StorageConfigException("image_source.parts", $"'{pattern}' needs object-storage credentials"), pattern, ReadAhead);
+
     /// <summary>Nothing on object storage.</summary>
     public static DatasetStorage None { get; } = new(null, null, null, DataFiles.Local);
 
@@ -59,7 +66,7 @@ public sealed record DatasetStorage(S3Store? Store, IImageSource? ImageSource, s
             store.Probe(first);
             var files = new DataFiles(store);
             var source = images is null ? null : new S3ImageSource(store, images, readAhead);
-            return new DatasetStorage(store, source, latents?.ToString(), files);
+            return new DatasetStorage(store, source, latents?.ToString(), files) { ReadAhead = readAhead };
         }
         catch (VgtDataException e)
         {

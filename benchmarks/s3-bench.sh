@@ -56,10 +56,15 @@ config s3 "{ \"data_path\": \"$data/data.json\", \"ceph_folder\": \"s3://bench/d
 config s3-delay "{ \"data_path\": \"$data/data.json\", \"ceph_folder\": \"s3://bench/ds\", \"ceph_config\": \"$dir/delayed.conf\" }"
 
 results="$dir/results"; mkdir -p "$results"
+# CPU seconds the server (node, the child of the `timeout` that the pid file names) has used: it shares the cores.
+server_pid=$(cat "/proc/$(cat "$server/s3rver.pid")/task/$(cat "$server/s3rver.pid")/children" 2>/dev/null | awk '{print $1}')
+server_cpu() { [[ -n $server_pid ]] && awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$server_pid/stat" || echo 0; }
 for r in $(seq 1 "$rounds"); do
   for mode in local s3 s3-delay; do
     echo "== round $r: $mode ($workers workers, $batches batches)" >&2
+    before=$(server_cpu)
     "$root/vgtdata" bench "$dir/$mode.json" --batches "$batches" --json 2>"$results/$mode-$r.log" | tail -n 1 >"$results/$mode-$r.json"
+    echo "$before $(server_cpu)" | awk '{printf "%.2f\n", $2 - $1}' >"$results/$mode-$r.server-cpu"
   done
 done
 
@@ -72,7 +77,8 @@ for (const mode of ['local', 's3', 's3-delay']) {
   best[mode] = Math.max(...runs.map(r => r.samples_per_s));
   sums[mode] = [...new Set(runs.map(r => r.checksum))];
   const all = runs.map(r => r.samples_per_s.toFixed(1)).join(', ');
-  console.log(`${mode.padEnd(9)} best ${best[mode].toFixed(1).padStart(7)} samples/s  (runs: ${all})  bad samples: ${runs.map(r => r.bad_samples).join(',')}`);
+  const cpu = [...Array(+rounds).keys()].map(i => fs.readFileSync(`${dir}/${mode}-${i + 1}.server-cpu`, 'utf8').trim()).join(', ');
+  console.log(`${mode.padEnd(9)} best ${best[mode].toFixed(1).padStart(7)} samples/s  (runs: ${all})  bad samples: ${runs.map(r => r.bad_samples).join(',')}  server cpu s: ${cpu}`);
 }
 console.log(`s3 / local        ${(100 * best.s3 / best.local).toFixed(0)}%`);
 console.log(`s3+${delay}ms / local   ${(100 * best['s3-delay'] / best.local).toFixed(0)}%`);

@@ -12,6 +12,7 @@ public enum SampleFailureReason
     MissingCaptionKey,
     UnreadableAnnotation,
     BlankCaption,
+    UnencodableText,
     MissingLatents,
     UnreadableLatents,
     /// <summary>Object storage did not answer after every retry (timeouts, 5xx, connection failures).</summary>
@@ -48,6 +49,7 @@ public sealed class SampleException : Exception
         SampleFailureReason.MissingCaptionKey => "missing caption key",
         SampleFailureReason.UnreadableAnnotation => "unreadable annotation",
         SampleFailureReason.BlankCaption => "blank caption",
+        SampleFailureReason.UnencodableText => "unencodable text",
         SampleFailureReason.MissingLatents => "missing latents",
         SampleFailureReason.UnreadableLatents => "unreadable latents",
         SampleFailureReason.Unreachable => "unreachable",

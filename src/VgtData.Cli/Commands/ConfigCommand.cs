@@ -3,7 +3,8 @@ using VgtData.Config;
 namespace VgtData.Cli.Commands;
 
 /// <summary>Resolve a config (bases, overrides, paths) and check it before anything runs.</summary>
-[Flags("strict")]
+[Flag("strict", "missing data files are errors, not warnings")]
+[Option("set", "KEY.PATH=VALUE", "none", "override one config value", Repeatable = true)]
 public sealed class ConfigCommand : ICommand
 {
     public string Name => "config";

@@ -213,16 +213,36 @@ public static class PipelineFactory
         {
             case "InfiniteSampler": return new InfiniteSampler(dataset.Count, shuffle, samplerSeed);
             case "DefaultSampler": return new DefaultSampler(dataset.Count, shuffle, samplerSeed, s.Bool("round_up") ?? true);
+            case "FixedBatchMultiSourceSampler" or "WeightedMultiSourceSampler" when dataset is not ConcatDataset:
+                throw Error(config, "train_dataloader.sampler.type", $"{s.String("type")} needs a ConcatDataset");
             case "FixedBatchMultiSourceSampler":
-                if (dataset is not ConcatDataset concat)
-                    throw Error(config, "train_dataloader.sampler.type", "FixedBatchMultiSourceSampler needs a ConcatDataset");
+                var sizes = ((ConcatDataset)dataset).Datasets.Select(d => d.Count).ToList();
+                return new FixedBatchMultiSourceSampler(sizes, IntRepeats(config, s, sizes.Count), s.Int("batch_size") ?? batchSize, shuffle, samplerSeed);
+            case "WeightedMultiSourceSampler":
                 var list = (System.Text.Json.Nodes.JsonArray)config.Node("dataset.datasets")!;
-                var repeats = list.Select(n => new ConfigSection((System.Text.Json.Nodes.JsonObject)n!).Number("repeat") ?? 1.0).ToList();
-                return new FixedBatchMultiSourceSampler(concat.Datasets.Select(d => d.Count).ToList(), repeats, batchSize, shuffle, samplerSeed);
+                var weights = list.Select(n => new ConfigSection((System.Text.Json.Nodes.JsonObject)n!).Number("repeat") ?? 1.0).ToList();
+                return new WeightedMultiSourceSampler(((ConcatDataset)dataset).Datasets.Select(d => d.Count).ToList(), weights,
+                    s.Int("batch_size") ?? batchSize, shuffle, samplerSeed);
             case var other:
                 throw Error(config, "train_dataloader.sampler.type",
-                    $"unknown sampler '{other}' (known: InfiniteSampler, DefaultSampler, FixedBatchMultiSourceSampler)");
+                    $"unknown sampler '{other}' (known: InfiniteSampler, DefaultSampler, FixedBatchMultiSourceSampler, WeightedMultiSourceSampler)");
         }
+    }
+
+    // VGT's sampler.repeat (one integer per dataset); else each dataset's own "repeat", default 1.
+    private static List<int> IntRepeats(ResolvedConfig config, ConfigSection sampler, int sources)
+    {
+        var (key, nodes) = sampler.Node("repeat") is System.Text.Json.Nodes.JsonArray a
+            ? ("train_dataloader.sampler.repeat", a.ToList())
+            : ("dataset.datasets[].repeat", ((System.Text.Json.Nodes.JsonArray)config.Node("dataset.datasets")!).Select(n => n?["repeat"]).ToList());
+        if (nodes.Count != sources) throw Error(config, key, $"has {nodes.Count} values for {sources} datasets");
+        return nodes.Select(n =>
+        {
+            var v = n?.GetValue<double>() ?? 1.0;
+            if (v != Math.Floor(v) || v < 0 || v > int.MaxValue)
+                throw Error(config, key, $"repeat must be a whole number of batches >= 0, got {v}");
+            return (int)v;
+        }).ToList();
     }
 
     private static CollateOptions BuildCollate(ResolvedConfig config, ConfigSection loader, ConfigSection root, long seed, string? deviceOverride)

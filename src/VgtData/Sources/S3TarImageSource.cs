@@ -36,7 +36,7 @@ public sealed class S3TarImageSource : IReadAheadSource
             .ToList();
         if (objects.Count == 0) throw new VgtDataException($"no tar parts match {pattern}");
         _parts = objects.Select(o => location with { Key = o.Key }).ToArray();
-        var stamps = objects.Select((o, i) => new TarIndex.PartStamp(_parts[i].ToString(), o.Size, EtagStamp(o.ETag))).ToList();
+        var stamps = objects.Select((o, i) => new TarIndex.PartStamp(_parts[i].ToString(), o.Size, EtagStamp(o.ETag), 0, 0)).ToList();
         var key = string.Join('\n', stamps.Select(s => s.Path)) + "|" + store.EndpointName;
         var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..16].ToLowerInvariant();
         var cache = cacheDir ?? Path.Combine(Path.GetTempPath(), "vgtdata-s3", "tarindex");

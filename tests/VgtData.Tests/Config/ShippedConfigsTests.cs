@@ -83,7 +83,7 @@ public class ShippedConfigsTests
 
         var members = ((JsonArray)config.Node("dataset.datasets")!).Select(n => new ConfigSection((JsonObject)n!)).ToList();
         Assert.Equal(3, members.Count);
-        Assert.Equal([1.0, 2.0, 0.5], members.Select(m => m.Number("repeat")!.Value));
+        Assert.Equal([1.0, 2.0, 1.0], members.Select(m => m.Number("repeat")!.Value));
         Assert.Equal("tar", members[0].Section("image_source").String("type"));
         Assert.Equal(Path.Combine(SharedData.RepoRoot, "data", "ShareGPT-4o-Image", "data.json"), members[0].String("data_path"));
         Assert.Equal("BLIP3oDataset", members[2].String("type"));

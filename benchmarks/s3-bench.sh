@@ -45,7 +45,7 @@ ini "$port" >"$dir/direct.conf"
 ini "$proxy" >"$dir/delayed.conf"
 config() { # NAME DATASET_JSON
   cat >"$dir/$1.json" <<JSON
-{ "image_size": 448, "seed": 1,
+{ "image_size": 448, "seed": 1, "tokenizer": "embedded:o200k",
   "dataset": $2,
   "train_dataloader": { "batch_size": 32, "num_workers": $workers, "prefetch_factor": 2,
                         "sampler": { "type": "InfiniteSampler", "shuffle": true } } }

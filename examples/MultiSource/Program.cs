@@ -45,6 +45,7 @@ try
     Write(experiment, $$"""
         {
           "prompt_template": "internvl3",
+          "tokenizer": "embedded:o200k",
           "image_size": 64,
           "seed": 7,
           "dataset": { "type": "ConcatDataset", "datasets": [

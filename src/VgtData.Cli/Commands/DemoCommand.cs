@@ -20,6 +20,7 @@ public sealed class DemoCommand : ICommand
     public const string DefaultConfig = """
         {
           "prompt_template": "qwen25vl",
+          "tokenizer": "embedded:o200k",
           "image_size": 448,
           "pad_index": 0,
           "seed": 0,

@@ -17,7 +17,7 @@ public sealed class RunCommandsTests : IDisposable
         SyntheticDataset.Write(_dir, 12, [(160, 160), (160, 240), (240, 160)], seed: 3, workers: 1);
         _config = Path.Combine(_dir, "config.json");
         File.WriteAllText(_config, """
-            { "prompt_template": "qwen25vl", "image_size": 96, "pad_index": 0, "seed": 5,
+            { "prompt_template": "qwen25vl", "tokenizer": "embedded:o200k", "image_size": 96, "pad_index": 0, "seed": 5,
               "dataset": { "type": "CaptionDataset", "data_path": "data.json", "image_folder": ".", "unconditional": 0.5 },
               "train_dataloader": { "batch_size": 4, "num_workers": 2 } }
             """);

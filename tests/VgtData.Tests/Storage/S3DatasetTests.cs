@@ -34,7 +34,7 @@ public sealed class S3DatasetTests : IDisposable
     private string WriteConfig(string name, string datasetJson, int batch = 4, int workers = 2) =>
         WriteFile(name, $$"""
             {
-              "image_size": 32, "seed": 11,
+              "image_size": 32, "seed": 11, "tokenizer": "embedded:o200k",
               "dataset": {{datasetJson}},
               "train_dataloader": { "batch_size": {{batch}}, "num_workers": {{workers}}, "prefetch_factor": 2,
                                     "sampler": { "type": "InfiniteSampler", "shuffle": true } }

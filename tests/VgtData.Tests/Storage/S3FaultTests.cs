@@ -29,7 +29,7 @@ public sealed class S3FaultTests : IDisposable
     }
 
     private string Config(string name, string dataset) => Write(name, $$"""
-        { "image_size": 32, "seed": 3,
+        { "image_size": 32, "seed": 3, "tokenizer": "embedded:o200k",
           "dataset": {{dataset}},
           "train_dataloader": { "batch_size": 4, "num_workers": 2, "sampler": { "type": "InfiniteSampler", "shuffle": true } } }
         """);

@@ -98,7 +98,7 @@ public sealed class S3TarTests : IDisposable
     {
         var path = Path.Combine(_root, name);
         File.WriteAllText(path, $$"""
-            { "image_size": 32, "seed": 2, "dataset": {{dataset}},
+            { "image_size": 32, "seed": 2, "tokenizer": "embedded:o200k", "dataset": {{dataset}},
               "train_dataloader": { "batch_size": 4, "num_workers": 2, "sampler": { "type": "InfiniteSampler", "shuffle": true } } }
             """);
         return path;

@@ -4,6 +4,9 @@
 set -uo pipefail
 cd "$(dirname "$0")"
 ./build/setup.sh || exit 1
+# Node.js and the pinned S3 test server (tests/s3server) for the object-storage tests; without them those tests skip
+# with a message saying so.
+build/s3-test-server.sh install || echo "test.sh: the S3 test server could not be installed; object-storage tests will be skipped" >&2
 results="$(mktemp -d)"
 dotnet test VgtData.sln -c Release --logger "trx;LogFileName=results.trx" --results-directory "$results" "$@"
 status=$?

@@ -15,6 +15,8 @@ public enum SampleFailureReason
     UnencodableText,
     MissingLatents,
     UnreadableLatents,
+    /// <summary>Object storage did not answer after every retry (timeouts, 5xx, connection failures).</summary>
+    Unreachable,
 }
 
 /// <summary>A sample that failed, with everything a user needs to find it: dataset index, file and reason.</summary>
@@ -50,6 +52,7 @@ public sealed class SampleException : Exception
         SampleFailureReason.UnencodableText => "unencodable text",
         SampleFailureReason.MissingLatents => "missing latents",
         SampleFailureReason.UnreadableLatents => "unreadable latents",
+        SampleFailureReason.Unreachable => "unreachable",
         _ => reason.ToString(),
     };
 

@@ -158,7 +158,8 @@ public static class ConfigLoader
     }
 
     private static string ResolvePath(string text, string dir) =>
-        text.Length == 0 || text.Contains('\0') || text.StartsWith("embedded:", StringComparison.Ordinal) ? text : Path.GetFullPath(Path.Combine(dir, text));
+        text.Length == 0 || text.Contains('\0') || text.StartsWith("embedded:", StringComparison.Ordinal) || Storage.S3Location.IsUrl(text)
+            ? text : Path.GetFullPath(Path.Combine(dir, text));
 
     private static void Merge(JsonObject target, JsonObject source, string prefix, string file, Dictionary<string, string> provenance)
     {

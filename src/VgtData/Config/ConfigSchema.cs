@@ -61,7 +61,6 @@ public static class ConfigSchema
     private static ConfigField Num(string help, double min, double max, string? dflt = null) => new(ValueKind.Number, null, help) { Min = min, Max = max, Default = dflt };
     private static ConfigField Names(string help, IReadOnlyList<string> allowed, string? dflt = null) => new(ValueKind.String, null, help) { Allowed = allowed, Default = dflt };
     private static ConfigField O(string help, Dictionary<string, ConfigField> children) => new(ValueKind.Object, children, help);
-    private static ConfigField NotYet(string help) => new(ValueKind.String, null, help) { NullOnly = true, Default = "null" };
 
     /// <summary>VGT's prompt_template dict; the loader uses the first six keys, the others are accepted as VGT writes them.</summary>
     public static IReadOnlyDictionary<string, ConfigField> PromptTemplate { get; } = new Dictionary<string, ConfigField>
@@ -131,13 +130,13 @@ public static class ConfigSchema
         ["repeat"] = Num("FixedBatchMultiSourceSampler: consecutive batches of this member per cycle (a whole number, VGT's sampler repeat); WeightedMultiSourceSampler: its weight", 0, 1_000_000, "1"),
         ["image_latents_folder"] = F(ValueKind.Path, "read <image>.pt latents instead of decoding images"),
         ["image_tokens_folder"] = F(ValueKind.Path, "read int64 <image>.pt tokens instead of decoding images"),
-        ["ceph_folder"] = NotYet("object storage: null only (a value is \"not supported yet\")"),
-        ["ceph_config"] = NotYet("object storage: null only (a value is \"not supported yet\")"),
-        ["latents_ceph_folder"] = NotYet("object storage: null only (a value is \"not supported yet\")"),
+        ["ceph_folder"] = F(ValueKind.String, "object storage: s3://bucket/prefix (or cluster:s3://…) holding the images, read when ceph_config or the AWS environment gives credentials"),
+        ["ceph_config"] = F(ValueKind.Path, "object storage: petrel-style INI ([DEFAULT] default_cluster; per cluster access_key, secret_key, host_base)", "the AWS environment"),
+        ["latents_ceph_folder"] = F(ValueKind.String, "object storage: s3:// prefix holding <image>.pt latents (instead of image_latents_folder)"),
         ["image_source"] = O("where image bytes come from", new()
         {
             ["type"] = Names("folder: files below image_folder; tar: members of tar parts", ["folder", "tar"], "folder"),
-            ["parts"] = F(ValueKind.Path, "glob of tar parts, relative to the config"),
+            ["parts"] = F(ValueKind.Path, "glob of tar parts, relative to the config, or s3://bucket/prefix/part_*.tar"),
         }),
         ["datasets"] = F(ValueKind.ObjectList, "ConcatDataset members (each a dataset, or {\"base\": FILE, ...})"),
     };

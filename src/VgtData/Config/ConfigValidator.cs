@@ -83,14 +83,16 @@ public static class ConfigValidator
             var keyPath = $"{path}.{key}";
             issues.Add(new ConfigIssue(config.SourceOf(keyPath), keyPath, what, IsWarning: !strict));
         }
+        // s3:// paths are checked against the endpoint when the pipeline is built (credentials, bucket), not here.
         if (s.String("data_path") is { } dataPath)
         {
-            if (!File.Exists(dataPath) && !Directory.Exists(dataPath)) Missing("data_path", $"'{dataPath}' does not exist");
+            if (!Storage.S3Location.IsUrl(dataPath) && !File.Exists(dataPath) && !Directory.Exists(dataPath)) Missing("data_path", $"'{dataPath}' does not exist");
         }
         else issues.Add(new ConfigIssue(config.SourceOf(path), $"{path}.data_path", "is required"));
         foreach (var key in new[] { "image_folder", "cap_folder", "image_latents_folder", "image_tokens_folder" })
-            if (s.String(key) is { } folder && !Directory.Exists(folder)) Missing(key, $"folder '{folder}' does not exist");
-        if (s.Section("image_source").String("parts") is { } parts
+            if (s.String(key) is { } folder && !Storage.S3Location.IsUrl(folder) && !Directory.Exists(folder)) Missing(key, $"folder '{folder}' does not exist");
+        if (s.String("ceph_config") is { } cephConfig && !File.Exists(cephConfig)) Missing("ceph_config", $"'{cephConfig}' does not exist");
+        if (s.Section("image_source").String("parts") is { } parts && !Storage.S3Location.IsUrl(parts)
             && (!Directory.Exists(Path.GetDirectoryName(parts)) || TarPartGlob.Expand(Path.GetDirectoryName(parts)!, Path.GetFileName(parts)).Count == 0))
             Missing("image_source.parts", $"no tar parts match '{parts}'");
     }

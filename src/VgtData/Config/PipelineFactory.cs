@@ -6,6 +6,7 @@ using VgtData.Images;
 using VgtData.Loading;
 using VgtData.Sampling;
 using VgtData.Sources;
+using VgtData.Storage;
 using VgtData.Text;
 using static TorchSharp.torch;
 
@@ -218,6 +219,7 @@ public static class PipelineFactory
         var (template, tokenizer) = cache.Get(text);
         var bad = new ConfigSection(config.Root).Section("bad_samples");
         var limits = ImageLimits.Default with { MinImageSize = d.Int("min_image_size") ?? ConfigSchema.DefaultMinImageSize };
+        var storage = BuildStorage(config, d, path);
         try
         {
             return new CaptionDataset(new CaptionDatasetOptions
@@ -234,13 +236,14 @@ public static class PipelineFactory
                 TrainNumberSamples = d.Int("train_number_samples"),
                 Debug = d.Bool("debug") ?? false,
                 Seed = seed,
-                ImageLatentsFolder = d.String("image_latents_folder"),
+                ImageLatentsFolder = storage.LatentsFolder ?? d.String("image_latents_folder"),
                 ImageTokensFolder = d.String("image_tokens_folder"),
                 FailureBudget = bad.Number("budget") ?? 0.1,
                 FailureWindow = bad.Int("window") ?? 1000,
                 MaxReplacements = bad.Int("max_replacements") ?? 32,
                 Decoder = decoder,
-                ImageSource = BuildSource(config, d.Section("image_source"), $"{path}.image_source"),
+                ImageSource = storage.ImageSource ?? BuildSource(config, d.Section("image_source"), $"{path}.image_source", storage),
+                Files = storage.Files,
                 Text = new CaptionTokenizer(tokenizer, template, text.MaxLength ?? ConfigSchema.DefaultMaxLength, truncate),
             });
         }
@@ -250,7 +253,40 @@ public static class PipelineFactory
         }
     }
 
-    private static IImageSource? BuildSource(ResolvedConfig config, ConfigSection s, string path)
+    /// <summary>Object storage (ceph_folder, ceph_config, latents_ceph_folder, s3:// paths): see <see cref="DatasetStorage.Resolve"/>.</summary>
+    private static DatasetStorage BuildStorage(ResolvedConfig config, ConfigSection d, string path)
+    {
+        int workers = new ConfigSection(config.Root).Section("train_dataloader").Int("num_workers") ?? Environment.ProcessorCount;
+        try
+        {
+            return DatasetStorage.Resolve(d.String("ceph_folder"), d.String("ceph_config"), d.String("latents_ceph_folder"),
+                new Dictionary<string, string?>
+                {
+                    ["data_path"] = d.String("data_path"), ["cap_folder"] = d.String("cap_folder"),
+                    ["image_latents_folder"] = d.String("image_latents_folder"),
+                    ["image_source.parts"] = d.Section("image_source").String("parts"),
+                },
+                hasLocalImages: d.Has("image_folder"), readAhead: Math.Max(1, workers) * 8);
+        }
+        catch (StorageConfigException e)
+        {
+            throw Error(config, $"{path}.{e.Key}", e.Message);
+        }
+    }
+
+    private static IImageSource OpenS3TarParts(ResolvedConfig config, DatasetStorage storage, string parts, string keyPath)
+    {
+        try
+        {
+            return storage.OpenTarParts(parts);
+        }
+        catch (VgtDataException e) when (e is not ConfigException)
+        {
+            throw Error(config, keyPath, e.Message);
+        }
+    }
+
+    private static IImageSource? BuildSource(ResolvedConfig config, ConfigSection s, string path, DatasetStorage storage)
     {
         if (s.Object is null) return null;
         switch (s.String("type") ?? "folder")
@@ -258,6 +294,7 @@ public static class PipelineFactory
             case "folder": return null;
             case "tar":
                 var parts = s.String("parts") ?? throw Error(config, $"{path}.parts", "a tar image_source needs \"parts\" (a glob)");
+                if (S3Location.IsUrl(parts)) return OpenS3TarParts(config, storage, parts, $"{path}.parts");
                 return TarImageSource.FromGlob(Path.GetDirectoryName(parts)!, Path.GetFileName(parts));
             case var other:
                 throw Error(config, $"{path}.type", $"unknown image_source type '{other}' (known: folder, tar)");

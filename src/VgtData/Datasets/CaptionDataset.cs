@@ -6,6 +6,7 @@ using VgtData.Loading;
 using VgtData.Manifests;
 using VgtData.Sampling;
 using VgtData.Sources;
+using VgtData.Storage;
 using VgtData.Text;
 using static TorchSharp.torch;
 
@@ -24,12 +25,14 @@ public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasSam
     private readonly IImageSource _source;
     private readonly IImageDecoder _decoder;
     private readonly bool _ownsSource;
+    private readonly DataFiles _files;
     private volatile int _epoch;
 
     public CaptionDataset(CaptionDatasetOptions options)
     {
         _options = options;
-        Manifest = Manifest.Load(options.DataPath, options.CapSource, options.TrainNumberSamples);
+        _files = options.Files ?? DataFiles.Local;
+        Manifest = Manifest.Load(_files.Materialize(options.DataPath), options.CapSource, options.TrainNumberSamples);
         if (Manifest.Count == 0) throw new VgtDataException($"{options.DataPath}: the manifest has no entries");
         _ownsSource = options.ImageSource is null;
         _source = options.ImageSource ?? new FolderImageSource(options.ImageFolder);
@@ -51,6 +54,14 @@ public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasSam
     public string Describe(int index) => (uint)index < (uint)Manifest.Count ? _source.Describe(Manifest.ImageOf(index)) : $"index {index}";
 
     int ISampleDataset.Count => Manifest.Count;
+
+    /// <summary>Tells a read-ahead source (object storage) which images the next samples need.</summary>
+    public void ReadAhead(ReadOnlySpan<int> indices)
+    {
+        if (_source is not IReadAheadSource source || _options.ImageLatentsFolder != null || _options.ImageTokensFolder != null) return;
+        foreach (var index in indices)
+            if ((uint)index < (uint)Manifest.Count) source.ReadAhead(Manifest.ImageOf(_options.Debug ? 0 : index));
+    }
 
     public override long Count => Manifest.Count;
 
@@ -181,19 +192,37 @@ public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasSam
 
     private Tensor ReadTensor(string folder, string image, string key)
     {
-        var path = Path.Combine(folder, image + ".pt");
-        if (!File.Exists(path))
-        {
-            var byName = Path.Combine(folder, Path.GetFileName(image) + ".pt");
-            if (!File.Exists(byName))
-                throw new SampleException(SampleFailureReason.MissingLatents, path, $"no {key} file for this image");
-            path = byName;
-        }
+        var path = DataFiles.Combine(folder, image + ".pt");
         try
         {
-            return TorchSaveReader.Load(path);
+            if (!S3Location.IsUrl(path))
+            {
+                if (!File.Exists(path))
+                {
+                    var byName = Path.Combine(folder, Path.GetFileName(image) + ".pt");
+                    if (!File.Exists(byName))
+                        throw new SampleException(SampleFailureReason.MissingLatents, path, $"no {key} file for this image");
+                    path = byName;
+                }
+                return TorchSaveReader.Load(path);
+            }
+            // Object storage: one GET per try instead of an existence check and a read.
+            var bytes = _files.TryReadAllBytes(path);
+            if (bytes is null)
+            {
+                var byName = DataFiles.Combine(folder, Path.GetFileName(image) + ".pt");
+                bytes = byName == path ? null : _files.TryReadAllBytes(byName);
+                if (bytes is null) throw new SampleException(SampleFailureReason.MissingLatents, path, $"no {key} object for this image");
+                path = byName;
+            }
+            using var stream = new MemoryStream(bytes, writable: false);
+            return TorchSaveReader.Load(stream, path);
         }
         catch (VgtDataException e)
+        {
+            throw new SampleException(SampleFailureReason.UnreadableLatents, path, e.Message, inner: e);
+        }
+        catch (IOException e)
         {
             throw new SampleException(SampleFailureReason.UnreadableLatents, path, e.Message, inner: e);
         }
@@ -224,11 +253,11 @@ public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasSam
 
     private string ReadAnnotation(string annotation)
     {
-        var path = Path.Combine(_options.CapFolder ?? "", annotation);
+        var path = DataFiles.Combine(_options.CapFolder ?? "", annotation);
         string text;
         try
         {
-            text = File.ReadAllText(path);
+            text = _files.ReadAllText(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

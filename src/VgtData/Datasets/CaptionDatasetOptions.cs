@@ -56,6 +56,9 @@ public sealed record CaptionDatasetOptions
     /// <summary>Where image bytes come from; default: files below <see cref="ImageFolder"/>.</summary>
     public IImageSource? ImageSource { get; init; }
 
+    /// <summary>Annotations, latents and the manifest: local files, or s3:// paths through object storage (default: local only).</summary>
+    public Storage.DataFiles? Files { get; init; }
+
     /// <summary>Bytes → RGB (config key <c>decoder</c>); default: <see cref="ImageDecoders.DefaultName"/>.</summary>
     public IImageDecoder? Decoder { get; init; }
 

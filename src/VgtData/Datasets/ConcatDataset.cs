@@ -64,6 +64,16 @@ public sealed class ConcatDataset : utils.data.Dataset, ISampleDataset, IHasSamp
         return sample;
     }
 
+    public void ReadAhead(ReadOnlySpan<int> indices)
+    {
+        foreach (var index in indices)
+        {
+            if ((uint)index >= (uint)Count) continue;
+            var (dataset, local) = ConcatIndex.Locate(CumulativeSizes, index);
+            _datasets[dataset].ReadAhead([local]);
+        }
+    }
+
     /// <summary>The member's <c>__getitem__</c> dict for concatenated <paramref name="index"/>, drawn with <see cref="Epoch"/>.</summary>
     public override Dictionary<string, Tensor> GetTensor(long index)
     {

@@ -171,6 +171,7 @@ public sealed class DataLoader : IEnumerable<Batch>, IDisposable
                 var pending = new Pending { Plan = plan, Remaining = plan.Indices.Length };
                 pending.Builder = _loader._collator.Begin(plan.Number, plan.Indices.Length, _sampleSize ?? (0, 0), _sampleSize != null);
                 _inFlight.Enqueue(pending);
+                _loader._dataset.ReadAhead(plan.Indices);
                 if (_workers.Length > 0)
                     for (int slot = 0; slot < plan.Indices.Length; slot++) _work.Add(new WorkItem(pending, slot));
             }

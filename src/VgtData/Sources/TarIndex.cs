@@ -118,7 +118,21 @@ public sealed class TarIndex
     /// <summary>The hash stored for a member's header block.</summary>
     public static ulong HashHeader(ReadOnlySpan<byte> header) => System.IO.Hashing.XxHash64.HashToUInt64(header);
 
-    private static TarIndex Build(List<PartStamp> parts, int workers)
+    private static TarIndex Build(List<PartStamp> parts, int workers) =>
+        Build(parts, i => new FileStream(parts[i].Path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096, FileOptions.RandomAccess), workers);
+
+    /// <summary>The index of parts read through <paramref name="open"/> (object storage: a ranged-read stream), cached in
+    /// <paramref name="cachePath"/> and rebuilt when any stamp (there: address, size and a hash of the ETag) changes.</summary>
+    internal static TarIndex LoadOrBuild(List<PartStamp> stamps, Func<int, Stream> open, string cachePath, int workers = 0)
+    {
+        var cached = TryLoad(cachePath, stamps);
+        if (cached != null) return cached;
+        var index = Build(stamps, open, workers);
+        try { index.Save(cachePath); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        return index;
+    }
+
+    private static TarIndex Build(List<PartStamp> parts, Func<int, Stream> open, int workers)
     {
         var perPart = new List<(string Name, long Offset, long Length, ulong HeaderHash)>[parts.Count];
         var problems = new string?[parts.Count];
@@ -127,7 +141,7 @@ public sealed class TarIndex
             var list = new List<(string, long, long, ulong)>();
             try
             {
-                using var stream = new FileStream(parts[i].Path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096, FileOptions.RandomAccess);
+                using var stream = open(i);
                 using var reader = new TarMemberReader(stream);
                 while (reader.Next() is { } m)
                     if (m.Kind == TarMemberKind.RegularFile) list.Add((NormalizeName(m.Name), m.DataOffset, m.Size, HashHeader(reader.CurrentHeader)));

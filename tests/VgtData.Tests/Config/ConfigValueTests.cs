@@ -52,8 +52,6 @@ public sealed class ConfigValueTests : IDisposable
         { "tokenizer=", "tokenizer: must not be empty" },
         { "dataset.data_path=a\0b", "dataset.data_path: contains a NUL character" },
         { "tokenizer=embedded:gpt2", "tokenizer: unknown embedded tokenizer 'embedded:gpt2' (known: embedded:o200k)" },
-        { "dataset.ceph_folder=s3://bucket/images", "dataset.ceph_folder: object storage is not supported yet: set ceph_folder to null (or remove it)" },
-        { "dataset.latents_ceph_folder=s3://x", "dataset.latents_ceph_folder: object storage is not supported yet" },
         { "train_dataloader.collate_fn.resize_mode=center", "train_dataloader.collate_fn.resize_mode: 'resize_mode' is another name for 'crop_mode', which is also set; keep one" },
     };
 

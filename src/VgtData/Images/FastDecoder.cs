@@ -6,8 +6,9 @@ namespace VgtData.Images;
 
 /// <summary>
 /// The default decoder: 8-bit RGB/RGBA non-interlaced PNGs (nearly every generated-image dataset) go through
-/// <see cref="PngRowDecoder"/> (zlib-ng, only the rows the crop needs); everything else through <see cref="SkiaDecoder"/>,
-/// which hands what Skia would convert differently from Pillow on to ImageSharp. Same pixels as the other decoders.
+/// <see cref="PngRowDecoder"/> (zlib-ng, only the rows the crop needs); JPEGs through <see cref="JpegDecoder"/>
+/// (libjpeg-turbo, Pillow's pixels, only the rows the crop needs); everything else through <see cref="SkiaDecoder"/>,
+/// which hands what Skia would convert differently from Pillow on to ImageSharp.
 /// </summary>
 public sealed class FastDecoder : IImageDecoder
 {
@@ -24,6 +25,7 @@ public sealed class FastDecoder : IImageDecoder
     public Image<Rgb24> Decode(ReadOnlyMemory<byte> data, string path, ImageLimits limits, int rowsNeeded)
     {
         var span = data.Span;
+        if (JpegHeader.IsJpeg(span)) return _skia.Decode(data, path, limits, rowsNeeded);
         if (span.Length < 33 || !span.StartsWith(PngSignature)) return _skia.Decode(data, path, limits);
         var (width, height) = _skia.ReadSize(data, path);   // validates the IHDR (checksum, size)
         byte bitDepth = span[24], colorType = span[25], interlace = span[28];

@@ -1,0 +1,153 @@
+using System.Buffers;
+using NetVips;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using VipsImage = NetVips.Image;
+
+namespace VgtData.Images;
+
+/// <summary>
+/// JPEGs decoded by libjpeg-turbo (inside libvips) exactly as Pillow 9.4's <c>Image.open(f).convert('RGB')</c>: the same
+/// library and settings (ISLOW IDCT, fancy upsampling), EXIF orientation and ICC profiles ignored, grey replicated to
+/// RGB, CMYK/YCCK through libjpeg's CMYK output (inverted when an Adobe marker is present, as Pillow's "CMYK;I") and then
+/// Pillow's <c>255 − min(255, c + k)</c>. Sequential access, so a crop that ends above the last row stops decoding there.
+/// The pixels land in one pooled block; nothing of per-image size is kept between calls. Stateless and thread-safe.
+/// </summary>
+public sealed class JpegDecoder : IImageDecoder
+{
+    public string Name => "jpeg";
+
+    /// <summary>Whether the bundled libvips loaded on this machine; when it did not, <see cref="FastDecoder"/> and
+    /// <see cref="SkiaDecoder"/> hand JPEGs to ImageSharp (not bit-identical to Pillow).</summary>
+    public static bool IsAvailable => LibVips.IsAvailable;
+
+    /// <summary>Why libvips could not be loaded, or null.</summary>
+    public static string? UnavailableReason => LibVips.UnavailableReason;
+
+    public (int Width, int Height) ReadSize(ReadOnlyMemory<byte> data, string path)
+    {
+        var h = Header(data.Span, path);
+        return (h.Width, h.Height);
+    }
+
+    public Image<Rgb24> Decode(ReadOnlyMemory<byte> data, string path, ImageLimits limits) => Decode(data, path, limits, int.MaxValue);
+
+    public Image<Rgb24> Decode(ReadOnlyMemory<byte> data, string path, ImageLimits limits, int rowsNeeded)
+    {
+        var header = Header(data.Span, path);
+        limits.Check(header.Width, header.Height, path);
+        if (header.Components is not (1 or 3 or 4))
+            throw new SampleException(SampleFailureReason.Undecodable, path, $"JPEG with {header.Components} colour components");
+        var truncation = ContainerCheck.FindTruncation(data.Span);
+        if (truncation != null) throw new SampleException(SampleFailureReason.Truncated, path, truncation);
+        if (!LibVips.IsAvailable)
+            throw new SampleException(SampleFailureReason.Undecodable, path, $"libvips is not available: {LibVips.UnavailableReason}");
+        int rows = Math.Clamp(rowsNeeded, 1, header.Height);
+        try
+        {
+            return DecodeRows(data, header, rows, path);
+        }
+        catch (VipsException e)
+        {
+            throw new SampleException(IsTruncation(e.Message) ? SampleFailureReason.Truncated : SampleFailureReason.Undecodable,
+                path, "libjpeg-turbo: " + FirstLine(e.Message), inner: e);
+        }
+    }
+
+    private static unsafe Image<Rgb24> DecodeRows(ReadOnlyMemory<byte> data, JpegHeader header, int rows, string path)
+    {
+        using var pin = data.Pin();
+        using var source = LibVips.SourceOver((IntPtr)pin.Pointer, data.Length);
+        using var full = VipsImage.JpegloadSource(source, access: Enums.Access.Sequential, failOn: Enums.FailOn.Truncated);
+        int width = full.Width, bands = full.Bands;
+        if (width != header.Width || full.Height != header.Height || bands != (header.Components == 4 ? 4 : header.Components))
+            throw new SampleException(SampleFailureReason.Undecodable, path,
+                $"header says {header.Width}x{header.Height} with {header.Components} components, libjpeg-turbo gives {width}x{full.Height} with {bands} bands");
+        if (full.Format != Enums.BandFormat.Uchar)
+            throw new SampleException(SampleFailureReason.Undecodable, path, $"libjpeg-turbo gives {full.Format} samples, expected 8-bit");
+        // Extracting the top rows of a sequential image makes libjpeg-turbo stop after the last of them.
+        using var part = rows < full.Height ? full.Crop(0, 0, width, rows) : null;
+        var decoded = part ?? full;
+
+        var pixels = new PooledPixelMemory(width * rows);
+        try
+        {
+            if (bands == 3)
+            {
+                WriteInto(decoded, pixels.Bytes, width, rows, bands);
+            }
+            else
+            {
+                var staging = ArrayPool<byte>.Shared.Rent(checked(width * rows * bands));
+                try
+                {
+                    var raw = staging.AsSpan(0, width * rows * bands);
+                    WriteInto(decoded, raw, width, rows, bands);
+                    if (bands == 1) GreyToRgb(raw, pixels.Bytes);
+                    else CmykToRgb(raw, pixels.Bytes);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(staging);
+                }
+            }
+            return SixLabors.ImageSharp.Image.WrapMemory<Rgb24>(ImageSharpDecoder.SingleThreaded, pixels, width, rows);
+        }
+        catch
+        {
+            ((IDisposable)pixels).Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Runs the decode into <paramref name="target"/> (a pooled managed block), so libvips allocates no output.</summary>
+    private static unsafe void WriteInto(VipsImage image, Span<byte> target, int width, int rows, int bands)
+    {
+        fixed (byte* p = target)
+        {
+            using var memory = VipsImage.NewFromMemory((IntPtr)p, (ulong)target.Length, width, rows, bands, Enums.BandFormat.Uchar);
+            image.Write(memory);
+        }
+    }
+
+    // Pillow's L → RGB copies the grey value into each channel.
+    private static void GreyToRgb(ReadOnlySpan<byte> grey, Span<byte> rgb)
+    {
+        for (int i = 0, o = 0; i < grey.Length; i++, o += 3)
+        {
+            byte v = grey[i];
+            rgb[o] = v;
+            rgb[o + 1] = v;
+            rgb[o + 2] = v;
+        }
+    }
+
+    // Pillow 9.4's cmyk2rgb: each channel is 255 − min(255, ink + black).
+    private static void CmykToRgb(ReadOnlySpan<byte> cmyk, Span<byte> rgb)
+    {
+        for (int i = 0, o = 0; i < cmyk.Length; i += 4, o += 3)
+        {
+            int k = cmyk[i + 3];
+            rgb[o] = (byte)(255 - Math.Min(255, cmyk[i] + k));
+            rgb[o + 1] = (byte)(255 - Math.Min(255, cmyk[i + 1] + k));
+            rgb[o + 2] = (byte)(255 - Math.Min(255, cmyk[i + 2] + k));
+        }
+    }
+
+    private static JpegHeader Header(ReadOnlySpan<byte> data, string path)
+    {
+        if (data.Length == 0) throw new SampleException(SampleFailureReason.Undecodable, path, "file is empty");
+        if (!JpegHeader.IsJpeg(data)) throw new SampleException(SampleFailureReason.Undecodable, path, "not a JPEG file");
+        return JpegHeader.Read(data, path);
+    }
+
+    private static bool IsTruncation(string message) =>
+        message.Contains("premature end", StringComparison.OrdinalIgnoreCase) || message.Contains("truncated", StringComparison.OrdinalIgnoreCase);
+
+    private static string FirstLine(string message)
+    {
+        var trimmed = message.Trim();
+        int nl = trimmed.IndexOf('\n');
+        return nl < 0 ? trimmed : trimmed[..nl].Trim();
+    }
+}

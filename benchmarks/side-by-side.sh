@@ -5,7 +5,7 @@
 # Usage: benchmarks/side-by-side.sh [--dir DIR] [--count N] [--batches N] [--py-workers 0,1,2,3] [--workers W] [--format png|jpeg]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-dir="${TMPDIR:-/tmp}/vgtdata-bench"
+dir=""
 count=256
 batches=16
 py_workers="0,1,2,3"
@@ -18,10 +18,13 @@ while (($#)); do
     --batches) batches=$2; shift 2 ;;
     --py-workers) py_workers=$2; shift 2 ;;
     --workers) workers=$2; shift 2 ;;
-    --format) format=$2; dir="${dir%-jpeg}"; [[ $format == jpeg ]] && dir="$dir-jpeg"; shift 2 ;;
+    --format) format=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
+
+[[ $format == png || $format == jpeg ]] || { echo "--format is png or jpeg" >&2; exit 2; }
+[[ -n $dir ]] || dir="${TMPDIR:-/tmp}/vgtdata-bench$([[ $format == jpeg ]] && echo -jpeg)"
 
 need=()
 for pkg in python3-torch python3-pil python3-numpy; do dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg"); done

@@ -14,6 +14,8 @@ public enum SampleFailureReason
     BlankCaption,
     MissingLatents,
     UnreadableLatents,
+    NotAFile,
+    FileTooLarge,
 }
 
 /// <summary>A sample that failed, with everything a user needs to find it: dataset index, file and reason.</summary>
@@ -48,6 +50,8 @@ public sealed class SampleException : Exception
         SampleFailureReason.BlankCaption => "blank caption",
         SampleFailureReason.MissingLatents => "missing latents",
         SampleFailureReason.UnreadableLatents => "unreadable latents",
+        SampleFailureReason.NotAFile => "not a regular file",
+        SampleFailureReason.FileTooLarge => "file too large",
         _ => reason.ToString(),
     };
 

@@ -27,6 +27,8 @@ public static class ConfigSchema
         ["truncate"] = F(ValueKind.String, "ids | caption"),
         ["image_size"] = F(ValueKind.Int),
         ["min_image_size"] = F(ValueKind.Int),
+        ["max_file_mb"] = F(ValueKind.Int, "refuse image files larger than this many MiB (default 256)"),
+        ["max_decode_mb"] = F(ValueKind.Int, "refuse images whose decode needs more than this many MiB, width × height × 4 (default 256)"),
         ["crop2square"] = F(ValueKind.Bool),
         ["decoder"] = F(ValueKind.String, "imagesharp | skia"),
         ["train_number_samples"] = F(ValueKind.Int),

@@ -121,7 +121,18 @@ public static class PipelineFactory
         var decoder = ImageDecoders.TryCreate(decoderName)
             ?? throw Error(config, $"{path}.decoder", $"unknown decoder '{decoderName}' (known: {string.Join(", ", ImageDecoders.Names)})");
         var bad = new ConfigSection(config.Root).Section("bad_samples");
-        var limits = ImageLimits.Default with { MinImageSize = d.Int("min_image_size") ?? ImageLimits.Default.MinImageSize };
+        var limits = ImageLimits.Default with
+        {
+            MinImageSize = d.Int("min_image_size") ?? ImageLimits.Default.MinImageSize,
+            MaxFileBytes = Mib("max_file_mb", ImageLimits.DefaultMaxFileBytes),
+            MaxDecodeBytes = Mib("max_decode_mb", ImageLimits.DefaultMaxDecodeBytes),
+        };
+        long Mib(string key, long fallback) => d.Int(key) switch
+        {
+            null => fallback,
+            > 0 and var v => (long)v << 20,
+            var v => throw Error(config, $"{path}.{key}", $"must be a positive number of MiB, got {v}"),
+        };
         try
         {
             return new CaptionDataset(new CaptionDatasetOptions

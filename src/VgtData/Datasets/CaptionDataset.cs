@@ -28,7 +28,7 @@ public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasSam
         Manifest = Manifest.Load(options.DataPath, options.CapSource, options.TrainNumberSamples);
         if (Manifest.Count == 0) throw new VgtDataException($"{options.DataPath}: the manifest has no entries");
         _ownsSource = options.ImageSource is null;
-        _source = options.ImageSource ?? new FolderImageSource(options.ImageFolder);
+        _source = options.ImageSource ?? new FolderImageSource(options.ImageFolder, options.Limits.MaxFileBytes);
         _decoder = options.Decoder ?? ImageDecoders.Create(ImageDecoders.DefaultName);
         Failures = new SampleFailureLog(options.FailureBudget, options.FailureWindow);
     }

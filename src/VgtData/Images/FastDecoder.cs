@@ -33,6 +33,7 @@ public sealed class FastDecoder : IImageDecoder
         limits.Check(width, height, path);
         var truncation = ContainerCheck.FindTruncation(span);
         if (truncation != null) throw new SampleException(SampleFailureReason.Truncated, path, truncation);
+        if (PngCrc.FindDamagedChunk(span) is { } damage) throw new SampleException(SampleFailureReason.Undecodable, path, damage);
         return PngRowDecoder.Decode(data, width, height, colorType, rowsNeeded, ImageSharpDecoder.SingleThreaded, path);
     }
 

@@ -149,8 +149,11 @@ public sealed class GifDecoder : IImageDecoder
 
     private static SampleException Truncated(string path) => new(SampleFailureReason.Truncated, path, "GIF ends inside a block");
 
-    /// <summary>LZW-decodes the frame's indices into its rectangle of <paramref name="canvas"/>. Stops at the end code or when
-    /// the rectangle is full; a file that ends before either is truncated.</summary>
+    // Pillow refuses a frame whose data stops (end code, last sub-block, end of file) before every pixel is written.
+    private static SampleException ShortData(string path, long written, long total) =>
+        new(SampleFailureReason.Truncated, path, $"GIF image data ends after {written} of {total} pixels");
+
+    /// <summary>LZW-decodes the frame's indices into its rectangle of <paramref name="canvas"/>, stopping once it is full.</summary>
     private static void DecodeFrame(ReadOnlySpan<byte> data, Frame f, byte[] canvas, string path)
     {
         long total = (long)f.FrameWidth * f.FrameHeight;
@@ -178,11 +181,11 @@ public sealed class GifDecoder : IImageDecoder
             {
                 if (blockLeft == 0)
                 {
-                    if (pos >= data.Length) throw new SampleException(SampleFailureReason.Truncated, path, "GIF image data ends early");
+                    if (pos >= data.Length) throw ShortData(path, written, total);
                     blockLeft = data[pos++];
-                    if (blockLeft == 0) return;   // the data sub-blocks end: whatever is not written keeps the canvas fill
+                    if (blockLeft == 0) throw ShortData(path, written, total);
                 }
-                if (pos >= data.Length) throw new SampleException(SampleFailureReason.Truncated, path, "GIF image data ends early");
+                if (pos >= data.Length) throw ShortData(path, written, total);
                 bitBuffer |= (uint)data[pos++] << bitCount;
                 bitCount += 8;
                 blockLeft--;
@@ -198,7 +201,7 @@ public sealed class GifDecoder : IImageDecoder
                 previous = -1;
                 continue;
             }
-            if (code == end) return;
+            if (code == end) throw ShortData(path, written, total);
 
             int sp = 0, c = code;
             if (previous < 0)

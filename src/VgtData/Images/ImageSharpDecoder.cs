@@ -58,6 +58,8 @@ public sealed class ImageSharpDecoder : IImageDecoder
     public Image<Rgb24> Decode(ReadOnlyMemory<byte> data, string path, ImageLimits limits)
     {
         if (GifDecoder.IsGif(data.Span)) return Gif.Decode(data, path, limits);
+        if (data.Span.StartsWith(PngMagic) && PngCrc.FindDamagedChunk(data.Span) is { } damage)
+            throw new SampleException(SampleFailureReason.Undecodable, path, damage);
         var info = Identify(data, path);
         limits.Check(info.Width, info.Height, path);
         var truncation = ContainerCheck.FindTruncation(data.Span);

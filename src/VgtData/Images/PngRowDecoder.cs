@@ -15,7 +15,7 @@ namespace VgtData.Images;
 /// <summary>
 /// The common PNG case — 8-bit RGB or RGBA, not interlaced — decoded row by row with .NET's zlib (zlib-ng), stopping
 /// once the rows a crop needs are done: a portrait image's crop2square window rarely reaches its last rows, and those
-/// are never inflated. Like Pillow, IDAT checksums are not verified; chunk structure is checked beforehand.
+/// are never inflated. The caller checks chunk structure and every chunk's CRC beforehand (those rows included).
 /// Returns null for anything else (the caller decodes it another way).
 /// </summary>
 internal static class PngRowDecoder

@@ -79,6 +79,8 @@ public sealed class SkiaDecoder : IImageDecoder
             if (ihdr.BitDepth == 16) return _fallback.Decode(data, path, limits);
             // The header alone decides the limits: a bomb is refused before Skia allocates anything.
             limits.Check(ihdr.Width, ihdr.Height, path);
+            if (ContainerCheck.FindTruncation(span) is { } truncation) throw new SampleException(SampleFailureReason.Truncated, path, truncation);
+            if (PngCrc.FindDamagedChunk(span) is { } damage) throw new SampleException(SampleFailureReason.Undecodable, path, damage);
         }
         else if (JpegComponents(span) == 4)
         {

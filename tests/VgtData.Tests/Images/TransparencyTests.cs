@@ -47,3 +47,31 @@ public sealed class TransparencyTests
         Assert.Equal((200, 30, 40), (expected[0], expected[1], expected[2]));
     }
 }
+
+/// <summary>GIF image data that stops early, against what Pillow 9.4 does with the same bytes.</summary>
+public sealed class GifDataEndTests
+{
+    // A 2-entry palette (black, white), one frame of w×h at (0, 0), LZW code size 2, one data sub-block.
+    private static byte[] Gif(int width, int height, params byte[] lzw) =>
+        [.. "GIF89a"u8, (byte)width, 0, (byte)height, 0, 0x80, 0, 0, 0, 0, 0, 255, 255, 255,
+         (byte)',', 0, 0, 0, 0, (byte)width, 0, (byte)height, 0, 0, 2, (byte)lzw.Length, .. lzw, 0, (byte)';'];
+
+    [Theory]
+    [InlineData(1, 1, new byte[] { 0x4C, 0x01 })]   // clear, 1, end: exactly one pixel
+    [InlineData(1, 1, new byte[] { 0x0C })]         // clear, 1 and no end code, but the frame is full
+    public void FullFrameDecodes(int width, int height, byte[] lzw)
+    {
+        using var image = new GifDecoder().Decode(Gif(width, height, lzw), "ok.gif", ImageLimits.Default with { MinImageSize = 0 });
+        Assert.Equal(new SixLabors.ImageSharp.PixelFormats.Rgb24(255, 255, 255), image[0, 0]);
+    }
+
+    [Theory]
+    [InlineData(2, 1, new byte[] { 0x4C, 0x01 })]   // end code after 1 of 2 pixels: Pillow "image file is truncated"
+    [InlineData(3, 1, new byte[] { 0x0C })]         // data runs out after 1 of 3 pixels: likewise
+    public void FrameDataEndingEarlyIsTruncated(int width, int height, byte[] lzw)
+    {
+        var e = Assert.Throws<SampleException>(() => new GifDecoder().Decode(Gif(width, height, lzw), "short.gif", ImageLimits.Default with { MinImageSize = 0 }));
+        Assert.Equal(SampleFailureReason.Truncated, e.Reason);
+        Assert.Contains($"after 1 of {width * height} pixels", e.Detail);
+    }
+}

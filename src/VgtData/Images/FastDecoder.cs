@@ -6,7 +6,7 @@ namespace VgtData.Images;
 
 /// <summary>
 /// The default decoder: 8-bit RGB/RGBA non-interlaced PNGs (nearly every generated-image dataset) go through
-/// <see cref="PngRowDecoder"/> (zlib-ng, only the rows the crop needs); JPEGs through <see cref="JpegDecoder"/>
+/// <see cref="PngRowDecoder"/> (zlib-ng, only the rows the crop needs); JPEGs through <see cref="LibjpegTurboDecoder"/>
 /// (libjpeg-turbo, Pillow's pixels, only the rows the crop needs); everything else through <see cref="SkiaDecoder"/>,
 /// which hands what Skia would convert differently from Pillow on to ImageSharp.
 /// </summary>

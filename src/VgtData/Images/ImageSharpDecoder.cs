@@ -6,7 +6,7 @@ using SixLabors.ImageSharp.PixelFormats;
 namespace VgtData.Images;
 
 /// <summary>Decodes with ImageSharp, single-threaded inside (the loader parallelises across samples instead); GIFs with
-/// <see cref="GifDecoder"/>, which keeps Pillow's colour for transparent pixels where ImageSharp gives black.</summary>
+/// <see cref="PillowGifDecoder"/>, which keeps Pillow's colour for transparent pixels where ImageSharp gives black.</summary>
 public sealed class ImageSharpDecoder : IImageDecoder
 {
     public ImageSharpDecoder(Configuration? configuration = null)
@@ -28,11 +28,11 @@ public sealed class ImageSharpDecoder : IImageDecoder
         return c;
     }
 
-    private static readonly GifDecoder Gif = new();
+    private static readonly PillowGifDecoder Gif = new();
 
     public (int Width, int Height) ReadSize(ReadOnlyMemory<byte> data, string path)
     {
-        if (GifDecoder.IsGif(data.Span)) return Gif.ReadSize(data, path);
+        if (PillowGifDecoder.IsGif(data.Span)) return Gif.ReadSize(data, path);
         var info = Identify(data, path);
         return (info.Width, info.Height);
     }
@@ -57,7 +57,7 @@ public sealed class ImageSharpDecoder : IImageDecoder
 
     public Image<Rgb24> Decode(ReadOnlyMemory<byte> data, string path, ImageLimits limits)
     {
-        if (GifDecoder.IsGif(data.Span)) return Gif.Decode(data, path, limits);
+        if (PillowGifDecoder.IsGif(data.Span)) return Gif.Decode(data, path, limits);
         if (data.Span.StartsWith(PngMagic) && PngCrc.FindDamagedChunk(data.Span) is { } damage)
             throw new SampleException(SampleFailureReason.Undecodable, path, damage);
         var info = Identify(data, path);

@@ -9,7 +9,7 @@ namespace VgtData.Images;
 
 /// <summary>
 /// Decodes 8-bit (and lower) PNGs with Skia (libpng), about 1.5–1.8× faster than ImageSharp; JPEGs with
-/// <see cref="JpegDecoder"/> (libjpeg-turbo through libvips: Pillow's exact pixels), or with ImageSharp where libvips is
+/// <see cref="LibjpegTurboDecoder"/> (libjpeg-turbo through libvips: Pillow's exact pixels), or with ImageSharp where libvips is
 /// not available; every other file with <see cref="ImageSharpDecoder"/>: 16-bit PNGs (Pillow's clipping and high-byte
 /// rules live there) and formats Skia is not used for here (GIF, BMP, WebP, TIFF, …). With <see cref="DecodeJpeg"/>,
 /// RGB/grey JPEGs go through Skia's own libjpeg-turbo instead (kept for measurement: about 0.8× ImageSharp's speed on a
@@ -20,7 +20,7 @@ namespace VgtData.Images;
 public sealed class SkiaDecoder : IImageDecoder
 {
     private readonly ImageSharpDecoder _fallback;
-    private readonly JpegDecoder _jpeg = new();
+    private readonly LibjpegTurboDecoder _jpeg = new();
 
     public SkiaDecoder(ImageSharpDecoder? fallback = null, bool decodeJpeg = false)
     {
@@ -43,7 +43,7 @@ public sealed class SkiaDecoder : IImageDecoder
         if (JpegHeader.IsJpeg(data))
         {
             if (DecodeJpeg) return Kind.Jpeg;
-            if (JpegDecoder.IsAvailable) return Kind.Turbo;
+            if (LibjpegTurboDecoder.IsAvailable) return Kind.Turbo;
         }
         return Kind.Other;
     }

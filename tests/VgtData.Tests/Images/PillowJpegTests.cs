@@ -37,7 +37,7 @@ public sealed class PillowJpegTests : IDisposable
         return doc.RootElement.GetProperty("cases").EnumerateArray().Single(e => e.GetProperty("name").GetString() == name).Clone();
     }
 
-    private static IImageDecoder Decoder(string name) => name == "jpeg" ? new JpegDecoder() : ImageDecoders.Create(name);
+    private static IImageDecoder Decoder(string name) => name == "jpeg" ? new LibjpegTurboDecoder() : ImageDecoders.Create(name);
 
     private static byte[] PngPixels(string path, out int width, out int height)
     {
@@ -73,7 +73,7 @@ public sealed class PillowJpegTests : IDisposable
     [MemberData(nameof(Cases))]
     public void DecodesLikePillow(string name, string decoder)
     {
-        Skip.IfNot(JpegDecoder.IsAvailable, $"libvips is not available: {JpegDecoder.UnavailableReason}");
+        Skip.IfNot(LibjpegTurboDecoder.IsAvailable, $"libvips is not available: {LibjpegTurboDecoder.UnavailableReason}");
         var c = Case(name, out var folder);
         var src = Path.Combine(folder, c.GetProperty("source").GetString()!);
         var expected = PngPixels(Path.Combine(folder, c.GetProperty("decoded").GetString()!), out int w, out int h);
@@ -100,7 +100,7 @@ public sealed class PillowJpegTests : IDisposable
     [MemberData(nameof(SquareCases))]
     public void DatasetGivesPillowsResizedPixels(string name)
     {
-        Skip.IfNot(JpegDecoder.IsAvailable, $"libvips is not available: {JpegDecoder.UnavailableReason}");
+        Skip.IfNot(LibjpegTurboDecoder.IsAvailable, $"libvips is not available: {LibjpegTurboDecoder.UnavailableReason}");
         var c = Case(name, out var folder);
         var expected = PngPixels(Path.Combine(folder, c.GetProperty("resized_448").GetString()!), out int w, out int h);
         Assert.Equal((448, 448), (w, h));
@@ -116,7 +116,7 @@ public sealed class PillowJpegTests : IDisposable
     [MemberData(nameof(SquareCases))]
     public void SampleCommandWritesPillowsPixelValues(string name)
     {
-        Skip.IfNot(JpegDecoder.IsAvailable, $"libvips is not available: {JpegDecoder.UnavailableReason}");
+        Skip.IfNot(LibjpegTurboDecoder.IsAvailable, $"libvips is not available: {LibjpegTurboDecoder.UnavailableReason}");
         var c = Case(name, out var folder);
         var expected = PngPixels(Path.Combine(folder, c.GetProperty("resized_448").GetString()!), out _, out _);
         _dir.WriteBytes("image.jpg", File.ReadAllBytes(Path.Combine(folder, c.GetProperty("source").GetString()!)));

@@ -61,7 +61,7 @@ public sealed class GifDataEndTests
     [InlineData(1, 1, new byte[] { 0x0C })]         // clear, 1 and no end code, but the frame is full
     public void FullFrameDecodes(int width, int height, byte[] lzw)
     {
-        using var image = new GifDecoder().Decode(Gif(width, height, lzw), "ok.gif", ImageLimits.Default with { MinImageSize = 0 });
+        using var image = new PillowGifDecoder().Decode(Gif(width, height, lzw), "ok.gif", ImageLimits.Default with { MinImageSize = 0 });
         Assert.Equal(new SixLabors.ImageSharp.PixelFormats.Rgb24(255, 255, 255), image[0, 0]);
     }
 
@@ -70,7 +70,7 @@ public sealed class GifDataEndTests
     [InlineData(3, 1, new byte[] { 0x0C })]         // data runs out after 1 of 3 pixels: likewise
     public void FrameDataEndingEarlyIsTruncated(int width, int height, byte[] lzw)
     {
-        var e = Assert.Throws<SampleException>(() => new GifDecoder().Decode(Gif(width, height, lzw), "short.gif", ImageLimits.Default with { MinImageSize = 0 }));
+        var e = Assert.Throws<SampleException>(() => new PillowGifDecoder().Decode(Gif(width, height, lzw), "short.gif", ImageLimits.Default with { MinImageSize = 0 }));
         Assert.Equal(SampleFailureReason.Truncated, e.Reason);
         Assert.Contains($"after 1 of {width * height} pixels", e.Detail);
     }

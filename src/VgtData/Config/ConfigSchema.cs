@@ -30,6 +30,7 @@ public static class ConfigSchema
         ["max_file_mb"] = F(ValueKind.Int, "refuse image files larger than this many MiB (default 256)"),
         ["max_decode_mb"] = F(ValueKind.Int, "refuse images whose decode needs more than this many MiB, width × height × 4 (default 256)"),
         ["crop2square"] = F(ValueKind.Bool),
+        ["jpeg_draft"] = F(ValueKind.Bool, "decode JPEGs DCT-scaled as Pillow's draft('RGB', (image_size, image_size))"),
         ["decoder"] = F(ValueKind.String, "imagesharp | skia"),
         ["train_number_samples"] = F(ValueKind.Int),
         ["debug"] = F(ValueKind.Bool),

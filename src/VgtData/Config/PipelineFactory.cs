@@ -145,6 +145,7 @@ public static class PipelineFactory
                 Unconditional = d.Number("unconditional") ?? 0.1,
                 ImageSize = d.Int("image_size") ?? imageSize,
                 Crop2Square = d.Bool("crop2square") ?? true,
+                JpegDraft = d.Bool("jpeg_draft") ?? false,
                 Limits = limits,
                 TrainNumberSamples = d.Int("train_number_samples"),
                 Debug = d.Bool("debug") ?? false,

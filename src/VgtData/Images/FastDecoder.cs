@@ -22,6 +22,14 @@ public sealed class FastDecoder : IImageDecoder
 
     public Image<Rgb24> Decode(ReadOnlyMemory<byte> data, string path, ImageLimits limits) => Decode(data, path, limits, int.MaxValue);
 
+    public (int Width, int Height) ReadDraftSize(ReadOnlyMemory<byte> data, string path, int requestWidth, int requestHeight) =>
+        _skia.ReadDraftSize(data, path, requestWidth, requestHeight);
+
+    public Image<Rgb24> DecodeDraft(ReadOnlyMemory<byte> data, string path, ImageLimits limits, int requestWidth, int requestHeight, int rowsNeeded) =>
+        JpegHeader.IsJpeg(data.Span)
+            ? _skia.DecodeDraft(data, path, limits, requestWidth, requestHeight, rowsNeeded)
+            : Decode(data, path, limits, rowsNeeded);
+
     public Image<Rgb24> Decode(ReadOnlyMemory<byte> data, string path, ImageLimits limits, int rowsNeeded)
     {
         var span = data.Span;

@@ -66,6 +66,14 @@ public sealed class SkiaDecoder : IImageDecoder
 
     public Image<Rgb24> Decode(ReadOnlyMemory<byte> data, string path, ImageLimits limits) => Decode(data, path, limits, int.MaxValue);
 
+    public (int Width, int Height) ReadDraftSize(ReadOnlyMemory<byte> data, string path, int requestWidth, int requestHeight) =>
+        Sniff(data.Span) == Kind.Turbo ? _jpeg.ReadDraftSize(data, path, requestWidth, requestHeight) : ReadSize(data, path);
+
+    public Image<Rgb24> DecodeDraft(ReadOnlyMemory<byte> data, string path, ImageLimits limits, int requestWidth, int requestHeight, int rowsNeeded) =>
+        Sniff(data.Span) == Kind.Turbo
+            ? _jpeg.DecodeDraft(data, path, limits, requestWidth, requestHeight, rowsNeeded)
+            : Decode(data, path, limits, rowsNeeded);
+
     public Image<Rgb24> Decode(ReadOnlyMemory<byte> data, string path, ImageLimits limits, int rowsNeeded)
     {
         var span = data.Span;
@@ -146,7 +154,7 @@ public sealed class SkiaDecoder : IImageDecoder
     }
 
     /// <summary>Runs <paramref name="use"/> on a codec that reads <paramref name="data"/> in place (pinned, not copied).</summary>
-    private static T WithCodec<T>(ReadOnlyMemory<byte> data, string path, Func<SKCodec, T> use)
+    internal static T WithCodec<T>(ReadOnlyMemory<byte> data, string path, Func<SKCodec, T> use)
     {
         if (data.Length == 0) throw new SampleException(SampleFailureReason.Undecodable, path, "file is empty");
         using var pin = data.Pin();

@@ -108,7 +108,7 @@ public static class ImageMutator
 
     /// <summary>
     /// Decodes <paramref name="count"/> mutants of the seeds (mutant i from seed i mod n, its own Random(seed, i)), whole or
-    /// down to a random row. A <see cref="SampleException"/> or <see cref="VgtDataException"/> is a refusal; any other
+    /// down to a random row, a quarter of them in draft mode. A <see cref="SampleException"/> or <see cref="VgtDataException"/> is a refusal; any other
     /// exception is recorded as unexpected with the case number that reproduces it.
     /// </summary>
     public static Result Run(IImageDecoder decoder, IReadOnlyList<byte[]> seeds, int count, int seed, ImageLimits limits,
@@ -120,10 +120,13 @@ public static class ImageMutator
             var rng = new Random(HashCode.Combine(seed, i));
             var input = Mutate(seeds[i % seeds.Count], rng);
             int rows = rng.Next(3) == 0 ? 1 + rng.Next(64) : int.MaxValue;
+            int draft = rng.Next(4) == 0 ? 4 + rng.Next(40) : 0;   // a quarter of the inputs through draft mode
             long start = Stopwatch.GetTimestamp();
             try
             {
-                using var image = decoder.Decode(input, $"case{i}", limits, rows);
+                using var image = draft > 0
+                    ? decoder.DecodeDraft(input, $"case{i}", limits, draft, draft, rows)
+                    : decoder.Decode(input, $"case{i}", limits, rows);
                 if (image.Width <= 0 || image.Height <= 0) result.Unexpected.Add($"case {i}: decoded to {image.Width}x{image.Height}");
                 _ = image[image.Width - 1, image.Height - 1];
                 result.Decoded++;

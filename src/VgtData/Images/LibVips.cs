@@ -34,7 +34,7 @@ internal static class LibVips
             Log.SetLogHandler("VIPS", Enums.LogLevelFlags.Warning | Enums.LogLevelFlags.Message | Enums.LogLevelFlags.Info | Enums.LogLevelFlags.Debug, _quiet);
             // NetVips wraps a native VipsSource through this constructor; it is not public, so look it up once.
             _sourceFromHandle = typeof(Source).GetConstructor(BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public, [typeof(IntPtr)]);
-            return null;
+            return _sourceFromHandle is null ? "this NetVips has no Source(IntPtr) constructor (NetVips 3.2.0 is expected)" : null;
         }
         catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or EntryPointNotFoundException or BadImageFormatException)
         {
@@ -49,10 +49,8 @@ internal static class LibVips
     /// pinned until the source and every image made from it are disposed.</summary>
     public static Source SourceOver(IntPtr data, int length)
     {
-        if (_sourceFromHandle is null)
-            throw new InvalidOperationException("NetVips has no Source(IntPtr) constructor in this version");
         var handle = SourceNewFromMemory(data, (nuint)length);
         if (handle == IntPtr.Zero) throw new VipsException("vips_source_new_from_memory failed");
-        return (Source)_sourceFromHandle.Invoke([handle]);
+        return (Source)_sourceFromHandle!.Invoke([handle]);
     }
 }

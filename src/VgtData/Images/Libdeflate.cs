@@ -29,8 +29,15 @@ internal static unsafe class Libdeflate
     /// <summary>Whether libdeflate was found (tests may switch it off with <see cref="Enabled"/>).</summary>
     public static bool IsAvailable => Alloc != null;
 
-    /// <summary>Whether the PNG decoder uses it; defaults to <see cref="IsAvailable"/>.</summary>
-    public static bool Enabled { get; set; } = IsAvailable;
+    [ThreadStatic] private static bool? _enabledOnThisThread;
+
+    /// <summary>Whether the PNG decoder uses it on this thread: <see cref="IsAvailable"/> unless set (tests and benchmarks
+    /// compare both paths; a setting on one thread never changes another's decodes).</summary>
+    public static bool Enabled
+    {
+        get => _enabledOnThisThread ?? IsAvailable;
+        set => _enabledOnThisThread = value && IsAvailable;
+    }
 
     public enum Result { Success = 0, BadData = 1, ShortOutput = 2, InsufficientSpace = 3 }
 

@@ -53,7 +53,7 @@ internal static class PngRowDecoder
                 {
                     got = zlib.ReadAtLeast(buffer.AsSpan(0, count * stride), count * stride, throwOnEndOfStream: false);
                 }
-                catch (InvalidDataException e)
+                catch (Exception e) when (e is InvalidDataException or IOException)
                 {
                     throw new SampleException(SampleFailureReason.Undecodable, path, $"PNG image data is corrupt near row {y0}: {e.Message}");
                 }

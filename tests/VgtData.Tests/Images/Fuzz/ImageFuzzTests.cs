@@ -11,14 +11,18 @@ public sealed class ImageFuzzTests(ITestOutputHelper output)
     // Small limits keep a mutated header from asking for a large (slow, but legitimate) decode.
     private static readonly ImageLimits Limits = ImageLimits.Default with { MinImageSize = 0, MaxDecodeBytes = 16 << 20 };
 
-    private void Fuzz(string what, List<byte[]> seeds, int count, int seed)
+    private void Fuzz(string what, List<byte[]> seeds, int count, int seed, bool zlibOnly = false)
     {
         var decoder = new FastDecoder();
         foreach (var s in seeds)
         {
             using var ok = decoder.Decode(s, "seed", Limits);   // every seed is valid to begin with
         }
-        var run = Task.Run(() => ImageMutator.Run(decoder, seeds, count, seed, Limits));
+        var run = Task.Run(() =>
+        {
+            if (zlibOnly) Libdeflate.Enabled = false;   // this worker thread only
+            return ImageMutator.Run(decoder, seeds, count, seed, Limits);
+        });
         Assert.True(run.Wait(TimeSpan.FromSeconds(120)), $"{what}: the fuzz run did not finish (a decode hangs)");
         var r = run.Result;
         output.WriteLine($"{what}: {count} mutants of {seeds.Count} seeds: {r.Decoded} decoded, {r.Refused} refused " +
@@ -30,6 +34,24 @@ public sealed class ImageFuzzTests(ITestOutputHelper output)
 
     [Fact]
     public void PngRowDecoderRefusesDamageWithTypedErrors() => Fuzz("png", FuzzSeeds.Png(), 3000, 1);
+
+    [Fact]
+    public void PngRowDecoderWithoutLibdeflateRefusesDamageWithTypedErrors() => Fuzz("png (zlib-ng)", FuzzSeeds.Png(), 2000, 1, zlibOnly: true);
+
+    [Fact]
+    public void ZlibErrorCodesAreTypedErrors()
+    {
+        // benchmarks/Fuzz found these: zlib-ng failing with ZLibException (an IOException), not InvalidDataException.
+        foreach (var (seed, lastCase) in new[] { (56433, 475), (80190, 1789) })
+        {
+            var r = Task.Run(() =>
+            {
+                Libdeflate.Enabled = false;
+                return ImageMutator.Run(new FastDecoder(), FuzzSeeds.Png(), lastCase + 1, seed, Limits);
+            }).Result;
+            Assert.True(r.Unexpected.Count == 0, string.Join("\n", r.Unexpected));
+        }
+    }
 
     [SkippableFact]
     public void JpegRouteRefusesDamageWithTypedErrors()

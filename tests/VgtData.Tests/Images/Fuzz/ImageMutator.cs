@@ -117,7 +117,7 @@ public static class ImageMutator
         var result = new Result();
         for (int i = 0; i < count && !(stop?.Invoke() ?? false); i++)
         {
-            var rng = new Random(HashCode.Combine(seed, i));
+            var rng = new Random(unchecked(seed * 1_000_003 + i));   // not HashCode: it is salted per process
             var input = Mutate(seeds[i % seeds.Count], rng);
             int rows = rng.Next(3) == 0 ? 1 + rng.Next(64) : int.MaxValue;
             int draft = rng.Next(4) == 0 ? 4 + rng.Next(40) : 0;   // a quarter of the inputs through draft mode

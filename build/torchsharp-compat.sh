@@ -4,8 +4,14 @@
 # iostream start-up and older libstdc++ initialises by itself. We give it a tiny library that defines that symbol
 # as a no-op under the version node it wants (plus empty nodes for every other libstdc++ version the .so names),
 # put that library in the .so's NEEDED list in place of libstdc++, and then add libstdc++ back after it.
-# Usage: torchsharp-compat.sh DIR...   (patches every libLibTorchSharp.so found below each DIR; idempotent)
+# Usage: torchsharp-compat.sh [--force] DIR...   (patches every libLibTorchSharp.so found below each DIR; idempotent)
+#   --force  patch even where this machine's libstdc++ has GLIBCXX_3.4.32 (for outputs that travel, e.g. the tool
+#            package); harmless there: the shim's symbol is a no-op and the real libstdc++ still follows it.
+# Exit status 3: the step is needed but patchelf, cc, objdump or readelf is missing (the message names them).
+# Used by this repo's build (Directory.Build.targets) and shipped in the VgtData package (buildTransitive).
 set -euo pipefail
+force=0
+if [[ ${1:-} == --force ]]; then force=1; shift; fi
 
 compat_name=libvgtdata_glibcxx_compat.so.6
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -54,10 +60,22 @@ patch_one() {
   echo "torchsharp-compat: patched $so"
 }
 
-if ! needs_compat; then exit 0; fi
-for tool in patchelf cc objdump readelf; do
-  command -v "$tool" >/dev/null || { echo "torchsharp-compat: '$tool' is required (apt-get install patchelf g++ binutils)" >&2; exit 1; }
-done
+has_torchsharp() {
+  local d
+  for d in "$@"; do
+    [[ -d $d ]] && [[ -n $(find "$d" -name libLibTorchSharp.so -type f -print -quit) ]] && return 0
+  done
+  return 1
+}
+
+has_torchsharp "$@" || exit 0
+((force)) || needs_compat || exit 0
+missing=()
+for tool in patchelf cc objdump readelf; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+if ((${#missing[@]})); then
+  echo "torchsharp-compat: missing ${missing[*]}; install with: sudo apt-get install -y patchelf gcc binutils" >&2
+  exit 3
+fi
 for d in "$@"; do
   [[ -d $d ]] || continue
   while IFS= read -r -d '' so; do patch_one "$so"; done < <(find "$d" -name libLibTorchSharp.so -type f -print0)

@@ -101,6 +101,7 @@ static string TinyConfig(string? shippedDefaults) => $$"""
     {
       {{(shippedDefaults is null ? "" : $"\"base\": {System.Text.Json.JsonSerializer.Serialize(shippedDefaults)},")}}
       "prompt_template": "qwen25vl",
+      "tokenizer": "embedded:o200k",
       "image_size": 256,
       "seed": 0,
       "dataset": { "type": "CaptionDataset", "data_path": "data.json", "image_folder": ".", "unconditional": 0.1, "max_length": 128 },

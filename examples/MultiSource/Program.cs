@@ -1,7 +1,7 @@
 // MultiSource: three generated sources mixed VGT-style. The experiment config lists them as ConcatDataset members,
-// each {"base": "<source>.json", "repeat": w}, and FixedBatchMultiSourceSampler fills every batch from ONE source,
-// picked with probability size x repeat. Prints each batch's source and the per-source counts against the expected
-// shares; exits 1 when a batch mixes sources or a share is off by more than chance allows.
+// each {"base": "<source>.json", "repeat": n}, and FixedBatchMultiSourceSampler fills every batch from ONE source,
+// cycling through the sources in order with n consecutive batches of each. Prints each batch's source and the
+// per-source counts against the cycle's; exits 1 when a batch mixes sources or leaves the cycle.
 //
 //   dotnet run --project examples/MultiSource -c Release [-- --batches N]
 using System.Diagnostics;
@@ -21,11 +21,11 @@ for (int i = 0; i < args.Length; i++)
     }
 }
 
-(string Name, int Count, double Repeat, (int, int) Size)[] sources =
+(string Name, int Count, int Repeat, (int, int) Size)[] sources =
 [
-    ("photos", 16, 1.0, (128, 128)),
-    ("paintings", 24, 2.0, (96, 128)),
-    ("sketches", 32, 0.5, (128, 96)),
+    ("photos", 16, 1, (128, 128)),
+    ("paintings", 24, 2, (96, 128)),
+    ("sketches", 32, 3, (128, 96)),
 ];
 
 var root = Directory.CreateTempSubdirectory("vgtdata-multi-source-").FullName;
@@ -40,11 +40,12 @@ try
             { "dataset": { "type": "CaptionDataset", "data_path": "../../data/{{name}}/data.json", "image_folder": "../../data/{{name}}", "max_length": 64 } }
             """);
     }
-    var members = string.Join(",\n      ", sources.Select(s => $$"""{ "base": "../datasets/{{s.Name}}.json", "repeat": {{s.Repeat.ToString(System.Globalization.CultureInfo.InvariantCulture)}} }"""));
+    var members = string.Join(",\n      ", sources.Select(s => $$"""{ "base": "../datasets/{{s.Name}}.json", "repeat": {{s.Repeat}} }"""));
     var experiment = Path.Combine(root, "configs", "experiments", "mix.json");
     Write(experiment, $$"""
         {
           "prompt_template": "internvl3",
+          "tokenizer": "embedded:o200k",
           "image_size": 64,
           "seed": 7,
           "dataset": { "type": "ConcatDataset", "datasets": [
@@ -92,23 +93,24 @@ try
 
     int total = counts.Sum();
     bool ok = total == batchesWanted;
-    Console.WriteLine($"{"source",-10} {"size",5} {"repeat",6} {"batches",7} {"share",6} {"expected",8}");
+    int cycle = sources.Sum(x => x.Repeat);
+    Console.WriteLine($"{"source",-10} {"size",5} {"repeat",6} {"batches",7} {"expected",8}");
     for (int s = 0; s < sources.Length; s++)
     {
-        double share = (double)counts[s] / total, expected = sampler.Weight(s);
-        // Binomial spread of the share over `total` batches; 4 standard deviations is a generous bound.
-        double bound = 4 * Math.Sqrt(expected * (1 - expected) / total);
-        bool fine = Math.Abs(share - expected) <= bound;
+        // Whole cycles give each source `repeat` batches; the last partial cycle fills the sources in order.
+        int expected = total / cycle * sources[s].Repeat
+            + Math.Clamp(total % cycle - sources.Take(s).Sum(x => x.Repeat), 0, sources[s].Repeat);
+        bool fine = counts[s] == expected;
         ok &= fine;
-        Console.WriteLine($"{sources[s].Name,-10} {sources[s].Count,5} {sources[s].Repeat,6:0.0} {counts[s],7} {share,6:0.000} {expected,8:0.000}{(fine ? "" : "  <- off")}");
+        Console.WriteLine($"{sources[s].Name,-10} {sources[s].Count,5} {sources[s].Repeat,6} {counts[s],7} {expected,8}{(fine ? "" : "  <- off")}");
     }
     Console.WriteLine($"{total * sampler.BatchSize} samples in {timer.Elapsed.TotalSeconds:0.00} s ({total * sampler.BatchSize / timer.Elapsed.TotalSeconds:0} samples/s)");
     if (!ok)
     {
-        Console.Error.WriteLine("FAIL: per-source counts do not match the expected proportions");
+        Console.Error.WriteLine("FAIL: per-source counts do not match the cycle");
         return 1;
     }
-    Console.WriteLine("ok: every batch from one source, shares as expected (size x repeat)");
+    Console.WriteLine("ok: every batch from one source, the sources in turn, repeat batches each");
     return 0;
 }
 catch (VgtData.VgtDataException e)

@@ -31,6 +31,7 @@ try
     File.WriteAllText(configPath, $$"""
         {
           "prompt_template": "qwen25vl",
+          "tokenizer": "embedded:o200k",
           "image_size": {{ImageSize}},
           "pad_index": 0,
           "seed": 0,

@@ -8,10 +8,12 @@ public sealed class CommandArgs
     private readonly Dictionary<string, List<string>> _options = new(StringComparer.Ordinal);
     private readonly HashSet<string> _flags = new(StringComparer.Ordinal);
     private readonly HashSet<string> _used = new(StringComparer.Ordinal);
+    private readonly CommandOptions _spec;
 
-    public CommandArgs(IEnumerable<string> args, IEnumerable<string> flagNames)
+    /// <summary>Parses <paramref name="args"/> against the command's declared options: anything else is refused here.</summary>
+    public CommandArgs(IEnumerable<string> args, CommandOptions spec)
     {
-        var flags = new HashSet<string>(flagNames, StringComparer.Ordinal);
+        _spec = spec;
         var list = args.ToList();
         for (int i = 0; i < list.Count; i++)
         {
@@ -23,7 +25,13 @@ public sealed class CommandArgs
                 string? value = null;
                 int eq = name.IndexOf('=');
                 if (eq >= 0) { value = name[(eq + 1)..]; name = name[..eq]; }
-                if (flags.Contains(name) && value is null) { _flags.Add(name); continue; }
+                if (!spec.Declares(name)) throw new UsageException($"unknown option --{name}");
+                if (spec.IsFlag(name))
+                {
+                    if (value is not null) throw new UsageException($"option --{name} takes no value");
+                    _flags.Add(name);
+                    continue;
+                }
                 if (value is null)
                 {
                     if (i + 1 >= list.Count) throw new UsageException($"option --{name} needs a value");
@@ -38,18 +46,25 @@ public sealed class CommandArgs
 
     public List<string> Positionals { get; } = new();
 
-    public bool Flag(string name) { _used.Add(name); return _flags.Contains(name); }
+    public bool Flag(string name) { Use(name); return _flags.Contains(name); }
 
     public string? Option(string name)
     {
-        _used.Add(name);
+        Use(name);
         return _options.TryGetValue(name, out var v) ? v[^1] : null;
     }
 
     public IReadOnlyList<string> Options(string name)
     {
-        _used.Add(name);
+        Use(name);
         return _options.TryGetValue(name, out var v) ? v : Array.Empty<string>();
+    }
+
+    // Reading an option the command does not declare is a bug in the command: its --help would not list it.
+    private void Use(string name)
+    {
+        if (!_spec.Declares(name)) throw new InvalidOperationException($"the command reads --{name} but does not declare it");
+        _used.Add(name);
     }
 
     public string Required(string name) => Option(name) ?? throw new UsageException($"--{name} is required");
@@ -73,7 +88,7 @@ public sealed class CommandArgs
     public string Positional(int i, string what) =>
         i < Positionals.Count ? Positionals[i] : throw new UsageException($"missing {what}");
 
-    /// <summary>Call after reading every option: an option the command never asked for is a typo, so refuse it.</summary>
+    /// <summary>Call after reading every option: an option given but never read by the command is refused.</summary>
     public void RejectUnknown()
     {
         foreach (var name in _options.Keys.Concat(_flags))

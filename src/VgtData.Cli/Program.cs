@@ -4,6 +4,9 @@ namespace VgtData.Cli;
 
 public static class Program
 {
+    /// <summary>Exit code of an unexpected exception (BSD sysexits' EX_SOFTWARE): a bug to report, not bad input.</summary>
+    public const int InternalErrorExit = 70;
+
     public static int Main(string[] args) => Run(args, new CliContext());
 
     public static IReadOnlyList<ICommand> Commands { get; } = typeof(Program).Assembly.GetTypes()
@@ -12,48 +15,86 @@ public static class Program
         .OrderBy(c => c.Name, StringComparer.Ordinal)
         .ToList();
 
-    public static int Run(string[] args, CliContext context)
+    /// <summary>The package version (the assembly's informational version without its +commit suffix).</summary>
+    public static string Version { get; } = ReadVersion();
+
+    public static int Run(string[] args, CliContext context) => Run(args, context, Commands);
+
+    /// <summary>Runs one verb. Every failure ends here as one line on stderr and an exit code from 1 to 125.</summary>
+    public static int Run(string[] args, CliContext context, IReadOnlyList<ICommand> commands)
     {
         if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
         {
-            context.Out.WriteLine("usage: vgtdata COMMAND [ARGS]\n\ncommands:");
-            foreach (var c in Commands) context.Out.WriteLine($"  {c.Name,-10} {c.Summary}");
+            context.Out.WriteLine("usage: vgtdata COMMAND [ARGS]   (vgtdata COMMAND --help for its options)\n\ncommands:");
+            foreach (var c in commands) context.Out.WriteLine($"  {c.Name,-10} {c.Summary}");
+            context.Out.WriteLine("\n  --version  print the version\n  --help     show this help");
             return args.Length == 0 ? 2 : 0;
         }
-        var command = Commands.FirstOrDefault(c => c.Name == args[0]);
+        if (args[0] is "--version" or "version")
+        {
+            context.Out.WriteLine($"vgtdata {Version}");
+            return 0;
+        }
+        var command = commands.FirstOrDefault(c => c.Name == args[0]);
         if (command is null)
         {
-            context.Error.WriteLine($"vgtdata: unknown command '{args[0]}' (try: vgtdata help)");
+            context.Error.WriteLine($"vgtdata: unknown command '{OneLine(args[0])}' (try: vgtdata help)");
             return 2;
-        }
-        if (args.Skip(1).Any(a => a is "-h" or "--help"))
-        {
-            context.Out.WriteLine($"usage: vgtdata {command.Usage}\n\n{command.Summary}");
-            return 0;
         }
         try
         {
-            return command.Run(new CommandArgs(args.Skip(1), FlagNames(command)), context);
+            if (args.Skip(1).TakeWhile(a => a != "--").Any(a => a is "-h" or "--help"))
+            {
+                context.Out.WriteLine(CommandOptions.Help(command));
+                return 0;
+            }
+            return command.Run(new CommandArgs(args.Skip(1), CommandOptions.For(command)), context);
         }
-        catch (UsageException e)
+        catch (Exception e)
         {
-            context.Error.WriteLine($"vgtdata {command.Name}: {e.Message}\nusage: vgtdata {command.Usage}");
-            return 2;
-        }
-        catch (VgtDataException e)
-        {
-            context.Error.WriteLine($"vgtdata {command.Name}: {e.Message}");
-            return 1;
+            var (code, message) = Describe(Unwrap(e));
+            try
+            {
+                context.Out.Flush();
+            }
+            catch (IOException) { }   // stdout may be a closed pipe: the error line still goes to stderr
+            context.Error.WriteLine($"vgtdata {command.Name}: {OneLine(message)}" +
+                (code == 2 ? $" (see: vgtdata {command.Name} --help)" : ""));
+            return code;
         }
     }
 
-    private static IEnumerable<string> FlagNames(ICommand command) =>
-        command.GetType().GetCustomAttributes<FlagsAttribute>().SelectMany(a => a.Names);
-}
+    /// <summary>Exit code and message for an exception that reached the command boundary.</summary>
+    private static (int Code, string Message) Describe(Exception e) => e switch
+    {
+        UsageException => (2, e.Message),
+        VgtDataException => (1, e.Message),
+        // Files the user named that cannot be read or written: the system's reason is the clearest one there is.
+        UnauthorizedAccessException or IOException => (1, e.Message),
+        OutOfMemoryException or InsufficientExecutionStackException => (1, $"{e.GetType().Name}: {e.Message}"),
+        _ => (InternalErrorExit, $"internal error: {e.GetType().Name}: {e.Message}" +
+            (e.InnerException is { } inner ? $" ({inner.GetType().Name}: {inner.Message})" : "")),
+    };
 
-/// <summary>Names the command's boolean options (they take no value).</summary>
-[AttributeUsage(AttributeTargets.Class, AllowMultiple = true)]
-public sealed class FlagsAttribute(params string[] names) : Attribute
-{
-    public string[] Names { get; } = names;
+    private static Exception Unwrap(Exception e)
+    {
+        while (true)
+        {
+            if (e is AggregateException { InnerExceptions.Count: 1 } a) e = a.InnerExceptions[0];
+            else if (e is TargetInvocationException { InnerException: { } inner }) e = inner;
+            else return e;
+        }
+    }
+
+    /// <summary>Multi-line messages (a config's list of issues, .NET's "Actual value was") joined into one line.</summary>
+    private static string OneLine(string message) =>
+        string.Join("; ", message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+
+    private static string ReadVersion()
+    {
+        var info = typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+            ?? typeof(Program).Assembly.GetName().Version?.ToString() ?? "unknown";
+        int plus = info.IndexOf('+');
+        return plus >= 0 ? info[..plus] : info;
+    }
 }

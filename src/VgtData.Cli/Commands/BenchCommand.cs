@@ -11,7 +11,14 @@ using static TorchSharp.torch;
 namespace VgtData.Cli.Commands;
 
 /// <summary>Throughput of the configured pipeline: a progress line per batch, then one JSON line with the numbers.</summary>
-[Flags("json")]
+[Option("batches", "N", "20", "timed batches")]
+[Option("workers", "W", "the config's num_workers", "loader worker threads")]
+[Option("prefetch", "P", "the config's prefetch_factor", "batches prefetched per worker")]
+[Option("warmup", "K", "2 + the batches the loader keeps in flight", "untimed batches first")]
+[Option("loader", "vgtdata|torchsharp|plain", "vgtdata", "which loader to time")]
+[Option("device", "D", "the config's device", "where batches are staged: cpu, cuda, cuda:N")]
+[Flag("json", "print the numbers as one JSON line")]
+[Option("set", "KEY.PATH=VALUE", "none", "override one config value", Repeatable = true)]
 public sealed class BenchCommand : ICommand
 {
     public string Name => "bench";
@@ -45,15 +52,16 @@ public sealed class BenchCommand : ICommand
 
         var result = loaderKind switch
         {
-            "vgtdata" => RunVgtData(pipeline, options, warmup, context),
-            "torchsharp" => RunTorchSharp(pipeline, options, warmup, context, plain: false),
-            "plain" => RunTorchSharp(pipeline, options, warmup, context, plain: true),
+            "vgtdata" => RunVgtData(pipeline, options, warmup, batches, context),
+            "torchsharp" => RunTorchSharp(pipeline, options, warmup, batches, context, plain: false),
+            "plain" => RunTorchSharp(pipeline, options, warmup, batches, context, plain: true),
             _ => throw new UsageException($"--loader expects vgtdata, torchsharp or plain, got '{loaderKind}'"),
         };
         result["loader"] = loaderKind;
         result["workers"] = options.NumWorkers;
         result["batch_size"] = options.BatchSize;
         result["warmup_batches"] = warmup;
+        result["checksum_batches"] = batches;
         result["peak_rss_mb"] = Math.Round(PeakRssMb(), 1);
         result["bad_samples"] = pipeline.Dataset is ConcatDataset c ? c.TotalFailures : pipeline.Dataset.Failures.Failures;
         if (json) context.Out.WriteLine(JsonSerializer.Serialize(result));
@@ -61,7 +69,9 @@ public sealed class BenchCommand : ICommand
         return 0;
     }
 
-    private static Dictionary<string, object> RunVgtData(Pipeline pipeline, DataLoaderOptions options, int warmup, CliContext context)
+    // The checksum covers the first `hashed` batches (as many as are timed) from the very first one, warm-up or not, so
+    // it names the same batches whatever --workers, --prefetch and --warmup are.
+    private static Dictionary<string, object> RunVgtData(Pipeline pipeline, DataLoaderOptions options, int warmup, int hashed, CliContext context)
     {
         using var loader = pipeline.CreateLoader(options);
         var checksum = new BatchChecksum();
@@ -75,7 +85,7 @@ public sealed class BenchCommand : ICommand
             using (batch)
             {
                 double wait = Stopwatch.GetElapsedTime(last).TotalMilliseconds;
-                checksum.Add(batch);
+                if (total < hashed) checksum.Add(batch);
                 total++;
                 if (total == warmup) { timedStart = clock.Elapsed.TotalSeconds; loader.Stats.Reset(); }
                 else if (total > warmup) { samples += batch.Size; waits.Add(wait); }
@@ -91,7 +101,7 @@ public sealed class BenchCommand : ICommand
 
     /// <summary>The C# baselines: TorchSharp's own DataLoader (each batch fetched in parallel, then a wait) over our
     /// CaptionDataset (<c>torchsharp</c>), or over a hand-written ImageSharp dataset (<c>plain</c>).</summary>
-    private static Dictionary<string, object> RunTorchSharp(Pipeline pipeline, DataLoaderOptions options, int warmup, CliContext context, bool plain)
+    private static Dictionary<string, object> RunTorchSharp(Pipeline pipeline, DataLoaderOptions options, int warmup, int hashed, CliContext context, bool plain)
     {
         if (pipeline.Dataset is not CaptionDataset captions) throw new VgtDataException("--loader torchsharp|plain needs a single CaptionDataset");
         TorchSharp.torch.utils.data.Dataset dataset = plain
@@ -111,7 +121,8 @@ public sealed class BenchCommand : ICommand
         foreach (var batch in loader)
         {
             double wait = Stopwatch.GetElapsedTime(last).TotalMilliseconds;
-            foreach (var key in new[] { "pixel_values", "input_ids", "attention_mask" }) checksum.Add(batch[key]);
+            if (total < hashed)
+                foreach (var key in new[] { "pixel_values", "input_ids", "attention_mask" }) checksum.Add(batch[key]);
             total++;
             long b = batch["input_ids"].shape[0];
             if (total == warmup) timedStart = clock.Elapsed.TotalSeconds;

@@ -5,6 +5,11 @@ using VgtData.Preparation;
 namespace VgtData.Cli.Commands;
 
 /// <summary>The main job on an embedded default: generate a tiny dataset, load it with the built-in tokenizer, print batches.</summary>
+[Option("dir", "DIR", "vgtdata-demo in the temp folder", "where the generated dataset is written")]
+[Option("count", "N", "48", "images to generate")]
+[Option("batches", "N", "6", "batches to load")]
+[Option("workers", "W", "the loader's default", "loader worker threads")]
+[Option("set", "KEY.PATH=VALUE", "none", "override one config value", Repeatable = true)]
 public sealed class DemoCommand : ICommand
 {
     public string Name => "demo";
@@ -15,6 +20,7 @@ public sealed class DemoCommand : ICommand
     public const string DefaultConfig = """
         {
           "prompt_template": "qwen25vl",
+          "tokenizer": "embedded:o200k",
           "image_size": 448,
           "pad_index": 0,
           "seed": 0,
@@ -38,6 +44,7 @@ public sealed class DemoCommand : ICommand
         args.RejectUnknown();
         if (args.Positionals.Count > 0) throw new UsageException($"unexpected argument '{args.Positionals[0]}'");
 
+        OutputPaths.CreateDirectory(dir, "--dir");
         var clock = Stopwatch.StartNew();
         SyntheticDataset.Write(dir, count, [(512, 512), (512, 768), (768, 512)]);
         var configPath = Path.Combine(dir, "demo-config.json");

@@ -3,6 +3,8 @@ using VgtData.Preparation;
 namespace VgtData.Cli.Commands;
 
 /// <summary><c>vgtdata prepare sharegpt-4o-image --root DIR [--workers N]</c>: extract the tar parts into images/ and write data.json.</summary>
+[Option("root", "DIR", null, "the downloaded dataset's folder; images/ and data.json are written there")]
+[Option("workers", "N", "one per core", "parts extracted in parallel")]
 public sealed class PrepareCommand : ICommand
 {
     public string Name => "prepare";
@@ -27,6 +29,9 @@ public sealed class PrepareCommand : ICommand
         });
         report.WriteSummary(context.Out);
         context.Out.WriteLine($"wrote {Path.Combine(root, "data.json")} and {Path.Combine(root, "prepare-report.json")}");
-        return 0;
+        // Same codes as extract: data.json and the report are written first, for what was recovered.
+        if (report.Extraction.Errors.Count == 0) return 0;
+        context.Error.WriteLine($"vgtdata prepare: {report.Extraction.Errors.Count} tar part(s) damaged or cut short; data.json holds what was recovered (exit {ExtractCommand.DamagedPartExitCode})");
+        return ExtractCommand.DamagedPartExitCode;
     }
 }

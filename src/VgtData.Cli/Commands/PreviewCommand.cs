@@ -4,15 +4,15 @@ using VgtData.Preview;
 namespace VgtData.Cli.Commands;
 
 /// <summary><c>vgtdata preview CONFIG --out FILE</c>: a contact sheet of the first samples the model would receive.</summary>
+[Option("out", "FILE.html|FILE.png", null, "FILE.html: one self-contained page, CFG samples badged in red; FILE.png: a thumbnail grid (red border = CFG) and FILE.png.json listing each cell")]
+[Option("count", "N", "16", "samples to show")]
+[Option("seed", "S", "the config's seed", "replaces the config's seed (sampler order, crops, CFG draws)")]
+[Option("set", "KEY.PATH=VALUE", "none", "override one config value", Repeatable = true)]
 public sealed class PreviewCommand : ICommand
 {
     public string Name => "preview";
     public string Summary => "contact sheet (HTML or PNG) of the first samples in sampler order, after crop, resize and CFG";
-    public string Usage => "preview CONFIG --out FILE.html|FILE.png [--count N] [--seed S] [--set key=value ...]\n\n" +
-        "  --out FILE.html  one self-contained page: each sample's pixels, caption, index and image_file; CFG samples badged in red\n" +
-        "  --out FILE.png   a grid of thumbnails, red border = CFG, green = caption, and FILE.png.json listing each cell\n" +
-        "  --count N        samples to show (default 16)\n" +
-        "  --seed S         replaces the config's seed (sampler order, crops, CFG draws)";
+    public string Usage => "preview CONFIG --out FILE.html|FILE.png [--count N] [--seed S] [--set KEY.PATH=VALUE ...]";
 
     public int Run(CommandArgs args, CliContext context)
     {
@@ -28,6 +28,7 @@ public sealed class PreviewCommand : ICommand
         bool html = output.EndsWith(".html", StringComparison.OrdinalIgnoreCase) || output.EndsWith(".htm", StringComparison.OrdinalIgnoreCase);
         bool png = output.EndsWith(".png", StringComparison.OrdinalIgnoreCase);
         if (!html && !png) throw new UsageException($"--out must end in .html or .png, got '{output}'");
+        OutputPaths.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!, "--out", output);
 
         var config = ConfigLoader.Load(configPath, overrides);
         using var pipeline = PipelineFactory.Build(config, seed);

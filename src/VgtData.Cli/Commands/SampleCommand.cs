@@ -5,6 +5,11 @@ using VgtData.Images;
 namespace VgtData.Cli.Commands;
 
 /// <summary>One sample exactly as the loader makes it, written for side-by-side checks with the Python anchor.</summary>
+[Option("index", "I", null, "dataset index of the sample")]
+[Option("seed", "S", "the config's seed", "replaces the config's seed")]
+[Option("epoch", "E", "0", "epoch the sample's random draws belong to")]
+[Option("out", "DIR", null, "folder for pixel_values.npy and sample.json")]
+[Option("set", "KEY.PATH=VALUE", "none", "override one config value", Repeatable = true)]
 public sealed class SampleCommand : ICommand
 {
     public string Name => "sample";
@@ -21,11 +26,11 @@ public sealed class SampleCommand : ICommand
         int epoch = args.Int("epoch", 0);
         var outDir = args.Required("out");
         args.RejectUnknown();
+        OutputPaths.CreateDirectory(outDir, "--out");
 
         using var pipeline = PipelineFactory.Build(config, seed);
         if (index >= pipeline.Dataset.Count) throw new VgtDataException($"--index {index} is outside the dataset's {pipeline.Dataset.Count} samples");
         using var sample = pipeline.Dataset.GetSample(index, epoch);
-        Directory.CreateDirectory(outDir);
         if (sample.Pixels is { } pixels)
         {
             var chw = new float[3 * pixels.Width * pixels.Height];

@@ -5,6 +5,10 @@ using VgtData.Text;
 namespace VgtData.Cli.Commands;
 
 /// <summary>Captions in, input_ids out: the text stage on its own, for checking ids against the Python anchor.</summary>
+[Option("tokenizer", "DIR", "the embedded o200k tokenizer", "folder holding a Hugging Face tokenizer.json")]
+[Option("template", "NAME|FILE", null, "prompt template: a built-in name (qwen25vl, internvl3) or a template file")]
+[Option("max-length", "N", "no limit", "keep at most N ids")]
+[Option("truncate", "ids|caption", "ids", "what max-length cuts: the ids' tail, or the caption keeping the template's closing ids")]
 public sealed class TokenizeCommand : ICommand
 {
     public string Name => "tokenize";
@@ -70,11 +74,28 @@ public sealed class TokenizeCommand : ICommand
                     JsonValueKind.False or JsonValueKind.Null => false,
                     _ => throw new VgtDataException($"stdin line {lineNumber}: \"cfg\" must be true or false"),
                 };
-            return (c.GetString()!, cfg);
+            var caption = ReadString(c);
+            int at = LoneSurrogates.IndexOf(caption);
+            if (at >= 0)
+                throw new VgtDataException($"stdin line {lineNumber}: \"caption\" holds a {LoneSurrogates.Describe(caption, at)}, which UTF-8 cannot encode");
+            return (caption, cfg);
         }
         catch (JsonException e)
         {
             throw new VgtDataException($"stdin line {lineNumber}: not valid JSON ({e.Message})", e);
+        }
+    }
+
+    /// <summary>The string as Python's json.loads reads it: a lone \ud800 escape is kept, not refused by the JSON reader.</summary>
+    private static string ReadString(JsonElement value)
+    {
+        try
+        {
+            return value.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            return LoneSurrogates.UnescapeJson(Encoding.UTF8.GetBytes(value.GetRawText()[1..^1]));
         }
     }
 }

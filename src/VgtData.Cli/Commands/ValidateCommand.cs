@@ -1,19 +1,19 @@
 using VgtData.Config;
+using VgtData.Datasets;
 using VgtData.Validation;
 
 namespace VgtData.Cli.Commands;
 
 /// <summary><c>vgtdata validate CONFIG</c>: decode every image the config's datasets reference and list every bad entry.</summary>
-[Flags("json")]
+[Flag("json", "end stdout with one JSON line: checked, bad[], by_reason, truncated_by_max_length, token_length, max_length")]
+[Option("write-clean", "OUT", "none", "write the manifest without the bad entries (original entries and order) to OUT; for a ConcatDataset OUT is a folder with dataset-<i>.json per member")]
+[Option("workers", "N", "one per core", "entries checked in parallel")]
+[Option("set", "KEY.PATH=VALUE", "none", "override one config value", Repeatable = true)]
 public sealed class ValidateCommand : ICommand
 {
     public string Name => "validate";
     public string Summary => "check every entry of a config's datasets (image decode, limits, captions, token lengths); exit 1 if any is bad";
-    public string Usage => "validate CONFIG [--json] [--write-clean OUT] [--workers N] [--set key=value ...]\n\n" +
-        "  --json             end stdout with one JSON line: checked, bad[], by_reason, truncated_by_max_length, token_length, max_length\n" +
-        "  --write-clean OUT  write the manifest without the bad entries (original entries, original order) to OUT;\n" +
-        "                     for a ConcatDataset OUT is a folder with dataset-<i>.json per member\n" +
-        "  --workers N        entries checked in parallel (default: one per core)";
+    public string Usage => "validate CONFIG [--json] [--write-clean OUT] [--workers N] [--set KEY.PATH=VALUE ...]";
 
     public int Run(CommandArgs args, CliContext context)
     {
@@ -28,6 +28,9 @@ public sealed class ValidateCommand : ICommand
 
         var config = ConfigLoader.Load(configPath, overrides);
         using var pipeline = PipelineFactory.Build(config);
+        // The output's folder is made before hours of validation, so a bad path fails at once.
+        if (clean != null)
+            OutputPaths.CreateDirectory(pipeline.Dataset is CaptionDataset ? Path.GetDirectoryName(Path.GetFullPath(clean))! : clean, "--write-clean", clean);
         var members = EntryValidator.Members(pipeline.Dataset);
         ValidationReport report;
         using (var progress = ValidationProgress.Create(context.Error, context.IsTerminal, members.Sum(m => (long)m.Manifest.Count)))

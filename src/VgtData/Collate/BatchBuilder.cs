@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Runtime.InteropServices;
 using VgtData.Datasets;
 using VgtData.Images;
+using VgtData.Loading;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -10,7 +11,8 @@ namespace VgtData.Collate;
 /// <summary>
 /// One batch being assembled. Pixels go straight into a host tensor: uint8 [B,3,H,W] (pinned for CUDA) when the batch
 /// is normalised on the device, otherwise the final float tensor written through <see cref="PixelValues"/>'s table.
-/// <see cref="Put"/> may be called from many threads for different slots.
+/// <see cref="Put"/> may be called from many threads for different slots. Every host tensor of the batch comes from
+/// <see cref="StagingPool"/> (fixed-size blocks reused batch after batch), never a fresh native allocation.
 /// </summary>
 public sealed class BatchBuilder : IDisposable
 {
@@ -19,8 +21,8 @@ public sealed class BatchBuilder : IDisposable
     private readonly Tensor? _staging;
     private readonly SampleInfo?[] _infos;
     private readonly long[]?[] _ids;
-    private readonly Tensor?[] _latents;
-    private readonly Tensor?[] _tokens;
+    private readonly SlotStack _latents;
+    private readonly SlotStack _tokens;
     private bool _finished;
 
     internal BatchBuilder(Collator collator, long number, int size, (int Height, int Width) resolution, bool pixels)
@@ -32,17 +34,18 @@ public sealed class BatchBuilder : IDisposable
         Resolution = resolution;
         _infos = new SampleInfo?[size];
         _ids = new long[]?[size];
-        _latents = new Tensor?[size];
-        _tokens = new Tensor?[size];
+        _latents = new SlotStack(size, "latent");
+        _tokens = new SlotStack(size, "image token");
         if (pixels)
         {
             var shape = new long[] { size, 3, resolution.Height, resolution.Width };
             if (_options.UseUint8Transfer)
             {
-                _staging = empty(shape, ScalarType.Byte);
+                _staging = StagingPool.Rent(shape, ScalarType.Byte);
+                // The pinned copy comes from libtorch's caching host allocator, which reuses its blocks by size.
                 if (_options.Device.type == DeviceType.CUDA) _staging = Swap(_staging, _staging.pin_memory());
             }
-            else _staging = empty(shape, _options.DType == ScalarType.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32);
+            else _staging = StagingPool.Rent(shape, _options.DType == ScalarType.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32);
         }
     }
 
@@ -55,8 +58,8 @@ public sealed class BatchBuilder : IDisposable
     {
         _infos[slot] = new SampleInfo(sample.Index, sample.SourceIndex, sample.ImageFile, sample.Caption, sample.Cfg, sample.Source);
         _ids[slot] = sample.InputIds;
-        if (sample.ImageLatents is { } l) _latents[slot] = l.clone();
-        if (sample.ImageTokens is { } t) _tokens[slot] = t.clone();
+        if (sample.ImageLatents is { } l) _latents.Put(slot, l);
+        if (sample.ImageTokens is { } t) _tokens.Put(slot, t);
         if (_staging is null) return;
         var pixels = sample.Pixels ?? throw new VgtDataException($"sample {sample.Index} ({sample.ImageFile}) has no pixels for a pixel batch");
         var (h, w) = Resolution;
@@ -112,7 +115,10 @@ public sealed class BatchBuilder : IDisposable
         _finished = true;
         var device = _options.Device;
         bool nonBlocking = device.type == DeviceType.CUDA;
-        var (ids, mask) = TokenPadding.Pad(_ids!, _options.PadIndex, _options.Padding);
+        int t = TokenPadding.Length(_ids!);
+        using var ids = StagingPool.Rent([Size, t], ScalarType.Int64);
+        using var mask = StagingPool.Rent([Size, t], ScalarType.Bool);
+        TokenPadding.Fill(_ids!, _options.PadIndex, _options.Padding, t, MemoryMarshal.Cast<byte, long>(ids.bytes), MemoryMarshal.Cast<byte, bool>(mask.bytes));
         Tensor? pixels = null;
         if (_staging is not null)
         {
@@ -121,37 +127,25 @@ public sealed class BatchBuilder : IDisposable
                 using var onDevice = _staging.to(device, non_blocking: nonBlocking);
                 pixels = PixelValues.Normalize(onDevice, _options.DType);
             }
-            else pixels = device.type == DeviceType.CPU ? _staging.alias() : _staging.to(device, non_blocking: nonBlocking);
+            else pixels = Deliver(_staging, device, nonBlocking);
         }
         return new Batch
         {
             Number = Number,
-            InputIds = Move(ids, device, nonBlocking),
-            AttentionMask = Move(mask, device, nonBlocking),
+            InputIds = Deliver(ids, device, nonBlocking),
+            AttentionMask = Deliver(mask, device, nonBlocking),
             PixelValues = pixels,
-            ImageLatents = Stack(_latents, device, nonBlocking),
-            ImageTokens = Stack(_tokens, device, nonBlocking),
+            ImageLatents = _latents.Finish() is { } latents ? Deliver(latents, device, nonBlocking) : null,
+            ImageTokens = _tokens.Finish() is { } tokens ? Deliver(tokens, device, nonBlocking) : null,
             BatchResolution = Resolution,
             Samples = _infos!,
         };
     }
 
-    private static Tensor Move(Tensor t, Device device, bool nonBlocking)
-    {
-        if (device.type == DeviceType.CPU) return t;
-        return Swap(t, t.to(device, non_blocking: nonBlocking));
-    }
-
-    private static Tensor? Stack(Tensor?[] parts, Device device, bool nonBlocking)
-    {
-        if (parts.All(p => p is null)) return null;
-        if (parts.Any(p => p is null)) throw new VgtDataException("a batch mixes samples with and without latents");
-        var shape0 = parts[0]!.shape;
-        for (int i = 1; i < parts.Length; i++)
-            if (!parts[i]!.shape.SequenceEqual(shape0))
-                throw new VgtDataException($"latent shapes differ in one batch: [{string.Join(",", shape0)}] vs [{string.Join(",", parts[i]!.shape)}]");
-        return Move(stack(parts!), device, nonBlocking);
-    }
+    /// <summary>A new handle on the device: an alias of the pooled tensor on the CPU (the batch's handle keeps the block
+    /// lent until it is disposed), a copy elsewhere (the block returns when the builder lets go of it).</summary>
+    private static Tensor Deliver(Tensor t, Device device, bool nonBlocking) =>
+        device.type == DeviceType.CPU ? t.alias() : t.to(device, non_blocking: nonBlocking);
 
     private static Tensor Swap(Tensor old, Tensor replacement)
     {
@@ -162,7 +156,41 @@ public sealed class BatchBuilder : IDisposable
     public void Dispose()
     {
         _staging?.Dispose();
-        foreach (var t in _latents) t?.Dispose();
-        foreach (var t in _tokens) t?.Dispose();
+        _latents.Dispose();
+        _tokens.Dispose();
+    }
+
+    /// <summary>Per-sample tensors of one kind (latents, image tokens) copied straight into one pooled [B, ...] tensor.</summary>
+    private sealed class SlotStack(int size, string what) : IDisposable
+    {
+        private readonly object _sync = new();
+        private Tensor? _batch;
+        private int _filled;
+
+        public void Put(int slot, Tensor part)
+        {
+            Tensor batch;
+            lock (_sync)
+            {
+                if (_batch is null)
+                    _batch = StagingPool.Rent([size, .. part.shape], part.dtype);
+                else if (!_batch.shape.AsSpan(1).SequenceEqual(part.shape) || _batch.dtype != part.dtype)
+                    throw new VgtDataException($"{what} shapes differ in one batch: [{string.Join(",", _batch.shape.Skip(1))}] {_batch.dtype} vs [{string.Join(",", part.shape)}] {part.dtype}");
+                batch = _batch;
+                _filled++;
+            }
+            using var row = batch[slot];
+            row.copy_(part);
+        }
+
+        /// <summary>The [B, ...] tensor (still owned here), or null when no sample had one.</summary>
+        public Tensor? Finish()
+        {
+            if (_filled == 0) return null;
+            if (_filled != size) throw new VgtDataException($"a batch mixes samples with and without {what}s");
+            return _batch;
+        }
+
+        public void Dispose() => _batch?.Dispose();
     }
 }

@@ -34,7 +34,7 @@ public sealed record CollateOptions
     public long PadIndex { get; init; } = 151643;
 
     /// <summary>Where batches are delivered (cpu, cuda, cuda:1).</summary>
-    public Device Device { get; init; } = CPU;
+    public Device Device { get; init; } = Runtime.TorchRuntime.CpuDevice();
 
     /// <summary>pixel_values dtype: float32 (the anchor's) or bfloat16.</summary>
     public ScalarType DType { get; init; } = ScalarType.Float32;

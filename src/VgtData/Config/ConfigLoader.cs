@@ -20,14 +20,25 @@ public static class ConfigLoader
         var root = new JsonObject();
         LoadInto(root, Path.GetFullPath(path), provenance, issues, new Stack<string>());
         foreach (var o in overrides ?? Array.Empty<string>()) ApplyOverride(root, o, provenance, issues);
-        CheckObject(root, ConfigSchema.Root, "", provenance, Path.GetFullPath(path), issues);
+        var mainFile = Path.GetFullPath(path);
+        MoveLoaderDataset(root, provenance, mainFile, issues);
+        CheckObject(root, ConfigSchema.Root, "", provenance, mainFile, issues);
+        CheckTokenizerPresent(root, provenance, mainFile, issues);
         var errors = issues.Where(i => !i.IsWarning).ToList();
         if (errors.Count > 0) throw new ConfigException(errors);
         return new ResolvedConfig(Path.GetFullPath(path), root, provenance, issues);
     }
 
+    /// <summary>Deepest chain of <c>base</c> files (and member files) followed; deeper is an error, never a stack overflow.</summary>
+    public const int MaxBaseDepth = 64;
+
     private static void LoadInto(JsonObject target, string file, Dictionary<string, string> provenance, List<ConfigIssue> issues, Stack<string> chain)
     {
+        if (chain.Count >= MaxBaseDepth)
+        {
+            issues.Add(new ConfigIssue(chain.Peek(), "base", $"more than {MaxBaseDepth} nested base files (from {Path.GetFileName(chain.Last())}); is the chain meant to be this deep?"));
+            throw new ConfigException(issues);
+        }
         if (chain.Contains(file))
         {
             issues.Add(new ConfigIssue(file, "base", $"circular base: {string.Join(" -> ", chain.Reverse().Append(file).Select(Path.GetFileName))}"));
@@ -69,6 +80,8 @@ public static class ConfigLoader
         ResolvePaths(own, ConfigSchema.Root, dir);
         var memberProvenance = new Dictionary<string, string>(StringComparer.Ordinal);
         if (own["dataset"] is JsonObject dataset) ExpandMembers(dataset, "dataset", dir, file, memberProvenance, issues, chain);
+        if (own["train_dataloader"] is JsonObject { } loaderBlock && loaderBlock["dataset"] is JsonObject loaderDataset)
+            ExpandMembers(loaderDataset, "train_dataloader.dataset", dir, file, memberProvenance, issues, chain);
         Merge(target, own, "", file, provenance);
         foreach (var (key, source) in memberProvenance) provenance[key] = source;
         chain.Pop();
@@ -122,25 +135,30 @@ public static class ConfigLoader
         }
     }
 
-    /// <summary>Makes path-valued keys absolute, relative to the directory of the file that holds them.</summary>
+    /// <summary>Makes path-valued keys absolute, relative to the directory of the file that holds them. Empty strings,
+    /// strings with a NUL and <c>embedded:</c> names stay as written (the schema check reports the first two).</summary>
     private static void ResolvePaths(JsonObject obj, IReadOnlyDictionary<string, ConfigField> schema, string dir)
     {
         foreach (var (key, value) in obj.ToList())
         {
             if (value is null || !schema.TryGetValue(key, out var field)) continue;
-            if ((field.Kind == ValueKind.Path || key == "parts") && value.GetValueKind() == JsonValueKind.String)
-                obj[key] = Path.GetFullPath(Path.Combine(dir, value.GetValue<string>()));
-            else if (field.Kind == ValueKind.Object && value is JsonObject child && field.Children != null)
+            bool isString = value.GetValueKind() == JsonValueKind.String;
+            if (isString && (field.Kind == ValueKind.Path || key == "tokenizer"))
+                obj[key] = ResolvePath(value.GetValue<string>(), dir);
+            else if (value is JsonObject child && field.Children != null)
                 ResolvePaths(child, field.Children, dir);
             else if (field.Kind == ValueKind.ObjectList && value is JsonArray list)
                 foreach (var item in list.OfType<JsonObject>()) ResolvePaths(item, ConfigSchema.Dataset, dir);
-            else if (key == "prompt_template" && value.GetValueKind() == JsonValueKind.String)
+            else if (key == "prompt_template" && isString)
             {
                 var name = value.GetValue<string>();
-                if (name.EndsWith(".json", StringComparison.OrdinalIgnoreCase)) obj[key] = Path.GetFullPath(Path.Combine(dir, name));
+                if (name.EndsWith(".json", StringComparison.OrdinalIgnoreCase)) obj[key] = ResolvePath(name, dir);
             }
         }
     }
+
+    private static string ResolvePath(string text, string dir) =>
+        text.Length == 0 || text.Contains('\0') || text.StartsWith("embedded:", StringComparison.Ordinal) ? text : Path.GetFullPath(Path.Combine(dir, text));
 
     private static void Merge(JsonObject target, JsonObject source, string prefix, string file, Dictionary<string, string> provenance)
     {
@@ -192,7 +210,7 @@ public static class ConfigLoader
         }
         var leaf = keys[^1];
         if (value is JsonValue v && v.GetValueKind() == JsonValueKind.String && IsPathKey(keys))
-            value = Path.GetFullPath(v.GetValue<string>());
+            value = ResolvePath(v.GetValue<string>(), Directory.GetCurrentDirectory());
         obj[leaf] = value;
         Record(value, string.Join('.', keys), "--set", provenance);
     }
@@ -206,7 +224,51 @@ public static class ConfigLoader
             if (schema is null || !schema.TryGetValue(k, out field)) return false;
             schema = field.Children;
         }
-        return field?.Kind == ValueKind.Path;
+        return field?.Kind == ValueKind.Path || keys[^1] == "tokenizer" && keys.Length == 1;
+    }
+
+    /// <summary>VGT nests the dataset in <c>train_dataloader.dataset</c>; it becomes the root <c>dataset</c> (one place only).</summary>
+    private static void MoveLoaderDataset(JsonObject root, Dictionary<string, string> provenance, string mainFile, List<ConfigIssue> issues)
+    {
+        const string from = "train_dataloader.dataset";
+        if (root["train_dataloader"] is not JsonObject loader || !loader.ContainsKey("dataset")) return;
+        var node = loader["dataset"];
+        if (root.ContainsKey("dataset") && node is not null)
+        {
+            issues.Add(new ConfigIssue(provenance.GetValueOrDefault(from, mainFile), from,
+                $"the dataset is set twice: here and as \"dataset\" in {provenance.GetValueOrDefault("dataset", mainFile)}; keep one"));
+            return;
+        }
+        loader.Remove("dataset");
+        if (node is null) return;
+        root["dataset"] = node;
+        foreach (var key in provenance.Keys.Where(k => k == from || k.StartsWith(from + ".", StringComparison.Ordinal) || k.StartsWith(from + "[", StringComparison.Ordinal)).ToList())
+        {
+            provenance["dataset" + key[from.Length..]] = provenance[key];
+            provenance.Remove(key);
+        }
+    }
+
+    /// <summary>No silent tokenizer: every dataset needs one, its own or inherited from the root.</summary>
+    private static void CheckTokenizerPresent(JsonObject root, Dictionary<string, string> provenance, string mainFile, List<ConfigIssue> issues)
+    {
+        if (root["dataset"] is not JsonObject dataset || root["tokenizer"] is not null) return;
+        var missing = new List<string>();
+        void Walk(JsonObject d, string path, bool inherited)
+        {
+            bool has = inherited || d["tokenizer"] is not null;
+            if (d["datasets"] is JsonArray list && (d["type"] as JsonValue)?.ToString() == "ConcatDataset")
+            {
+                for (int i = 0; i < list.Count; i++)
+                    if (list[i] is JsonObject m) Walk(m, $"{path}.datasets[{i}]", has);
+            }
+            else if (!has) missing.Add(path);
+        }
+        Walk(dataset, "dataset", false);
+        if (missing.Count == 0) return;
+        var where = missing.Count == 1 && missing[0] == "dataset" ? "" : $" (no tokenizer for {string.Join(", ", missing)})";
+        issues.Add(new ConfigIssue(mainFile, "tokenizer",
+            $"is required{where}: a folder holding tokenizer.json, VGT's AutoTokenizer dict, or \"{ConfigSchema.EmbeddedTokenizer}\" for the embedded vocabulary"));
     }
 
     private static void CheckObject(JsonObject obj, IReadOnlyDictionary<string, ConfigField> schema, string prefix,
@@ -223,14 +285,24 @@ public static class ConfigLoader
                 continue;
             }
             if (value is null) continue;
-            var problem = CheckKind(value, field.Kind);
+            if (field.NullOnly)
+            {
+                issues.Add(new ConfigIssue(file, path, $"object storage is not supported yet: set {key} to null (or remove it) and read the data from local files"));
+                continue;
+            }
+            if (field.AliasOf is { } alias && obj[alias] is not null)
+            {
+                issues.Add(new ConfigIssue(file, path, $"'{key}' is another name for '{alias}', which is also set; keep one"));
+                continue;
+            }
+            var problem = CheckKind(value, field.Kind) ?? CheckValue(value, field);
             if (problem != null)
             {
                 issues.Add(new ConfigIssue(file, path, problem));
                 continue;
             }
-            if (field.Kind == ValueKind.Object && field.Children != null)
-                CheckObject((JsonObject)value, field.Children, path, provenance, mainFile, issues);
+            if (value is JsonObject child && field.Children != null)
+                CheckObject(child, field.Children, path, provenance, mainFile, issues);
             if (field.Kind == ValueKind.ObjectList)
             {
                 var list = (JsonArray)value;
@@ -242,6 +314,49 @@ public static class ConfigLoader
             }
         }
     }
+
+    /// <summary>Ranges, allowed names, and strings that cannot name a file (empty, NUL).</summary>
+    private static string? CheckValue(JsonNode value, ConfigField field)
+    {
+        string Range() => field.Max is { } max && max < int.MaxValue ? $"[{Fmt(field.Min)}, {Fmt(max)}]" : $">= {Fmt(field.Min)}";
+        static string Fmt(double? d) => d?.ToString(CultureInfo.InvariantCulture) ?? "";
+        bool InRange(double d) => !(d < field.Min) && !(d > field.Max);
+        switch (value.GetValueKind())
+        {
+            case JsonValueKind.String:
+                var text = value.GetValue<string>();
+                if (text.Contains('\0')) return "contains a NUL character";
+                if (field.Kind == ValueKind.Path || field.Kind == ValueKind.StringOrObject)
+                    if (text.Length == 0) return "must not be empty";
+                if (field.Allowed is { } allowed && !allowed.Contains(text, StringComparer.Ordinal))
+                    return $"expected one of {string.Join(", ", allowed)}; got \"{text}\"";
+                if (field.Format == "device" && !IsDevice(text))
+                    return $"expected cpu, cuda, cuda:N or auto; got \"{text}\"";
+                return null;
+            case JsonValueKind.Number:
+                var d = value.GetValue<double>();
+                return InRange(d) ? null : $"{value.ToJsonString()} is out of range: expected {Range()}";
+            case JsonValueKind.Array when field.Kind is ValueKind.NumberList or ValueKind.IntList:
+                foreach (var item in value.AsArray())
+                    if (!InRange(item!.GetValue<double>())) return $"{item.ToJsonString()} is out of range: every item must be {Range()}";
+                if (field.Kind == ValueKind.NumberList && value.AsArray().Count > 0 && value.AsArray().Sum(x => x!.GetValue<double>()) <= 0)
+                    return "the weights must not all be 0";
+                return null;
+            case JsonValueKind.Array or JsonValueKind.Number when field.Kind is ValueKind.Resolution or ValueKind.ResolutionList:
+                foreach (var (h, w) in ParseResolutions(value)!)
+                    if (!InRange(h) || !InRange(w)) return $"{h}x{w} is out of range: each side must be in {Range()}";
+                return null;
+            case JsonValueKind.Array when field.Kind == ValueKind.StringList:
+                foreach (var item in value.AsArray())
+                    if (item!.GetValue<string>().Contains('\0')) return "contains a NUL character";
+                return null;
+            default:
+                return null;
+        }
+    }
+
+    private static bool IsDevice(string text) =>
+        text is "cpu" or "cuda" or "auto" || text.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(text.AsSpan(5), NumberStyles.None, CultureInfo.InvariantCulture, out _);
 
     private static string? CheckKind(JsonNode value, ValueKind kind)
     {
@@ -258,6 +373,7 @@ public static class ConfigLoader
             ValueKind.ObjectList => vk == JsonValueKind.Array ? null : Want("a list of objects"),
             ValueKind.StringList => vk == JsonValueKind.Array && value.AsArray().All(x => x?.GetValueKind() == JsonValueKind.String) ? null : Want("a list of strings"),
             ValueKind.NumberList => vk == JsonValueKind.Array && value.AsArray().All(x => x?.GetValueKind() == JsonValueKind.Number) ? null : Want("a list of numbers"),
+            ValueKind.IntList => vk == JsonValueKind.Array && value.AsArray().All(x => x?.GetValueKind() == JsonValueKind.Number && IsInteger(x)) ? null : Want("a list of integers"),
             ValueKind.Resolution or ValueKind.ResolutionList => ParseResolutions(value) is null ? Want("[h, w] or a list of [h, w] pairs of positive integers") : null,
             _ => null,
         };

@@ -15,53 +15,57 @@ public static class ConfigValidator
     public static IReadOnlyList<ConfigIssue> Check(ResolvedConfig config, bool strict)
     {
         var issues = new List<ConfigIssue>(config.Issues);
-        var root = new ConfigSection(config.Root);
-        bool tokenizerNotDownloaded = false;
-        if (root.String("tokenizer") is { } tok && !File.Exists(Path.Combine(tok, "tokenizer.json")))
-        {
-            // A folder that is not there at all is a model not downloaded yet: missing data, like a data_path.
-            tokenizerNotDownloaded = !Directory.Exists(tok);
-            issues.Add(tokenizerNotDownloaded
-                ? new ConfigIssue(config.SourceOf("tokenizer"), "tokenizer", $"folder '{tok}' does not exist (download the model's tokenizer there){(strict ? "" : "; tokenizer checks skipped")}", IsWarning: !strict)
-                : new ConfigIssue(config.SourceOf("tokenizer"), "tokenizer", $"'{tok}' holds no tokenizer.json"));
-        }
         if (config.Node("dataset") is JsonObject dataset) CheckDataset(config, dataset, "dataset", strict, issues);
         else issues.Add(new ConfigIssue(config.File, "dataset", "no \"dataset\" block: this file can only be the base of a config that has one", IsWarning: true));
 
-        if (issues.Any(i => !i.IsWarning && i.KeyPath == "tokenizer")) return issues;
-        if (tokenizerNotDownloaded)
+        var root = new ConfigSection(config.Root);
+        long? pad = root.Section("train_dataloader").Section("collate_fn").Int("pad_index") ?? root.Int("pad_index");
+        string padPath = root.Section("train_dataloader").Section("collate_fn").Has("pad_index") ? "train_dataloader.collate_fn.pad_index" : "pad_index";
+        var checkedTokenizers = new HashSet<string>(StringComparer.Ordinal);
+        var checkedPairs = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var text in PipelineFactory.LeafTexts(config))
         {
-            try { PipelineFactory.LoadTemplate(config); }
-            catch (ConfigException e) { issues.AddRange(e.Issues); }
-            return issues;
-        }
-        PromptTemplate template;
-        ITextTokenizer tokenizer;
-        try
-        {
-            template = PipelineFactory.LoadTemplate(config);
-            tokenizer = PipelineFactory.LoadTokenizer(config, template);
-        }
-        catch (ConfigException e)
-        {
-            issues.AddRange(e.Issues);
-            return issues;
-        }
-        if (tokenizer is HfTokenizer hf)
-        {
-            foreach (var special in template.SpecialTokens)
+            if (text.Tokenizer is null && text.DatasetPath.Length == 0) continue;  // a base file without a tokenizer
+            PromptTemplate template;
+            try { template = PipelineFactory.LoadTemplate(config, text.Template, text.TemplatePath); }
+            catch (ConfigException e) { AddOnce(issues, e.Issues); continue; }
+            var folder = PipelineFactory.TokenizerFolder(text.Tokenizer);
+            if (folder is not null && !folder.StartsWith("embedded:", StringComparison.Ordinal) && !File.Exists(Path.Combine(folder, "tokenizer.json")))
             {
-                if (hf.AddedTokens.ContainsKey(special)) continue;
-                // The image-start token may be plain text (Qwen2.5-VL's tokenizer spells <img> as '<img' '>'); chat markers may not.
-                bool chatMarker = special.StartsWith("<|", StringComparison.Ordinal) && special.EndsWith("|>", StringComparison.Ordinal);
-                issues.Add(new ConfigIssue(config.SourceOf("tokenizer"), "tokenizer",
-                    $"the tokenizer has no special token '{special}' used by prompt template '{template.Name}'" +
-                    (chatMarker ? "" : "; it will be tokenized as text"), IsWarning: !chatMarker));
+                if (!checkedTokenizers.Add(folder)) continue;
+                // A folder that is not there at all is a model not downloaded yet: missing data, like a data_path.
+                bool notDownloaded = !Directory.Exists(folder);
+                issues.Add(notDownloaded
+                    ? new ConfigIssue(config.SourceOf(text.TokenizerPath), text.TokenizerPath, $"folder '{folder}' does not exist (download the model's tokenizer there){(strict ? "" : "; tokenizer checks skipped")}", IsWarning: !strict)
+                    : new ConfigIssue(config.SourceOf(text.TokenizerPath), text.TokenizerPath, $"'{folder}' holds no tokenizer.json"));
+                continue;
             }
+            if (!checkedPairs.Add((folder ?? "") + "\n" + (text.Template?.ToJsonString() ?? ""))) continue;
+            ITextTokenizer tokenizer;
+            try { tokenizer = PipelineFactory.LoadTokenizer(config, text.Tokenizer, text.TokenizerPath, template); }
+            catch (ConfigException e) { AddOnce(issues, e.Issues); continue; }
+            if (tokenizer is HfTokenizer hf)
+            {
+                foreach (var special in template.SpecialTokens)
+                {
+                    if (hf.AddedTokens.ContainsKey(special)) continue;
+                    // The image-start token may be plain text (Qwen2.5-VL's tokenizer spells <img> as '<img' '>'); chat markers may not.
+                    bool chatMarker = special.StartsWith("<|", StringComparison.Ordinal) && special.EndsWith("|>", StringComparison.Ordinal);
+                    AddOnce(issues, [new ConfigIssue(config.SourceOf(text.TokenizerPath), text.TokenizerPath,
+                        $"the tokenizer has no special token '{special}' used by prompt template '{template.Name}'" +
+                        (chatMarker ? "" : "; it will be tokenized as text"), IsWarning: !chatMarker)]);
+                }
+            }
+            if (pad is long p && p >= tokenizer.VocabSize)
+                AddOnce(issues, [new ConfigIssue(config.SourceOf(padPath), padPath, $"{p} is outside the tokenizer's vocabulary [0, {tokenizer.VocabSize})")]);
         }
-        if (root.Int("pad_index") is int pad && (pad < 0 || pad >= tokenizer.VocabSize))
-            issues.Add(new ConfigIssue(config.SourceOf("pad_index"), "pad_index", $"{pad} is outside the tokenizer's vocabulary [0, {tokenizer.VocabSize})"));
         return issues;
+    }
+
+    private static void AddOnce(List<ConfigIssue> issues, IEnumerable<ConfigIssue> add)
+    {
+        foreach (var issue in add)
+            if (!issues.Contains(issue)) issues.Add(issue);
     }
 
     private static void CheckDataset(ResolvedConfig config, JsonObject d, string path, bool strict, List<ConfigIssue> issues)

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using TorchSharp;
 using VgtData.Collate;
 using VgtData.Datasets;
@@ -30,18 +31,18 @@ public sealed class Pipeline : IDisposable
 /// <summary>Turns a resolved config into a <see cref="Pipeline"/>. The config is read once, here, into plain options.</summary>
 public static class PipelineFactory
 {
-    public const long DefaultPadIndex = 151643;
+    /// <summary>The pad id when the config sets none (every VGT config passes <c>pad_index=0</c>).</summary>
+    public const long DefaultPadIndex = ConfigSchema.DefaultPadIndex;
 
     public static Pipeline Build(ResolvedConfig config, long? seedOverride = null, string? deviceOverride = null)
     {
         var root = new ConfigSection(config.Root);
         long seed = seedOverride ?? root.Int("seed") ?? 0;
-        var template = LoadTemplate(config);
-        var tokenizer = LoadTokenizer(config, template);
-        int imageSize = root.Int("image_size") ?? 448;
         var datasetSection = root.Section("dataset");
         if (datasetSection.Object is null) throw Error(config, "dataset", "a config needs a \"dataset\" block");
-        var dataset = BuildDataset(config, datasetSection, "dataset", template, tokenizer, imageSize, seed);
+        var cache = new TextCache(config);
+        var rootText = TextSettings.Of(root, "", null);
+        var dataset = BuildDataset(config, datasetSection, "dataset", rootText, cache, seed);
 
         var loader = root.Section("train_dataloader");
         var options = new DataLoaderOptions
@@ -53,6 +54,7 @@ public static class PipelineFactory
         };
         var sampler = BuildSampler(config, loader.Section("sampler"), dataset, options.BatchSize, seed);
         var collator = new Collator(BuildCollate(config, loader, root, seed, deviceOverride));
+        var (template, tokenizer) = cache.First!.Value;
         return new Pipeline
         {
             Dataset = dataset, Sampler = sampler, Collator = collator, LoaderOptions = options,
@@ -60,57 +62,150 @@ public static class PipelineFactory
         };
     }
 
-    public static PromptTemplate LoadTemplate(ResolvedConfig config)
+    /// <summary>The root prompt template (a built-in name, a JSON file, or VGT's dict); qwen25vl when absent.</summary>
+    public static PromptTemplate LoadTemplate(ResolvedConfig config) => LoadTemplate(config, config.Node("prompt_template"), "prompt_template");
+
+    /// <summary>The root tokenizer; a config without one is an error naming the key.</summary>
+    public static ITextTokenizer LoadTokenizer(ResolvedConfig config, PromptTemplate template) =>
+        LoadTokenizer(config, config.Node("tokenizer"), "tokenizer", template);
+
+    internal static PromptTemplate LoadTemplate(ResolvedConfig config, JsonNode? node, string keyPath)
     {
-        var node = config.Node("prompt_template");
         try
         {
             if (node is null) return PromptTemplate.Get("qwen25vl");
-            if (node is System.Text.Json.Nodes.JsonObject)
+            if (node is JsonObject obj)
             {
-                using var doc = System.Text.Json.JsonDocument.Parse(node.ToJsonString());
-                return PromptTemplate.FromJson(doc.RootElement, $"{config.SourceOf("prompt_template")}: prompt_template");
+                // VGT's dict carries keys for the model and for chat (SYSTEM, SUFFIX, STOP_WORDS...); the prompt uses these.
+                var used = new JsonObject();
+                foreach (var key in new[] { "name", "INSTRUCTION", "GENERATION", "CFG", "IMG_START_TOKEN", "IMG_START_TOKEN_FOR_GENERATION" })
+                    if (obj[key] is JsonNode v) used[key] = v.DeepClone();
+                using var doc = System.Text.Json.JsonDocument.Parse(used.ToJsonString());
+                return PromptTemplate.FromJson(doc.RootElement, $"{config.SourceOf(keyPath)}: {keyPath}");
             }
             return PromptTemplate.Load(node.GetValue<string>());
         }
         catch (VgtDataException e) when (e is not ConfigException)
         {
-            throw Error(config, "prompt_template", e.Message);
+            throw Error(config, keyPath, e.Message);
         }
     }
 
-    public static ITextTokenizer LoadTokenizer(ResolvedConfig config, PromptTemplate template)
+    /// <summary>The folder a tokenizer value names: the string itself, or the dict's <c>pretrained_model_name_or_path</c>.</summary>
+    public static string? TokenizerFolder(JsonNode? node) => node switch
     {
-        var dir = new ConfigSection(config.Root).String("tokenizer");
-        if (dir is null) return DefaultTokenizer.O200k(template);
+        JsonObject o => o["pretrained_model_name_or_path"]?.GetValue<string>(),
+        JsonValue v when v.GetValueKind() == System.Text.Json.JsonValueKind.String => v.GetValue<string>(),
+        _ => null,
+    };
+
+    internal static ITextTokenizer LoadTokenizer(ResolvedConfig config, JsonNode? node, string keyPath, PromptTemplate template)
+    {
+        if (node is null)
+            throw Error(config, keyPath, $"is required: a folder holding tokenizer.json, VGT's AutoTokenizer dict, or \"{ConfigSchema.EmbeddedTokenizer}\" for the embedded vocabulary");
+        var dir = TokenizerFolder(node) ?? throw Error(config, keyPath, "pretrained_model_name_or_path is required");
+        if (dir == ConfigSchema.EmbeddedTokenizer) return DefaultTokenizer.O200k(template);
+        if (dir.StartsWith("embedded:", StringComparison.Ordinal))
+            throw Error(config, keyPath, $"unknown embedded tokenizer '{dir}' (known: {ConfigSchema.EmbeddedTokenizer})");
         try
         {
             return HfTokenizer.Load(dir);
         }
         catch (VgtDataException e)
         {
-            throw Error(config, "tokenizer", e.Message);
+            throw Error(config, keyPath, e.Message);
         }
     }
 
-    private static ISampleDataset BuildDataset(ResolvedConfig config, ConfigSection d, string path, PromptTemplate template,
-        ITextTokenizer tokenizer, int imageSize, long seed)
+    /// <summary>The per-dataset text keys, inherited from the root and any enclosing ConcatDataset, each with the key
+    /// path that set it (for errors and provenance).</summary>
+    private sealed record TextSettings(
+        JsonNode? Template, string TemplatePath, JsonNode? Tokenizer, string TokenizerPath,
+        int? ImageSize, int? MaxLength)
+    {
+        public static TextSettings Of(ConfigSection s, string path, TextSettings? parent)
+        {
+            string P(string key) => path.Length == 0 ? key : $"{path}.{key}";
+            return new TextSettings(
+                s.Node("prompt_template") ?? parent?.Template, s.Node("prompt_template") is null && parent is not null ? parent.TemplatePath : P("prompt_template"),
+                s.Node("tokenizer") ?? parent?.Tokenizer, s.Node("tokenizer") is null && parent is not null ? parent.TokenizerPath : P("tokenizer"),
+                s.Int("image_size") ?? parent?.ImageSize, s.Int("max_length") ?? parent?.MaxLength);
+        }
+
+        public TextSettings Resolve(ConfigSection d, string path) => Of(d, path, this);
+    }
+
+    /// <summary>Templates and tokenizers built once per distinct config value, shared by the members that use them.</summary>
+    private sealed class TextCache(ResolvedConfig config)
+    {
+        private readonly Dictionary<string, PromptTemplate> _templates = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, ITextTokenizer> _tokenizers = new(StringComparer.Ordinal);
+
+        /// <summary>The first dataset's template and tokenizer (the pipeline's, for callers that tokenize outside it).</summary>
+        public (PromptTemplate, ITextTokenizer)? First { get; private set; }
+
+        public (PromptTemplate, ITextTokenizer) Get(TextSettings t)
+        {
+            var result = GetCore(t);
+            First ??= result;
+            return result;
+        }
+
+        private (PromptTemplate, ITextTokenizer) GetCore(TextSettings t)
+        {
+            var templateKey = t.Template?.ToJsonString() ?? "";
+            if (!_templates.TryGetValue(templateKey, out var template))
+                _templates[templateKey] = template = LoadTemplate(config, t.Template, t.TemplatePath);
+            // The embedded vocabulary registers the template's specials, so it is built per template.
+            var tokenizerKey = (TokenizerFolder(t.Tokenizer) ?? "") + (TokenizerFolder(t.Tokenizer) == ConfigSchema.EmbeddedTokenizer ? "|" + templateKey : "");
+            if (!_tokenizers.TryGetValue(tokenizerKey, out var tokenizer))
+                _tokenizers[tokenizerKey] = tokenizer = LoadTokenizer(config, t.Tokenizer, t.TokenizerPath, template);
+            return (template, tokenizer);
+        }
+    }
+
+    /// <summary>One dataset's text settings as the config resolves them: its template and tokenizer values and the key
+    /// paths that set them.</summary>
+    public sealed record DatasetText(string DatasetPath, JsonNode? Template, string TemplatePath, JsonNode? Tokenizer, string TokenizerPath);
+
+    /// <summary>The text settings of every leaf dataset (the root's alone when the config has no dataset).</summary>
+    public static IReadOnlyList<DatasetText> LeafTexts(ResolvedConfig config)
+    {
+        var root = new ConfigSection(config.Root);
+        var rootText = TextSettings.Of(root, "", null);
+        var list = new List<DatasetText>();
+        void Walk(ConfigSection d, string path, TextSettings parent)
+        {
+            var t = parent.Resolve(d, path);
+            if (d.String("type") == "ConcatDataset" && d.Node("datasets") is JsonArray members)
+            {
+                for (int i = 0; i < members.Count; i++)
+                    if (members[i] is JsonObject m) Walk(new ConfigSection(m), $"{path}.datasets[{i}]", t);
+                return;
+            }
+            list.Add(new DatasetText(path, t.Template, t.TemplatePath, t.Tokenizer, t.TokenizerPath));
+        }
+        if (root.Section("dataset").Object is { } ds) Walk(new ConfigSection(ds), "dataset", rootText);
+        else list.Add(new DatasetText("", rootText.Template, rootText.TemplatePath, rootText.Tokenizer, rootText.TokenizerPath));
+        return list;
+    }
+
+    private static ISampleDataset BuildDataset(ResolvedConfig config, ConfigSection d, string path, TextSettings inherited, TextCache cache, long seed)
     {
         var type = d.String("type") ?? "CaptionDataset";
+        var text = inherited.Resolve(d, path);
         if (type == "ConcatDataset")
         {
-            var list = d.Node("datasets") as System.Text.Json.Nodes.JsonArray;
+            var list = d.Node("datasets") as JsonArray;
             if (list is null || list.Count == 0) throw Error(config, $"{path}.datasets", "ConcatDataset needs a non-empty \"datasets\" list");
             var members = new List<ISampleDataset>();
             for (int i = 0; i < list.Count; i++)
-                members.Add(BuildDataset(config, new ConfigSection((System.Text.Json.Nodes.JsonObject)list[i]!), $"{path}.datasets[{i}]",
-                    template, tokenizer, imageSize, seed + i * 1_000_003L));
+                members.Add(BuildDataset(config, new ConfigSection((JsonObject)list[i]!), $"{path}.datasets[{i}]", text, cache, seed + i * 1_000_003L));
             return new ConcatDataset(members);
         }
         if (type is not ("CaptionDataset" or "BLIP3oDataset"))
             throw Error(config, $"{path}.type", $"unknown dataset type '{type}' (known: CaptionDataset, BLIP3oDataset, ConcatDataset)");
         var dataPath = d.String("data_path") ?? throw Error(config, $"{path}.data_path", "is required");
-        int? maxLength = d.Int("max_length");
         var truncate = d.String("truncate") switch
         {
             null or "ids" => TruncateMode.Ids,
@@ -120,10 +215,11 @@ public static class PipelineFactory
         var decoderName = d.String("decoder") ?? ImageDecoders.DefaultName;
         var decoder = ImageDecoders.TryCreate(decoderName)
             ?? throw Error(config, $"{path}.decoder", $"unknown decoder '{decoderName}' (known: {string.Join(", ", ImageDecoders.Names)})");
+        var (template, tokenizer) = cache.Get(text);
         var bad = new ConfigSection(config.Root).Section("bad_samples");
         var limits = ImageLimits.Default with
         {
-            MinImageSize = d.Int("min_image_size") ?? ImageLimits.Default.MinImageSize,
+            MinImageSize = d.Int("min_image_size") ?? ConfigSchema.DefaultMinImageSize,
             MaxFileBytes = Mib("max_file_mb", ImageLimits.DefaultMaxFileBytes),
             MaxDecodeBytes = Mib("max_decode_mb", ImageLimits.DefaultMaxDecodeBytes),
         };
@@ -142,8 +238,8 @@ public static class PipelineFactory
                 CapFolder = d.String("cap_folder"),
                 CapSource = d.String("cap_source") ?? "caption",
                 TextAnnotations = type == "BLIP3oDataset",
-                Unconditional = d.Number("unconditional") ?? 0.1,
-                ImageSize = d.Int("image_size") ?? imageSize,
+                Unconditional = d.Number("unconditional") ?? ConfigSchema.DefaultUnconditional,
+                ImageSize = text.ImageSize ?? ConfigSchema.DefaultImageSize,
                 Crop2Square = d.Bool("crop2square") ?? true,
                 JpegDraft = d.Bool("jpeg_draft") ?? false,
                 Limits = limits,
@@ -157,7 +253,7 @@ public static class PipelineFactory
                 MaxReplacements = bad.Int("max_replacements") ?? 32,
                 Decoder = decoder,
                 ImageSource = BuildSource(config, d.Section("image_source"), $"{path}.image_source"),
-                Text = new CaptionTokenizer(tokenizer, template, maxLength, truncate),
+                Text = new CaptionTokenizer(tokenizer, template, text.MaxLength ?? ConfigSchema.DefaultMaxLength, truncate),
             });
         }
         catch (VgtDataException e) when (e is not ConfigException)
@@ -188,16 +284,36 @@ public static class PipelineFactory
         {
             case "InfiniteSampler": return new InfiniteSampler(dataset.Count, shuffle, samplerSeed);
             case "DefaultSampler": return new DefaultSampler(dataset.Count, shuffle, samplerSeed, s.Bool("round_up") ?? true);
+            case "FixedBatchMultiSourceSampler" or "WeightedMultiSourceSampler" when dataset is not ConcatDataset:
+                throw Error(config, "train_dataloader.sampler.type", $"{s.String("type")} needs a ConcatDataset");
             case "FixedBatchMultiSourceSampler":
-                if (dataset is not ConcatDataset concat)
-                    throw Error(config, "train_dataloader.sampler.type", "FixedBatchMultiSourceSampler needs a ConcatDataset");
+                var sizes = ((ConcatDataset)dataset).Datasets.Select(d => d.Count).ToList();
+                return new FixedBatchMultiSourceSampler(sizes, IntRepeats(config, s, sizes.Count), s.Int("batch_size") ?? batchSize, shuffle, samplerSeed);
+            case "WeightedMultiSourceSampler":
                 var list = (System.Text.Json.Nodes.JsonArray)config.Node("dataset.datasets")!;
-                var repeats = list.Select(n => new ConfigSection((System.Text.Json.Nodes.JsonObject)n!).Number("repeat") ?? 1.0).ToList();
-                return new FixedBatchMultiSourceSampler(concat.Datasets.Select(d => d.Count).ToList(), repeats, batchSize, shuffle, samplerSeed);
+                var weights = list.Select(n => new ConfigSection((System.Text.Json.Nodes.JsonObject)n!).Number("repeat") ?? 1.0).ToList();
+                return new WeightedMultiSourceSampler(((ConcatDataset)dataset).Datasets.Select(d => d.Count).ToList(), weights,
+                    s.Int("batch_size") ?? batchSize, shuffle, samplerSeed);
             case var other:
                 throw Error(config, "train_dataloader.sampler.type",
-                    $"unknown sampler '{other}' (known: InfiniteSampler, DefaultSampler, FixedBatchMultiSourceSampler)");
+                    $"unknown sampler '{other}' (known: InfiniteSampler, DefaultSampler, FixedBatchMultiSourceSampler, WeightedMultiSourceSampler)");
         }
+    }
+
+    // VGT's sampler.repeat (one integer per dataset); else each dataset's own "repeat", default 1.
+    private static List<int> IntRepeats(ResolvedConfig config, ConfigSection sampler, int sources)
+    {
+        var (key, nodes) = sampler.Node("repeat") is System.Text.Json.Nodes.JsonArray a
+            ? ("train_dataloader.sampler.repeat", a.ToList())
+            : ("dataset.datasets[].repeat", ((System.Text.Json.Nodes.JsonArray)config.Node("dataset.datasets")!).Select(n => n?["repeat"]).ToList());
+        if (nodes.Count != sources) throw Error(config, key, $"has {nodes.Count} values for {sources} datasets");
+        return nodes.Select(n =>
+        {
+            var v = n?.GetValue<double>() ?? 1.0;
+            if (v != Math.Floor(v) || v < 0 || v > int.MaxValue)
+                throw Error(config, key, $"repeat must be a whole number of batches >= 0, got {v}");
+            return (int)v;
+        }).ToList();
     }
 
     private static CollateOptions BuildCollate(ResolvedConfig config, ConfigSection loader, ConfigSection root, long seed, string? deviceOverride)
@@ -210,12 +326,13 @@ public static class PipelineFactory
         var ratio = c.Node("resolutions_ratio") is System.Text.Json.Nodes.JsonArray r ? r.Select(x => x!.GetValue<double>()).ToList() : new List<double>();
         if (ratio.Count > 0 && ratio.Count != resolutions.Count)
             throw Error(config, "train_dataloader.collate_fn.resolutions_ratio", $"has {ratio.Count} weights for {resolutions.Count} resolutions");
-        var mode = c.String("resize_mode") switch
+        var modeKey = c.Has("crop_mode") || !c.Has("resize_mode") ? "crop_mode" : "resize_mode";
+        var mode = c.String(modeKey) switch
         {
-            null or "center_crop" => ResizeMode.CenterCrop,
-            "random_crop" => ResizeMode.RandomCrop,
-            "pad_resize" => ResizeMode.PadResize,
-            var other => throw Error(config, "train_dataloader.collate_fn.resize_mode", $"expected center_crop, random_crop or pad_resize, got \"{other}\""),
+            null or "center" or "center_crop" => ResizeMode.CenterCrop,
+            "random" or "random_crop" => ResizeMode.RandomCrop,
+            "pad" or "pad_resize" => ResizeMode.PadResize,
+            var other => throw Error(config, $"train_dataloader.collate_fn.{modeKey}", $"expected one of {string.Join(", ", ConfigSchema.CropModes)}, got \"{other}\""),
         };
         var padding = c.String("padding_side") switch
         {
@@ -236,7 +353,7 @@ public static class PipelineFactory
             ResolutionsRatio = ratio,
             ResizeMode = mode,
             Padding = padding,
-            PadIndex = root.Int("pad_index") ?? DefaultPadIndex,
+            PadIndex = c.Int("pad_index") ?? root.Int("pad_index") ?? DefaultPadIndex,
             Device = ParseDevice(config, deviceOverride ?? loader.String("device") ?? "cpu"),
             DType = dtype,
             Uint8Transfer = loader.Bool("uint8_transfer"),

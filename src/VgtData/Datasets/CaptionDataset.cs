@@ -4,6 +4,7 @@ using System.Diagnostics;
 using VgtData.Latents;
 using VgtData.Loading;
 using VgtData.Manifests;
+using VgtData.Sampling;
 using VgtData.Sources;
 using VgtData.Text;
 using static TorchSharp.torch;
@@ -14,13 +15,16 @@ namespace VgtData.Datasets;
 /// The anchor's CaptionDataset: data.json entries → (pixel_values, input_ids). Deterministic: a sample depends only on
 /// (seed, epoch, index). Bad entries are recorded and replaced by another entry chosen from the same key, a bounded
 /// number of times; past the failure budget it throws. Never recursion, never an endless loop.
+/// Under TorchSharp's DataLoader, <see cref="GetTensor"/> draws with the epoch set by <see cref="SetEpoch"/>
+/// (see <see cref="EpochShuffler"/>).
 /// </summary>
-public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasSampleSize
+public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasSampleSize, IHasEpoch
 {
     private readonly CaptionDatasetOptions _options;
     private readonly IImageSource _source;
     private readonly IImageDecoder _decoder;
     private readonly bool _ownsSource;
+    private volatile int _epoch;
 
     public CaptionDataset(CaptionDatasetOptions options)
     {
@@ -50,16 +54,22 @@ public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasSam
 
     public override long Count => Manifest.Count;
 
+    /// <summary>The epoch <see cref="GetTensor"/> draws with (0 until <see cref="SetEpoch"/> is called).</summary>
+    public int Epoch => _epoch;
+
+    /// <summary>
+    /// Like <c>DistributedSampler.set_epoch</c>, for the dataset: from now on <see cref="GetTensor"/>(i) serves
+    /// <c>GetSample(i, epoch)</c>, so crops and CFG draws change from epoch to epoch and repeat within one.
+    /// <see cref="EpochShuffler"/> calls it at the start of every epoch of TorchSharp's DataLoader.
+    /// </summary>
+    public void SetEpoch(int epoch) => _epoch = epoch;
+
     /// <summary>The anchor's <c>__getitem__</c>: <c>pixel_values</c> float32 [3, S, S] (or <c>image_latents</c> /
-    /// <c>image_tokens</c>) and <c>input_ids</c> int64 [T].</summary>
+    /// <c>image_tokens</c>) and <c>input_ids</c> int64 [T], drawn with the current <see cref="Epoch"/>.</summary>
     public override Dictionary<string, Tensor> GetTensor(long index)
     {
-        using var sample = GetSample(checked((int)index));
-        var result = new Dictionary<string, Tensor> { ["input_ids"] = tensor(sample.InputIds) };
-        if (sample.Pixels != null) result["pixel_values"] = sample.PixelValuesTensor();
-        if (sample.ImageLatents is { } latents) result["image_latents"] = latents.clone();
-        if (sample.ImageTokens is { } tokens) result["image_tokens"] = tokens.clone();
-        return result;
+        using var sample = GetSample(checked((int)index), _epoch);
+        return sample.ToTensors();
     }
 
     public CaptionSample GetSample(int index, int epoch = 0)
@@ -195,6 +205,7 @@ public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasSam
 
     private string ReadCaption(ManifestEntry entry)
     {
+        RefuseLoneSurrogate(entry.Image, entry, "image path");
         string caption;
         if (entry.Caption != null) caption = entry.Caption;
         else if (entry.Annotation != null) caption = ReadAnnotation(entry.Annotation);
@@ -202,7 +213,17 @@ public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasSam
             $"entry has neither \"{_options.CapSource}\" nor \"annotation\"");
         if (PythonString.Strip(caption).Length == 0)
             throw new SampleException(SampleFailureReason.BlankCaption, _source.Describe(entry.Image), "caption is empty after strip()");
+        RefuseLoneSurrogate(caption, entry, "caption");
         return caption;
+    }
+
+    /// <summary>Python reads a lone <c>\ud800</c> escape but cannot encode it (tokenizer, <c>open()</c>): a bad sample there too.</summary>
+    private void RefuseLoneSurrogate(string text, ManifestEntry entry, string what)
+    {
+        int at = LoneSurrogates.IndexOf(text);
+        if (at >= 0)
+            throw new SampleException(SampleFailureReason.UnencodableText, _source.Describe(entry.Image),
+                $"{what} holds a {LoneSurrogates.Describe(text, at)}, which UTF-8 cannot encode");
     }
 
     private string ReadAnnotation(string annotation)
@@ -227,7 +248,15 @@ public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasSam
                 throw new SampleException(SampleFailureReason.MissingCaptionKey, path, $"annotation has no \"{_options.CapSource}\" key");
             if (value.ValueKind != JsonValueKind.String)
                 throw new SampleException(SampleFailureReason.UnreadableAnnotation, path, $"\"{_options.CapSource}\" is {value.ValueKind}, not a string");
-            return value.GetString()!;
+            try
+            {
+                return value.GetString()!;
+            }
+            catch (InvalidOperationException)
+            {
+                // A lone \ud800 escape: keep it as Python does; ReadCaption then refuses it with its reason.
+                return LoneSurrogates.UnescapeJson(System.Text.Encoding.UTF8.GetBytes(value.GetRawText()[1..^1]));
+            }
         }
         catch (JsonException e)
         {

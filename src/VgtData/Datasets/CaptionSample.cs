@@ -41,6 +41,17 @@ public sealed class CaptionSample : IDisposable
     public Tensor PixelValuesTensor() =>
         PixelValues.ToTensor(Pixels ?? throw new InvalidOperationException("this sample carries no pixels"));
 
+    /// <summary>The anchor's dict: <c>input_ids</c> int64 [T] and <c>pixel_values</c> float32 [3, S, S] (or copies of
+    /// <c>image_latents</c> / <c>image_tokens</c>); the tensors outlive the sample.</summary>
+    public Dictionary<string, Tensor> ToTensors()
+    {
+        var result = new Dictionary<string, Tensor> { ["input_ids"] = tensor(InputIds) };
+        if (Pixels != null) result["pixel_values"] = PixelValuesTensor();
+        if (ImageLatents is { } latents) result["image_latents"] = latents.clone();
+        if (ImageTokens is { } tokens) result["image_tokens"] = tokens.clone();
+        return result;
+    }
+
     public void Dispose()
     {
         Pixels?.Dispose();

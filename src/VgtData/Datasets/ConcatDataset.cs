@@ -1,12 +1,18 @@
 using VgtData.Loading;
 using VgtData.Sampling;
+using static TorchSharp.torch;
 
 namespace VgtData.Datasets;
 
-/// <summary>torch's ConcatDataset: several datasets end to end (<c>cumulative_sizes</c>), each sample tagged with its source.</summary>
-public sealed class ConcatDataset : ISampleDataset, IHasSampleSize, IDisposable
+/// <summary>
+/// torch's ConcatDataset: several datasets end to end (<c>cumulative_sizes</c>), each sample tagged with its source.
+/// It is also a TorchSharp dataset: <see cref="GetTensor"/> serves the member's sample drawn with the current
+/// <see cref="Epoch"/>, and <see cref="SetEpoch"/> is passed on to every member that has an epoch.
+/// </summary>
+public sealed class ConcatDataset : utils.data.Dataset, ISampleDataset, IHasSampleSize, IHasEpoch
 {
     private readonly IReadOnlyList<ISampleDataset> _datasets;
+    private volatile int _epoch;
 
     public ConcatDataset(IReadOnlyList<ISampleDataset> datasets)
     {
@@ -23,7 +29,9 @@ public sealed class ConcatDataset : ISampleDataset, IHasSampleSize, IDisposable
     /// <summary>torch's <c>cumulative_sizes</c>: the running totals of the member sizes.</summary>
     public long[] CumulativeSizes { get; }
 
-    public int Count => checked((int)CumulativeSizes[^1]);
+    int ISampleDataset.Count => checked((int)CumulativeSizes[^1]);
+
+    public override long Count => CumulativeSizes[^1];
 
     /// <summary>The members' failure logs stay authoritative; this one is unused and stays empty.</summary>
     public SampleFailureLog Failures { get; }
@@ -38,6 +46,16 @@ public sealed class ConcatDataset : ISampleDataset, IHasSampleSize, IDisposable
         set { foreach (var d in _datasets) d.Stats = value; }
     }
 
+    /// <summary>The epoch <see cref="GetTensor"/> draws with (0 until <see cref="SetEpoch"/> is called).</summary>
+    public int Epoch => _epoch;
+
+    /// <summary>Sets the epoch here and on every member that has one (like <c>DistributedSampler.set_epoch</c>).</summary>
+    public void SetEpoch(int epoch)
+    {
+        _epoch = epoch;
+        foreach (var d in _datasets) (d as IHasEpoch)?.SetEpoch(epoch);
+    }
+
     public CaptionSample GetSample(int index, int epoch = 0)
     {
         var (dataset, local) = ConcatIndex.Locate(CumulativeSizes, index);
@@ -46,14 +64,23 @@ public sealed class ConcatDataset : ISampleDataset, IHasSampleSize, IDisposable
         return sample;
     }
 
+    /// <summary>The member's <c>__getitem__</c> dict for concatenated <paramref name="index"/>, drawn with <see cref="Epoch"/>.</summary>
+    public override Dictionary<string, Tensor> GetTensor(long index)
+    {
+        using var sample = GetSample(checked((int)index), _epoch);
+        return sample.ToTensors();
+    }
+
     public string Describe(int index)
     {
         var (dataset, local) = ConcatIndex.Locate(CumulativeSizes, index);
         return _datasets[dataset].Describe(local);
     }
 
-    public void Dispose()
+    protected override void Dispose(bool disposing)
     {
-        foreach (var d in _datasets) (d as IDisposable)?.Dispose();
+        if (disposing)
+            foreach (var d in _datasets) (d as IDisposable)?.Dispose();
+        base.Dispose(disposing);
     }
 }

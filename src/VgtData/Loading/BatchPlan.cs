@@ -16,7 +16,7 @@ internal sealed class BatchPlan
         _batches = sampler switch
         {
             IBatchSampler b => FromBatchSampler(b, firstNumber).GetEnumerator(),
-            ISampler s => FromSampler(s, datasetSize, options, firstNumber).GetEnumerator(),
+            ISampler s => FromSampler(s, options, firstNumber).GetEnumerator(),
             _ => throw new ArgumentException($"{sampler.GetType().Name} is neither an ISampler nor an IBatchSampler"),
         };
     }
@@ -25,14 +25,15 @@ internal sealed class BatchPlan
 
     public PlannedBatch? Next() => _batches.MoveNext() ? _batches.Current : null;
 
-    private static IEnumerable<PlannedBatch> FromSampler(ISampler sampler, int size, DataLoaderOptions options, long number)
+    private static IEnumerable<PlannedBatch> FromSampler(ISampler sampler, DataLoaderOptions options, long number)
     {
         var indices = new List<int>(options.BatchSize);
         var epochs = new List<int>(options.BatchSize);
-        foreach (var index in sampler.Indices())
+        // Each index keeps its own draw epoch: a batch may straddle the end of a pass.
+        foreach (var draw in sampler.Draws())
         {
-            indices.Add(checked((int)index));
-            epochs.Add(DrawEpoch(sampler, size));
+            indices.Add(checked((int)draw.Index));
+            epochs.Add(draw.DrawEpoch);
             if (indices.Count == options.BatchSize)
             {
                 yield return new PlannedBatch(number++, indices.ToArray(), epochs.ToArray(), sampler.State);
@@ -44,23 +45,10 @@ internal sealed class BatchPlan
             yield return new PlannedBatch(number, indices.ToArray(), epochs.ToArray(), sampler.State);
     }
 
-    // The epoch a sample's random draws use: the pass over the data for an infinite sampler (so an index seen again
-    // gets new crops and CFG draws), the sampler's epoch for a finite one.
-    private static int DrawEpoch(ISampler sampler, int size) => sampler switch
-    {
-        InfiniteSampler inf => checked((int)((inf.Rank + (inf.State.Position - 1) * inf.WorldSize) / size)),
-        _ => sampler.Epoch,
-    };
-
     private static IEnumerable<PlannedBatch> FromBatchSampler(IBatchSampler sampler, long number)
     {
-        foreach (var batch in sampler.Batches())
-        {
-            var state = sampler.State;
-            // Each multi-source batch is its own draw: key the samples' draws by the batch position.
-            var epoch = checked((int)state.Position);
-            yield return new PlannedBatch(number++, batch.Select(i => checked((int)i)).ToArray(),
-                Enumerable.Repeat(epoch, batch.Length).ToArray(), state);
-        }
+        foreach (var batch in sampler.BatchDraws())
+            yield return new PlannedBatch(number++, batch.Select(d => checked((int)d.Index)).ToArray(),
+                batch.Select(d => d.DrawEpoch).ToArray(), sampler.State);
     }
 }

@@ -19,6 +19,7 @@ public sealed class DataLoader : IEnumerable<Batch>, IDisposable
     private readonly object _sampler;
     private readonly Collator _collator;
     private Pipeline? _active;
+    private int _samplerEpoch; // the sampler's epoch as the loader last left it
     private bool _disposed;
 
     public DataLoader(ISampleDataset dataset, object sampler, Collator collator, DataLoaderOptions options)
@@ -31,6 +32,7 @@ public sealed class DataLoader : IEnumerable<Batch>, IDisposable
         Options = options;
         dataset.Stats ??= Stats;
         State = new LoaderState(0, 0, CurrentSamplerState());
+        _samplerEpoch = State.Sampler.Epoch;
     }
 
     public DataLoaderOptions Options { get; }
@@ -51,13 +53,17 @@ public sealed class DataLoader : IEnumerable<Batch>, IDisposable
     {
         if (_active != null) throw new InvalidOperationException("cannot restore while batches are being enumerated");
         State = state;
+        _samplerEpoch = CurrentSamplerState().Epoch;
     }
 
     public IEnumerator<Batch> GetEnumerator()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_active != null) throw new InvalidOperationException("this loader is already being enumerated");
+        // sampler.SetEpoch(e) since the last enumeration (as with DistributedSampler.set_epoch) runs epoch e from its start.
+        if (CurrentSamplerState().Epoch != _samplerEpoch) State = State with { Sampler = CurrentSamplerState() with { Position = 0 } };
         RestoreSampler(State.Sampler);
+        _samplerEpoch = State.Sampler.Epoch;
         _active = new Pipeline(this);
         return _active;
     }
@@ -245,6 +251,8 @@ public sealed class DataLoader : IEnumerable<Batch>, IDisposable
             _work.Dispose();
             _stop.Dispose();
             _loader._active = null;
+            // Blocks of batches still held by the caller come back later; the idle ones need not outlive the run.
+            StagingPool.Trim();
         }
     }
 }

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
+using VgtData.Text;
 
 namespace VgtData.Manifests;
 
@@ -24,6 +25,8 @@ public sealed class Manifest
 
     private readonly Utf8Pool _pool = new();
     private Row[] _rows = new Row[1024];
+    // Strings holding a lone surrogate (see LoneSurrogates), exactly as Python reads them; the pool holds them with U+FFFD.
+    private readonly Dictionary<long, string> _exact = new();
 
     private Manifest(string source, string capSource)
     {
@@ -48,8 +51,8 @@ public sealed class Manifest
         {
             if ((uint)index >= (uint)Count) throw new IndexOutOfRangeException($"index {index} is outside the manifest's {Count} entries ({Source})");
             ref readonly var r = ref _rows[index];
-            var image = _pool.GetString(r.Image, r.ImageLength);
-            string? text = r.TextLength >= 0 ? _pool.GetString(r.Text, r.TextLength) : null;
+            var image = Exact(index, image: true) ?? _pool.GetString(r.Image, r.ImageLength);
+            string? text = r.TextLength >= 0 ? Exact(index, image: false) ?? _pool.GetString(r.Text, r.TextLength) : null;
             return new ManifestEntry(image,
                 r.TextIsAnnotation ? null : text,
                 r.TextIsAnnotation ? text : null,
@@ -59,48 +62,90 @@ public sealed class Manifest
     }
 
     /// <summary>The image path of an entry without decoding its caption.</summary>
-    public string ImageOf(int index) => _pool.GetString(_rows[index].Image, _rows[index].ImageLength);
+    public string ImageOf(int index) => Exact(index, image: true) ?? _pool.GetString(_rows[index].Image, _rows[index].ImageLength);
+
+    private string? Exact(int index, bool image) =>
+        _exact.Count > 0 && _exact.TryGetValue(ExactKey(index, image), out var s) ? s : null;
+
+    private static long ExactKey(int index, bool image) => (long)index * 2 + (image ? 1 : 0);
+
+    /// <summary>Receives one entry's JSON bytes (comments and trailing commas as written); returns false to stop reading.</summary>
+    public delegate bool EntryBytesHandler(ReadOnlySpan<byte> json, int position);
+
+    /// <summary>
+    /// Every entry of <paramref name="dataPath"/> as raw JSON bytes, in the order and with the syntax <see cref="Load"/>
+    /// accepts (BOM, comments, trailing commas, data after the array, JSONL values): tools that rewrite a manifest use this
+    /// so they accept exactly what the loader accepts.
+    /// </summary>
+    public static void ReadEntryBytes(string dataPath, EntryBytesHandler handler)
+    {
+        int position = 0;
+        bool stopped = false;
+        foreach (var file in Files(dataPath))
+        {
+            using var stream = Open(file);
+            ReadEntries(stream, file, IsJsonLines(file), () => stopped, (json, _) =>
+            {
+                if (!handler(json, position++)) stopped = true;
+            });
+            if (stopped) break;
+        }
+    }
 
     /// <summary>Reads a JSON array file, a JSONL file (<c>.jsonl</c>), or every <c>*.json</c> in a folder (sorted by name).</summary>
     public static Manifest Load(string dataPath, string capSource = "caption", int? limit = null)
     {
         var manifest = new Manifest(dataPath, capSource);
+        var capKey = Encoding.UTF8.GetBytes(capSource);
+        foreach (var file in Files(dataPath))
+        {
+            if (limit is int l && manifest.Count >= l) break;
+            using var stream = Open(file);
+            ReadEntries(stream, file, IsJsonLines(file), () => limit is int max && manifest.Count >= max, (json, position) =>
+            {
+                var entryReader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+                entryReader.Read();
+                manifest.ReadEntry(ref entryReader, file, position, capKey);
+            });
+        }
+        return manifest;
+    }
+
+    /// <summary>The files a data_path names: itself, or the folder's <c>*.json</c> sorted by name.</summary>
+    private static List<string> Files(string dataPath)
+    {
         if (Directory.Exists(dataPath))
         {
             var files = Directory.GetFiles(dataPath, "*.json").OrderBy(f => Path.GetFileName(f), StringComparer.Ordinal).ToList();
             if (files.Count == 0) throw new VgtDataException($"{dataPath}: folder holds no *.json manifest");
-            foreach (var f in files)
-            {
-                if (limit is int l && manifest.Count >= l) break;
-                manifest.ReadFile(f, limit);
-            }
+            return files;
         }
-        else if (File.Exists(dataPath)) manifest.ReadFile(dataPath, limit);
-        else throw new VgtDataException($"data_path '{dataPath}' does not exist");
-        return manifest;
+        if (File.Exists(dataPath)) return [dataPath];
+        throw new VgtDataException($"data_path '{dataPath}' does not exist");
     }
 
-    private void ReadFile(string path, int? limit)
+    private static bool IsJsonLines(string path) => path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase);
+
+    private static FileStream Open(string path)
     {
-        FileStream stream;
         try
         {
-            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new VgtDataException($"{path}: cannot read manifest: {e.Message}", e);
         }
-        using (stream) ReadEntries(stream, path, Encoding.UTF8.GetBytes(CapSource), limit,
-            jsonLines: path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase));
     }
+
+    private delegate void EntryHandler(ReadOnlySpan<byte> json, int position);
 
     /// <summary>
     /// Streams the file through a buffer of a few megabytes (a million-entry data.json never sits in memory whole):
     /// each top-level entry is located with the reader's own skip, then parsed from its complete bytes.
     /// A JSON array holds the entries; JSONL holds one entry per line.
     /// </summary>
-    private void ReadEntries(Stream stream, string path, byte[] capKey, int? limit, bool jsonLines)
+    private static void ReadEntries(Stream stream, string path, bool jsonLines, Func<bool> full, EntryHandler onEntry)
     {
         var options = new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, AllowMultipleValues = jsonLines };
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(4 << 20);
@@ -142,7 +187,7 @@ public sealed class Manifest
                             continue;
                         }
                         if (reader.TokenType == JsonTokenType.EndArray && !jsonLines) { done = true; break; }
-                        if (limit is int l && Count >= l) { done = true; break; }
+                        if (full()) { done = true; break; }
                         if (reader.TokenType != JsonTokenType.StartObject)
                             throw new VgtDataException($"{path}: entry {position} is not a JSON object (line {linesBefore + window[..(int)reader.TokenStartIndex].Count((byte)'\n') + 1})");
                         int entryStart = (int)reader.TokenStartIndex;
@@ -152,12 +197,9 @@ public sealed class Manifest
                             state = before;
                             break;
                         }
-                        var entry = window[entryStart..(int)reader.BytesConsumed];
-                        var entryReader = new Utf8JsonReader(entry, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-                        entryReader.Read();
                         try
                         {
-                            ReadEntry(ref entryReader, path, position++, capKey);
+                            onEntry(window[entryStart..(int)reader.BytesConsumed], position++);
                         }
                         catch (JsonException e)
                         {
@@ -221,16 +263,16 @@ public sealed class Manifest
                 case KeyKind.Image:
                     if (reader.TokenType != JsonTokenType.String)
                         throw new VgtDataException($"{path}: entry {position}: \"image\" must be a string");
-                    row.Image = AddString(ref reader, out row.ImageLength);
+                    row.Image = AddString(ref reader, out row.ImageLength, ExactKey(Count, image: true));
                     hasImage = true;
                     break;
                 case KeyKind.Caption when reader.TokenType == JsonTokenType.String:
-                    row.Text = AddString(ref reader, out row.TextLength);
+                    row.Text = AddString(ref reader, out row.TextLength, ExactKey(Count, image: false));
                     row.TextIsAnnotation = false;
                     hasCaption = true;
                     break;
                 case KeyKind.Annotation when !hasCaption && reader.TokenType == JsonTokenType.String:
-                    row.Text = AddString(ref reader, out row.TextLength);
+                    row.Text = AddString(ref reader, out row.TextLength, ExactKey(Count, image: false));
                     row.TextIsAnnotation = true;
                     break;
                 case KeyKind.Width or KeyKind.Height when reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var v):
@@ -260,8 +302,9 @@ public sealed class Manifest
 
     private byte[] _scratch = new byte[4096];
 
-    private long AddString(ref Utf8JsonReader reader, out int length)
+    private long AddString(ref Utf8JsonReader reader, out int length, long exactKey)
     {
+        _exact.Remove(exactKey);
         // Manifests are read from one contiguous buffer, so values never span sequences.
         if (!reader.ValueIsEscaped)
         {
@@ -269,7 +312,19 @@ public sealed class Manifest
             return _pool.Add(reader.ValueSpan);
         }
         if (_scratch.Length < reader.ValueSpan.Length) _scratch = new byte[reader.ValueSpan.Length];
-        length = reader.CopyString(_scratch);
+        try
+        {
+            length = reader.CopyString(_scratch);
+        }
+        catch (InvalidOperationException)
+        {
+            // A lone \ud800-style escape: keep the string as Python would, so the entry fails later as a named bad sample.
+            var exact = LoneSurrogates.UnescapeJson(reader.ValueSpan);
+            _exact[exactKey] = exact;
+            var replaced = Encoding.UTF8.GetBytes(exact);
+            length = replaced.Length;
+            return _pool.Add(replaced);
+        }
         return _pool.Add(_scratch.AsSpan(0, length));
     }
 }

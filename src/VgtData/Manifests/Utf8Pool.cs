@@ -14,6 +14,8 @@ internal sealed class Utf8Pool
     /// <summary>Stores the bytes and returns a handle: chunk in the high bits, offset in the low 32.</summary>
     public long Add(ReadOnlySpan<byte> utf8)
     {
+        // An empty string needs no bytes (and there may be no chunk yet to point into).
+        if (utf8.IsEmpty) return 0;
         if (utf8.Length > ChunkSize) throw new VgtDataException($"a manifest string of {utf8.Length} bytes is longer than {ChunkSize}");
         if (_used + utf8.Length > ChunkSize)
         {
@@ -29,7 +31,7 @@ internal sealed class Utf8Pool
     }
 
     public ReadOnlySpan<byte> Get(long handle, int length) =>
-        _chunks[(int)(handle >> 32)].AsSpan((int)(uint)handle, length);
+        length == 0 ? default : _chunks[(int)(handle >> 32)].AsSpan((int)(uint)handle, length);
 
     public string GetString(long handle, int length) => Encoding.UTF8.GetString(Get(handle, length));
 

@@ -6,7 +6,8 @@ public static class AtomicFile
 {
     public const string PartialSuffix = ".vgtdata-partial";
 
-    /// <summary>A fresh temporary name beside <paramref name="finalPath"/>, ending in <see cref="PartialSuffix"/>.</summary>
+    /// <summary>A fresh temporary name beside <paramref name="finalPath"/>, ending in <see cref="PartialSuffix"/>. Only
+    /// for short names of this tool's own (data.json, reports): extracted members use <see cref="ExtractionTemp"/>.</summary>
     public static string TempPathFor(string finalPath) =>
         Path.Combine(Path.GetDirectoryName(finalPath)!, $".{Path.GetFileName(finalPath)}.{Guid.NewGuid().ToString("N")[..8]}{PartialSuffix}");
 
@@ -23,18 +24,5 @@ public static class AtomicFile
         {
             if (File.Exists(tmp)) File.Delete(tmp);
         }
-    }
-
-    /// <summary>Deletes leftovers of interrupted writes below <paramref name="dir"/>.</summary>
-    public static int DeleteLeftovers(string dir)
-    {
-        if (!Directory.Exists(dir)) return 0;
-        int n = 0;
-        foreach (var f in Directory.EnumerateFiles(dir, "*" + PartialSuffix, SearchOption.AllDirectories))
-        {
-            File.Delete(f);
-            n++;
-        }
-        return n;
     }
 }

@@ -14,9 +14,11 @@ namespace VgtData.Preparation;
 ///   },
 ///   "refused_members": [      // tar members not written, in part then member order
 ///     {"part": "text_to_image_part_1.tar", "member": "../x.png",
-///      "reason": "absolute path" | "parent traversal" | "symlink" | "hard link" | "device" | "name collision" | "unsupported type"}
+///      "reason": "absolute path" | "parent traversal" | "NUL in name" | "name component over 255 bytes" | "path over 3840 bytes"
+///                | "symlink" | "hard link" | "device" | "sparse file (not supported)" | "unsupported type" | "name collision"
+///                | "file/folder name conflict" | "symlink in output path" | "cannot write: ..."}
 ///   ],
-///   "part_errors": [{"part": "...", "error": "..."}],   // parts unreadable past some point (truncated, corrupt)
+///   "part_errors": [{"part": "...", "error": "..."}],   // parts unreadable past some point (truncated, corrupt); exit code 3
 ///   "extracted": n,           // files written by this run
 ///   "skipped_existing": n,    // files already complete from an earlier run
 ///   "identical_duplicates": n,// members whose name another member with the same bytes took
@@ -79,13 +81,27 @@ public sealed class PrepareReport
         WriteExtractionSummary(o, Extraction);
     }
 
+    /// <summary>A member name for the console: control characters (NUL, newline, escape) as \xNN, so a hostile name
+    /// cannot break or forge report lines.</summary>
+    public static string Printable(string name)
+    {
+        if (!name.Any(char.IsControl)) return name;
+        var sb = new System.Text.StringBuilder(name.Length + 8);
+        foreach (var c in name)
+        {
+            if (char.IsControl(c)) sb.Append($"\\x{(int)c:X2}");
+            else sb.Append(c);
+        }
+        return sb.ToString();
+    }
+
     public static void WriteExtractionSummary(TextWriter o, ExtractionResult x)
     {
         o.WriteLine($"parts: {x.Parts}, extracted: {x.Extracted}, skipped existing: {x.SkippedExisting}, identical duplicates: {x.IdenticalDuplicates}");
         if (x.Refused.Count > 0)
         {
             o.WriteLine($"refused members: {x.Refused.Count}");
-            foreach (var r in x.Refused) o.WriteLine($"  {r.Part}: {r.Member}: {r.Reason}");
+            foreach (var r in x.Refused) o.WriteLine($"  {r.Part}: {Printable(r.Member)}: {r.Reason}");
         }
         foreach (var e in x.Errors) o.WriteLine($"part error: {e.Part}: {e.Error}");
     }

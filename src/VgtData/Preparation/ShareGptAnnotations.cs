@@ -29,10 +29,11 @@ public static class ShareGptAnnotations
         {
             using var stream = File.OpenRead(path);
             var doc = JsonDocument.Parse(stream, new JsonDocumentOptions { AllowTrailingCommas = false });
-            if (doc.RootElement.ValueKind != JsonValueKind.Array)
+            var kind = doc.RootElement.ValueKind;
+            if (kind != JsonValueKind.Array)
             {
                 doc.Dispose();
-                throw new VgtDataException($"{path}: expected a JSON array of entries, found {doc.RootElement.ValueKind}");
+                throw new VgtDataException($"{path}: expected a JSON array of entries, found {kind.ToString().ToLowerInvariant()}");
             }
             return doc;
         }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.IO.Compression;
 using VgtData.Sources;
 
 namespace VgtData.Preparation;
@@ -7,15 +8,19 @@ namespace VgtData.Preparation;
 /// <summary>
 /// Extracts tar / tar.gz parts in parallel (one part per worker), safely and resumably:
 /// <list type="bullet">
-/// <item>only regular files are written, only below the output folder: absolute names, ".." components, symlinks,
-/// hard links, devices and fifos are refused and reported;</item>
-/// <item>each file is written to a temporary name beside its target and renamed when complete, so an interruption
-/// never leaves a partial file under a real name; a re-run deletes the temporaries, skips files whose size matches the
-/// member and rewrites the rest;</item>
+/// <item>only regular files are written, only below the output folder: absolute names, ".." components, NUL in a
+/// name, over-long names, symlinks, hard links, devices, fifos and sparse files are refused and reported;</item>
+/// <item>nothing already under the output folder is followed: each folder on a member's path is checked with lstat
+/// before use, and a symlink (or a file where a folder is needed) refuses that member only;</item>
+/// <item>each file is written to a short temporary name in <c>OUT/.vgtdata-tmp/</c> and renamed into place when
+/// complete, so an interruption never leaves a partial file under a real name; a re-run deletes only those
+/// temporaries, skips files whose size matches the member and rewrites the rest;</item>
+/// <item>one member that cannot be written (name conflict, file system refusal) is reported and the part goes on;
+/// only damage to the part itself (truncation, bad header, bad gzip data) stops it, as a <see cref="PartError"/>;</item>
 /// <item>two members for the same path: the first in (part, member) order wins whatever the thread timing; the other
 /// is reported as a name collision unless its bytes are identical.</item>
 /// </list>
-/// gzip-compressed parts (detected by magic bytes) are decompressed with SharpCompress.
+/// gzip-compressed parts (detected by magic bytes) are inflated with .NET's GZipStream, every gzip member to the end.
 /// </summary>
 public static class TarExtractor
 {
@@ -31,11 +36,14 @@ public static class TarExtractor
         public bool Owned => Order != long.MaxValue;
     }
 
+    /// <summary>Reading the part failed while a member was being written: the part is damaged, not the member.</summary>
+    private sealed class PartReadException(Exception inner) : Exception(inner.Message, inner);
+
     public static ExtractionResult Run(IReadOnlyList<string> parts, ExtractionOptions options)
     {
         var outDir = Path.GetFullPath(options.OutputDir);
-        Directory.CreateDirectory(outDir);
-        AtomicFile.DeleteLeftovers(outDir);
+        PrepareOutputFolder(outDir);
+        var temp = ExtractionTemp.Open(outDir);
 
         var claims = new ConcurrentDictionary<string, Claim>(StringComparer.Ordinal);
         var refused = new ConcurrentBag<(long Order, RefusedMember Member)>();
@@ -56,84 +64,101 @@ public static class TarExtractor
             {
                 using var stream = OpenPart(partPath, options.Progress);
                 using var reader = new TarMemberReader(stream, leaveOpen: true);
-                while (true)
+                while (reader.Next() is { } m)
                 {
-                    var m = reader.Next();
-                    if (m is null)
-                    {
-                        // Read a compressed part to its end so the gzip trailer (CRC, length) is checked.
-                        if (!stream.CanSeek) stream.CopyTo(Stream.Null);
-                        break;
-                    }
                     token.ThrowIfCancellationRequested();
                     long order = ((long)partIndex << 32) | memberIndex++;
-                    var relative = MemberPath.Relative(m.Name, out var refusal);
-                    if (relative is null) { Refuse(order, partLabel, m.Name, refusal!); continue; }
-                    switch (m.Kind)
+                    try
                     {
-                        case TarMemberKind.Directory: continue;
-                        case TarMemberKind.SymbolicLink: Refuse(order, partLabel, m.Name, RefusalReasons.Symlink); continue;
-                        case TarMemberKind.HardLink: Refuse(order, partLabel, m.Name, RefusalReasons.HardLink); continue;
-                        case TarMemberKind.Device or TarMemberKind.Fifo: Refuse(order, partLabel, m.Name, RefusalReasons.Device); continue;
-                        case TarMemberKind.Other: Refuse(order, partLabel, m.Name, RefusalReasons.UnsupportedType); continue;
+                        var reason = ExtractMember(reader, m, order, partLabel);
+                        if (reason != null) Refuse(order, partLabel, m.Name, reason);
                     }
-                    var target = options.FlattenToBaseName ? MemberPath.BaseName(relative) : relative;
-                    if (target.Length == 0) continue;
-                    var finalPath = Path.GetFullPath(Path.Combine(outDir, target));
-                    if (!finalPath.StartsWith(outDir + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException && e is not TarFormatException)
                     {
-                        Refuse(order, partLabel, m.Name, RefusalReasons.ParentTraversal);
-                        continue;
-                    }
-                    var claim = claims.GetOrAdd(target, _ => new Claim());
-                    lock (claim)
-                    {
-                        if (!claim.Owned)
-                        {
-                            var existing = new FileInfo(finalPath);
-                            if (!(existing.Exists && existing.Length == m.Size))
-                            {
-                                WriteMember(reader, finalPath, buffer, token);
-                                claim.Written = true;
-                                options.Progress?.AddCount();
-                                options.AfterFileWritten?.Invoke();
-                            }
-                            Own(claim, order, partLabel, m);
-                        }
-                        else if (claim.Order < order)
-                        {
-                            if (claim.Size == m.Size && SameBytes(reader, finalPath, buffer)) Interlocked.Increment(ref duplicates);
-                            else Refuse(order, partLabel, m.Name, RefusalReasons.NameCollision);
-                        }
-                        else
-                        {
-                            // This member comes before the one that got here first (another worker was faster): it wins.
-                            var tmp = WriteTemp(reader, finalPath, buffer, token);
-                            if (FilesEqual(tmp, finalPath))
-                            {
-                                File.Delete(tmp);
-                                Interlocked.Increment(ref duplicates);
-                            }
-                            else
-                            {
-                                File.Move(tmp, finalPath, overwrite: true);
-                                claim.Written = true;
-                                Refuse(claim.Order, claim.Part, claim.Member, RefusalReasons.NameCollision);
-                            }
-                            Own(claim, order, partLabel, m);
-                        }
+                        // The file system refused this one member (e.g. a name it cannot hold): report it and go on.
+                        Refuse(order, partLabel, m.Name, $"{RefusalReasons.WriteFailed}: {e.Message}");
                     }
                 }
+                if (!reader.EndMarkerSeen)
+                    errors.Add((partIndex, new PartError(partLabel, $"part ends at offset {reader.Position} without the end-of-archive marker (cut short?)")));
+            }
+            catch (PartReadException e)
+            {
+                errors.Add((partIndex, new PartError(partLabel, e.Message)));
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                // A damaged or hostile part (truncated, bad header, bad gzip CRC, unwritable target) is reported, not fatal:
+                // A damaged part (truncated, bad header, bad gzip data or CRC, unreadable) is reported, not fatal:
                 // what was extracted before the damage stays.
                 errors.Add((partIndex, new PartError(partLabel, e.Message)));
             }
             finally
             {
                 ArrayPool<byte>.Shared.Return(buffer);
+            }
+
+            // Null when the member was handled (written, skipped, duplicate), else the refusal reason.
+            string? ExtractMember(TarMemberReader reader, TarMember m, long order, string partLabel)
+            {
+                var relative = MemberPath.Relative(m.Name, out var refusal);
+                if (relative is null) return refusal;
+                switch (m.Kind)
+                {
+                    case TarMemberKind.Directory: return null;
+                    case TarMemberKind.SymbolicLink: return RefusalReasons.Symlink;
+                    case TarMemberKind.HardLink: return RefusalReasons.HardLink;
+                    case TarMemberKind.Device or TarMemberKind.Fifo: return RefusalReasons.Device;
+                    case TarMemberKind.Sparse: return RefusalReasons.Sparse;
+                    case TarMemberKind.Other: return RefusalReasons.UnsupportedType;
+                }
+                var target = options.FlattenToBaseName ? MemberPath.BaseName(relative) : relative;
+                if (target.Length == 0) return null;
+                var finalPath = Path.Combine(outDir, target);
+                if (target == ExtractionTemp.FolderName || target.StartsWith(ExtractionTemp.FolderName + "/", StringComparison.Ordinal))
+                    return RefusalReasons.FileFolderConflict;
+                var claim = claims.GetOrAdd(target, _ => new Claim());
+                lock (claim)
+                {
+                    if (!claim.Owned)
+                    {
+                        var problem = SafePath.CreateFolders(outDir, Path.GetDirectoryName(target.Replace('/', Path.DirectorySeparatorChar))!.Replace(Path.DirectorySeparatorChar, '/'));
+                        if (problem != null) return problem;
+                        var kind = SafePath.Kind(finalPath);
+                        if (kind == SafePath.EntryKind.Directory) return RefusalReasons.FileFolderConflict;
+                        bool complete = kind == SafePath.EntryKind.File && new FileInfo(finalPath).Length == m.Size;
+                        if (!complete)
+                        {
+                            // A symlink at the final name is replaced (rename never follows it), not written through.
+                            var tmp = WriteTemp(reader, temp.PathFor(order), buffer, token);
+                            File.Move(tmp, finalPath, overwrite: true);
+                            claim.Written = true;
+                            options.Progress?.AddCount();
+                            options.AfterFileWritten?.Invoke();
+                        }
+                        Own(claim, order, partLabel, m);
+                        return null;
+                    }
+                    if (claim.Order < order)
+                    {
+                        if (claim.Size == m.Size && SameBytes(reader, finalPath, buffer)) { Interlocked.Increment(ref duplicates); return null; }
+                        return RefusalReasons.NameCollision;
+                    }
+                    // This member comes before the one that got here first (another worker was faster): it wins.
+                    var earlier = WriteTemp(reader, temp.PathFor(order), buffer, token);
+                    if (FilesEqual(earlier, finalPath))
+                    {
+                        File.Delete(earlier);
+                        Interlocked.Increment(ref duplicates);
+                    }
+                    else
+                    {
+                        File.Move(earlier, finalPath, overwrite: true);
+                        claim.Written = true;
+                        Refuse(claim.Order, claim.Part, claim.Member, RefusalReasons.NameCollision);
+                    }
+                    Own(claim, order, partLabel, m);
+                    return null;
+                }
             }
         }
 
@@ -145,6 +170,10 @@ public static class TarExtractor
         catch (AggregateException e) when (e.InnerExceptions.All(x => x is OperationCanceledException))
         {
             throw new OperationCanceledException("extraction cancelled", e, token);
+        }
+        finally
+        {
+            temp.Close();
         }
         token.ThrowIfCancellationRequested();
 
@@ -158,6 +187,20 @@ public static class TarExtractor
             Errors = errors.OrderBy(e => e.Part).Select(e => e.Error).ToList(),
             Present = claims.Where(kv => kv.Value.Owned).Select(kv => kv.Key).ToHashSet(StringComparer.Ordinal),
         };
+    }
+
+    /// <summary>Creates the output folder; a path that names a file (or anything but a folder) is a clear error.</summary>
+    private static void PrepareOutputFolder(string outDir)
+    {
+        if (File.Exists(outDir)) throw new VgtDataException($"--out {outDir}: is a file, not a folder");
+        try
+        {
+            Directory.CreateDirectory(outDir);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new VgtDataException($"--out {outDir}: cannot create the folder: {e.Message}", e);
+        }
     }
 
     private static void Own(Claim claim, long order, string part, TarMember m)
@@ -177,26 +220,19 @@ public static class TarExtractor
         file.Position = 0;
         Stream counted = new ProgressStream(file, progress);
         if (n == 2 && magic[0] == 0x1F && magic[1] == 0x8B)
-            return new SharpCompress.Compressors.Deflate.GZipStream(counted, SharpCompress.Compressors.CompressionMode.Decompress);
+            return new BufferedStream(new WholeGzip(file, new GZipStream(counted, CompressionMode.Decompress)), 1 << 16);
         return counted;
     }
 
-    private static void WriteMember(TarMemberReader reader, string finalPath, byte[] buffer, CancellationToken token)
+    /// <summary>Copies the current member's data to <paramref name="tmp"/> (created new); a read failure is the part's.</summary>
+    private static string WriteTemp(TarMemberReader reader, string tmp, byte[] buffer, CancellationToken token)
     {
-        var tmp = WriteTemp(reader, finalPath, buffer, token);
-        File.Move(tmp, finalPath, overwrite: true);
-    }
-
-    private static string WriteTemp(TarMemberReader reader, string finalPath, byte[] buffer, CancellationToken token)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(finalPath)!);
-        var tmp = AtomicFile.TempPathFor(finalPath);
         try
         {
             using (var output = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1))
             {
                 int n;
-                while ((n = reader.ReadData(buffer)) > 0)
+                while ((n = ReadPart(reader, buffer)) > 0)
                 {
                     output.Write(buffer, 0, n);
                     token.ThrowIfCancellationRequested();
@@ -211,6 +247,12 @@ public static class TarExtractor
         }
     }
 
+    private static int ReadPart(TarMemberReader reader, Span<byte> buffer)
+    {
+        try { return reader.ReadData(buffer); }
+        catch (Exception e) when (e is not OperationCanceledException) { throw new PartReadException(e); }
+    }
+
     /// <summary>Whether the rest of the current member equals the file's bytes (consumes the member's data).</summary>
     private static bool SameBytes(TarMemberReader reader, string path, byte[] buffer)
     {
@@ -218,7 +260,7 @@ public static class TarExtractor
         var other = new byte[Math.Min(buffer.Length, 1 << 16)];
         while (true)
         {
-            int n = reader.ReadData(buffer.AsSpan(0, other.Length));
+            int n = ReadPart(reader, buffer.AsSpan(0, other.Length));
             if (n == 0) return file.Read(other, 0, 1) == 0;
             file.ReadExactly(other, 0, n);
             if (!buffer.AsSpan(0, n).SequenceEqual(other.AsSpan(0, n))) return false;
@@ -241,6 +283,35 @@ public static class TarExtractor
             sb.ReadExactly(bb, 0, n);
             if (!ba.AsSpan(0, n).SequenceEqual(bb.AsSpan(0, n))) return false;
         }
+    }
+
+    /// <summary>
+    /// GZipStream reads every gzip member, but stops without a word at bytes that do not start another member (a
+    /// damaged member header, junk): at its end, whatever of the file it left unread is reported as damage. (Junk
+    /// short enough to sit in its last input buffer cannot be seen from outside; gzip(1) ignores trailing junk too.)
+    /// </summary>
+    private sealed class WholeGzip(FileStream file, GZipStream gzip) : Stream
+    {
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            int n = gzip.Read(buffer);
+            if (n == 0 && buffer.Length > 0 && file.Position < file.Length)
+                throw new InvalidDataException($"{file.Length - file.Position} bytes after the last complete gzip member (ending near offset {file.Position}) are not gzip data");
+            return n;
+        }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        protected override void Dispose(bool disposing) { if (disposing) gzip.Dispose(); base.Dispose(disposing); }
     }
 
     /// <summary>Passes reads through and reports how far into the part file they got.</summary>

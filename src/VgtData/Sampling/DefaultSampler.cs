@@ -5,7 +5,7 @@ namespace VgtData.Sampling;
 /// shuffled (when <c>shuffle</c>) by a permutation seeded with (seed, epoch); with <c>roundUp</c> the order is padded
 /// by repeating it from the start until its length divides by the world size; rank r takes
 /// <c>indices[r::worldSize]</c>. <see cref="Indices"/> yields (the rest of) one epoch; enumerating again after the
-/// epoch ends repeats that epoch, as in PyTorch without <c>set_epoch</c>.
+/// epoch ends repeats that epoch, as in PyTorch without <c>set_epoch</c>. Every sample draws with the sampler's epoch.
 /// </summary>
 /// <remarks>
 /// Rank and world size default to the RANK and WORLD_SIZE environment variables (as torchrun sets them), else 0 and 1.
@@ -55,13 +55,24 @@ public sealed class DefaultSampler : SamplerCursor, ISampler
     public int[] EpochOrder(int epoch) =>
         _shuffle ? Shuffle.Permutation(_size, SplitMix64.Seed(_seed, Shuffle.DefaultSamplerDomain, epoch)) : Shuffle.Identity(_size);
 
-    public IEnumerable<long> Indices()
+    public IEnumerable<long> Indices() => Draws().Select(d => d.Index);
+
+    /// <summary>The rest of the current epoch; every index draws with the sampler's epoch.</summary>
+    public IEnumerable<SampledIndex> Draws()
     {
         if (_position >= NumSamples) _position = 0;
         return Iterate(_epoch);
     }
 
-    private IEnumerable<long> Iterate(int epoch)
+    /// <summary>This rank's whole share of epoch <paramref name="epoch"/>, whatever the cursor says.</summary>
+    public IEnumerable<long> EpochIndices(int epoch)
+    {
+        if (NumSamples == 0) yield break;
+        var order = EpochOrder(epoch);
+        for (long k = 0; k < NumSamples; k++) yield return order[(Rank + k * WorldSize) % _size];
+    }
+
+    private IEnumerable<SampledIndex> Iterate(int epoch)
     {
         if (NumSamples == 0) yield break;
         var order = EpochOrder(epoch);
@@ -70,7 +81,7 @@ public sealed class DefaultSampler : SamplerCursor, ISampler
             var global = Rank + _position * WorldSize; // position in the padded order
             var index = order[global % _size];         // padding repeats the order from its start
             _position++;
-            yield return index;
+            yield return new SampledIndex(index, epoch);
         }
     }
 }

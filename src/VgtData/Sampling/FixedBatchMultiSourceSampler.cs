@@ -1,31 +1,42 @@
 namespace VgtData.Sampling;
 
 /// <summary>
-/// An endless batch sampler over several sources concatenated like <c>ConcatDataset</c> (VGT-style): every batch of
-/// <c>batchSize</c> indices comes from ONE source, picked at random with probability proportional to
-/// size × repeat; inside a source, indices come from an endless stream of passes over it (each pass a new
-/// permutation when <c>shuffle</c>, else in order), so a source is used evenly before any index repeats.
-/// Indices are global (the source's cumulative offset added). Rank r gets global batches r, r + worldSize, ...
+/// VGT's <c>FixedBatchMultiSourceSampler</c> (src/datasets/samplers/multi_source_sampler.py) over sources concatenated
+/// like <c>ConcatDataset</c>: an endless cycle through the sources in order, yielding <c>repeat[s]</c> consecutive
+/// batches of <c>batchSize</c> indices from source <c>s</c> (a repeat of 0 leaves the source out). Each source has its
+/// own endless stream of passes (a new permutation per pass when <c>shuffle</c>, else 0..size-1), sliced by rank as
+/// <c>islice(stream, rank, None, world_size)</c>, so every rank is on the same source at the same step and ranks never
+/// share an index of a pass. Indices are global (the source's cumulative offset added).
 /// </summary>
 /// <remarks>
-/// Global batch b picks its source with a generator seeded from (seed, b); pass k of source s is shuffled with a
-/// generator seeded from (seed, s, k). Nothing depends on the rank except which batches it keeps, so ranks are
-/// disjoint and together cover the global batch stream. <see cref="Restore"/> replays the source picks of the batches
-/// before the position (a few nanoseconds each) to recover every source's cursor. The seed defaults to 0; rank and
-/// world size default to RANK / WORLD_SIZE, else 0 and 1. As with <see cref="InfiniteSampler"/>, the epoch does not
-/// change the sequence; a different epoch restarts at position 0. Permutations are not torch.randperm's.
+/// VGT draws a source's passes one after another from one torch generator seeded with the seed; here pass k of source
+/// s is shuffled by a generator seeded with (seed, s, k), so <see cref="Restore"/> jumps to any batch in constant time.
+/// Permutations are not torch.randperm's, so the orders differ from Python's with the same seed; the cycle of sources,
+/// the batch layout and the rank slicing are the same. A sample's draw epoch is the pass over its source that it belongs
+/// to. The seed defaults to 0 (VGT broadcasts a random one); rank and world size default to RANK / WORLD_SIZE, else 0
+/// and 1. As for <see cref="InfiniteSampler"/>, the epoch does not change the sequence; a different epoch restarts at
+/// batch 0.
 /// </remarks>
 public sealed class FixedBatchMultiSourceSampler : SamplerCursor, IBatchSampler
 {
     private readonly int[] _sizes;
     private readonly long[] _offsets;
-    private readonly double[] _cumulativeWeights;
+    private readonly int[] _repeat;
+    private readonly int[] _cycleStart; // the step of the cycle at which each source's run of batches begins
+    private readonly int _cycleLength;
     private readonly bool _shuffle;
     private readonly int _seed;
 
+    /// <param name="sourceSizes">The sizes of the concatenated datasets, in order.</param>
+    /// <param name="repeat">VGT's <c>repeat</c>: consecutive batches per source in each cycle (integers ≥ 0, not all 0).</param>
+    /// <param name="batchSize">Indices per batch; every batch holds one source's indices only.</param>
+    /// <param name="shuffle">A new permutation for every pass over a source; otherwise each source in order.</param>
+    /// <param name="seed">Seed of the permutations (default 0).</param>
+    /// <param name="rank">This process's rank (default: RANK, else 0).</param>
+    /// <param name="worldSize">The number of ranks (default: WORLD_SIZE, else 1).</param>
     public FixedBatchMultiSourceSampler(
         IReadOnlyList<int> sourceSizes,
-        IReadOnlyList<double> repeat,
+        IReadOnlyList<int> repeat,
         int batchSize,
         bool shuffle = true,
         int? seed = null,
@@ -36,7 +47,7 @@ public sealed class FixedBatchMultiSourceSampler : SamplerCursor, IBatchSampler
         ArgumentNullException.ThrowIfNull(repeat);
         if (sourceSizes.Count == 0) throw new ArgumentException("at least one source is needed", nameof(sourceSizes));
         if (repeat.Count != sourceSizes.Count)
-            throw new ArgumentException($"{sourceSizes.Count} sources but {repeat.Count} repeat factors", nameof(repeat));
+            throw new ArgumentException($"{sourceSizes.Count} sources but {repeat.Count} repeat values", nameof(repeat));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
 
         _sizes = sourceSizes.ToArray();
@@ -44,17 +55,18 @@ public sealed class FixedBatchMultiSourceSampler : SamplerCursor, IBatchSampler
         _offsets = new long[_sizes.Length];
         for (var i = 1; i < _sizes.Length; i++) _offsets[i] = cumulative[i - 1];
 
-        _cumulativeWeights = new double[_sizes.Length];
-        double total = 0;
-        for (var i = 0; i < _sizes.Length; i++)
+        _repeat = repeat.ToArray();
+        _cycleStart = new int[_repeat.Length];
+        for (var i = 0; i < _repeat.Length; i++)
         {
-            var r = repeat[i];
-            if (!double.IsFinite(r) || r < 0)
-                throw new ArgumentOutOfRangeException(nameof(repeat), r, $"repeat of source {i} must be a finite number >= 0");
-            total += _sizes[i] * r;
-            _cumulativeWeights[i] = total;
+            if (_repeat[i] < 0) throw new ArgumentOutOfRangeException(nameof(repeat), _repeat[i], $"repeat of source {i} must be >= 0");
+            // VGT would wait forever for an empty source to fill a batch.
+            if (_repeat[i] > 0 && _sizes[i] == 0)
+                throw new ArgumentException($"source {i} is empty but its repeat is {_repeat[i]}: it can never fill a batch", nameof(repeat));
+            _cycleStart[i] = _cycleLength;
+            _cycleLength = checked(_cycleLength + _repeat[i]);
         }
-        if (!(total > 0)) throw new ArgumentException("every source has size × repeat = 0; nothing to sample", nameof(repeat));
+        if (_cycleLength == 0) throw new ArgumentException("every repeat is 0; nothing to sample", nameof(repeat));
 
         BatchSize = batchSize;
         _shuffle = shuffle;
@@ -67,60 +79,56 @@ public sealed class FixedBatchMultiSourceSampler : SamplerCursor, IBatchSampler
     public int WorldSize { get; }
     public int Seed => _seed;
 
-    /// <summary>The share of batches source <paramref name="source"/> gets in the long run: size × repeat over the total.</summary>
-    public double Weight(int source) =>
-        (_cumulativeWeights[source] - (source == 0 ? 0 : _cumulativeWeights[source - 1])) / _cumulativeWeights[^1];
+    /// <summary>Batches in one cycle through the sources: the sum of <c>repeat</c>.</summary>
+    public int CycleLength => _cycleLength;
 
-    /// <summary>The source global batch <paramref name="globalBatch"/> draws from.</summary>
-    public int SourceOf(long globalBatch)
+    /// <summary>The source batch <paramref name="batch"/> (0-based, the same on every rank) comes from.</summary>
+    public int SourceOf(long batch)
     {
-        var rng = new SplitMix64(SplitMix64.Seed(_seed, Shuffle.MultiSourcePickDomain, globalBatch));
-        var u = rng.NextDouble() * _cumulativeWeights[^1];
-        for (var i = 0; i < _cumulativeWeights.Length; i++)
-            if (u < _cumulativeWeights[i]) return i;
-        // u rounded up to the total: take the last source that has any weight.
-        for (var i = _cumulativeWeights.Length - 1; i > 0; i--)
-            if (_cumulativeWeights[i] > _cumulativeWeights[i - 1]) return i;
-        return 0;
+        var step = (int)(batch % _cycleLength);
+        var s = 0;
+        while (step >= _cycleStart[s] + _repeat[s]) s++;
+        return s;
     }
 
-    public IEnumerable<long[]> Batches()
+    /// <summary>How many batches of <paramref name="source"/> come before batch <paramref name="batch"/>.</summary>
+    public long BatchesOfSourceBefore(int source, long batch)
+    {
+        var partial = (int)(batch % _cycleLength) - _cycleStart[source];
+        return batch / _cycleLength * _repeat[source] + Math.Clamp(partial, 0, _repeat[source]);
+    }
+
+    /// <summary>Pass <paramref name="pass"/> over source <paramref name="source"/>, as local indices (before rank slicing).</summary>
+    public int[] SourceOrder(int source, long pass) =>
+        _shuffle
+            ? Shuffle.Permutation(_sizes[source], SplitMix64.Seed(_seed, Shuffle.FixedBatchDomain, source, pass))
+            : Shuffle.Identity(_sizes[source]);
+
+    public IEnumerable<long[]> Batches() => BatchDraws().Select(b => b.Select(d => d.Index).ToArray());
+
+    public IEnumerable<SampledIndex[]> BatchDraws()
     {
         var epoch = _epoch;
-        var startBatch = Rank + _position * WorldSize; // first global batch this rank has not yet yielded
-
-        // Replay the picks before it: every source's cursor is the number of its indices used so far.
-        var cursors = new long[_sizes.Length];
-        for (long b = 0; b < startBatch; b++) cursors[SourceOf(b)] += BatchSize;
-
         var passCache = new (long Pass, int[] Order)[_sizes.Length];
         for (var i = 0; i < passCache.Length; i++) passCache[i] = (-1, []);
 
-        for (var b = startBatch; _epoch == epoch; b++)
+        while (_epoch == epoch)
         {
+            var b = _position;
             var s = SourceOf(b);
-            if (b % WorldSize != Rank)
-            {
-                cursors[s] += BatchSize;
-                continue;
-            }
-            var batch = new long[BatchSize];
             var size = _sizes[s];
-            for (var k = 0; k < BatchSize; k++)
+            // This rank's k-th item of source s is item rank + k * worldSize of the source's stream.
+            var k = BatchesOfSourceBefore(s, b) * BatchSize;
+            var batch = new SampledIndex[BatchSize];
+            for (var j = 0; j < BatchSize; j++, k++)
             {
-                var c = cursors[s]++;
-                var pass = c / size;
+                var global = Rank + k * WorldSize;
+                var pass = global / size;
                 if (passCache[s].Pass != pass) passCache[s] = (pass, SourceOrder(s, pass));
-                batch[k] = _offsets[s] + passCache[s].Order[c % size];
+                batch[j] = new SampledIndex(_offsets[s] + passCache[s].Order[global % size], checked((int)pass));
             }
             _position++;
             yield return batch;
         }
     }
-
-    /// <summary>Pass <paramref name="pass"/> over source <paramref name="source"/>, as local indices.</summary>
-    public int[] SourceOrder(int source, long pass) =>
-        _shuffle
-            ? Shuffle.Permutation(_sizes[source], SplitMix64.Seed(_seed, Shuffle.MultiSourceDomain, source, pass))
-            : Shuffle.Identity(_sizes[source]);
 }

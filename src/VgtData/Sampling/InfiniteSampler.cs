@@ -11,7 +11,8 @@ namespace VgtData.Sampling;
 /// <see cref="Shuffle"/>, not torch.randperm. The seed defaults to 0 (mmengine broadcasts a random one).
 /// Rank and world size default to the RANK and WORLD_SIZE environment variables, else 0 and 1.
 /// As in mmengine, <see cref="SetEpoch"/> does not change the sequence; it is recorded and, when it changes,
-/// restarts the stream at position 0.
+/// restarts the stream at position 0. A sample's draw epoch (<see cref="Draws"/>) is the pass its item belongs to, so
+/// an index seen again gets a new crop and CFG draw.
 /// </remarks>
 public sealed class InfiniteSampler : SamplerCursor, ISampler
 {
@@ -36,7 +37,10 @@ public sealed class InfiniteSampler : SamplerCursor, ISampler
     public int[] PassOrder(long pass) =>
         _shuffle ? Shuffle.Permutation(_size, SplitMix64.Seed(_seed, Shuffle.InfiniteSamplerDomain, pass)) : Shuffle.Identity(_size);
 
-    public IEnumerable<long> Indices()
+    public IEnumerable<long> Indices() => Draws().Select(d => d.Index);
+
+    /// <summary>The stream from the current position; each index's draw epoch is the pass it belongs to.</summary>
+    public IEnumerable<SampledIndex> Draws()
     {
         long pass = -1;
         int[] order = [];
@@ -51,7 +55,19 @@ public sealed class InfiniteSampler : SamplerCursor, ISampler
                 order = PassOrder(p);
             }
             _position++;
-            yield return order[global % _size];
+            yield return new SampledIndex(order[global % _size], checked((int)p));
         }
+    }
+
+    /// <summary>This rank's share of pass <paramref name="epoch"/>: the stream items of that pass it takes, in order.</summary>
+    public IEnumerable<long> EpochIndices(int epoch)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(epoch);
+        var order = PassOrder(epoch);
+        long start = (long)epoch * _size;
+        // The first stream position of this pass that falls to this rank (positions r, r + W, r + 2W, ...).
+        var first = start + ((Rank - start) % WorldSize + WorldSize) % WorldSize;
+        for (var global = first; global < start + _size; global += WorldSize)
+            yield return order[global - start];
     }
 }

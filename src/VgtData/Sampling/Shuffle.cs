@@ -56,6 +56,7 @@ internal static class Shuffle
     internal const ulong InfiniteSamplerDomain = 0x496E66696E697465UL;  // "Infinite"
     internal const ulong MultiSourceDomain = 0x4D756C7469537263UL;      // "MultiSrc"
     internal const ulong MultiSourcePickDomain = 0x4D756C74695069UL;    // "MultiPi"
+    internal const ulong FixedBatchDomain = 0x4669786564426174UL;       // "FixedBat"
 
     /// <summary>0..size-1 in an order fixed by <paramref name="rngSeed"/> (Fisher-Yates, last element first).</summary>
     public static int[] Permutation(int size, ulong rngSeed)

@@ -51,10 +51,17 @@ public sealed class TarImageSource : IImageSource
     public PooledBytes Read(string imageFile)
     {
         if (!Index.TryFind(imageFile, out var entry))
-            throw new SampleException(SampleFailureReason.MissingFile, $"{_description}:{imageFile}", "no such member in any tar part");
+            throw new SampleException(SampleFailureReason.MissingFile, $"{_description}:{imageFile}", "no such member in any tar part" + ProblemNote());
         if (entry.Length > int.MaxValue)
             throw new SampleException(SampleFailureReason.TooManyPixels, Describe(imageFile), $"member is {entry.Length} bytes");
         var handle = _handles[entry.Part];
+        Span<byte> header = stackalloc byte[512];
+        int got;
+        try { got = RandomAccess.Read(handle, header, entry.Offset - 512); }
+        catch (IOException e) { throw new SampleException(SampleFailureReason.Truncated, Describe(imageFile), $"cannot read the tar part: {e.Message}", inner: e); }
+        if (got != 512 || TarIndex.HashHeader(header) != entry.HeaderHash)
+            throw new SampleException(SampleFailureReason.MissingFile, Describe(imageFile),
+                $"the tar part changed after it was indexed (member header at offset {entry.Offset - 512} differs); restart to re-index");
         var bytes = new PooledBytes((int)entry.Length);
         try
         {
@@ -75,6 +82,9 @@ public sealed class TarImageSource : IImageSource
             throw;
         }
     }
+
+    /// <summary>Why a member may be missing: the parts that could not be read to their end.</summary>
+    private string ProblemNote() => Index.Problems.Count == 0 ? "" : $" ({Index.Problems.Count} part(s) damaged: {Index.Problems[0]})";
 
     private static string Describe(IReadOnlyList<string> parts) =>
         parts.Count switch { 0 => "(no parts)", 1 => parts[0], _ => $"{parts[0]} (+{parts.Count - 1} more parts)" };

@@ -3,17 +3,22 @@ using System.Text;
 
 namespace VgtData.Sources;
 
-/// <summary>Where one regular member's bytes lie: which part, the data offset in it, and the length.</summary>
-public readonly record struct TarIndexEntry(int Part, long Offset, long Length);
+/// <summary>Where one regular member's bytes lie: which part, the data offset in it, the length, and a hash of the
+/// member's 512-byte header block (just before the data), re-checked on every read so a part replaced after indexing
+/// is never read at stale offsets.</summary>
+public readonly record struct TarIndexEntry(int Part, long Offset, long Length, ulong HeaderHash);
 
 /// <summary>
 /// Index of the regular-file members of a set of uncompressed tar parts, by full member name and by base name (the
 /// first member in part order wins a base name). Built by scanning headers, one part per worker, and cached next to
-/// the first part as a compact binary file that is rebuilt when any part's path, size or modification time changes.
+/// the first part as a compact binary file that is rebuilt when any part's stamp changes: path, size, modification
+/// time, change/creation time and a hash of its first and last 64 KiB. A part replaced by one that matches all of
+/// those is still caught on read, by the per-member header hash (<see cref="TarIndexEntry.HeaderHash"/>).
 /// </summary>
 public sealed class TarIndex
 {
-    private const string Magic = "VGTTIDX1";
+    private const string Magic = "VGTTIDX2";
+    private const int EdgeBytes = 64 * 1024;
 
     private TarIndex(IReadOnlyList<PartStamp> parts, Dictionary<string, TarIndexEntry> byName, IReadOnlyList<string> problems)
     {
@@ -25,7 +30,8 @@ public sealed class TarIndex
             ByBaseName.TryAdd(BaseName(name), name);
     }
 
-    public readonly record struct PartStamp(string Path, long Size, long MtimeTicks);
+    /// <summary>What identifies a part's content cheaply: see the class remarks.</summary>
+    public readonly record struct PartStamp(string Path, long Size, long MtimeTicks, long CtimeTicks, ulong EdgeHash);
 
     public IReadOnlyList<PartStamp> Parts { get; }
 
@@ -80,30 +86,60 @@ public sealed class TarIndex
     {
         var info = new FileInfo(path);
         if (!info.Exists) throw new VgtDataException($"tar part not found: {path}");
-        return new PartStamp(info.FullName, info.Length, info.LastWriteTimeUtc.Ticks);
+        try
+        {
+            using var handle = File.OpenHandle(info.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess);
+            long length = RandomAccess.GetLength(handle);
+            var hash = new System.IO.Hashing.XxHash64();
+            var buffer = new byte[EdgeBytes];
+            hash.Append(buffer.AsSpan(0, ReadAt(handle, buffer, 0)));
+            if (length > EdgeBytes) hash.Append(buffer.AsSpan(0, ReadAt(handle, buffer, Math.Max(EdgeBytes, length - EdgeBytes))));
+            // On Linux .NET reports the birth time, else the status-change time: both change when the file is replaced.
+            return new PartStamp(info.FullName, length, info.LastWriteTimeUtc.Ticks, info.CreationTimeUtc.Ticks, hash.GetCurrentHashAsUInt64());
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new VgtDataException($"tar part {path}: cannot read: {e.Message}", e);
+        }
     }
+
+    private static int ReadAt(Microsoft.Win32.SafeHandles.SafeFileHandle handle, byte[] buffer, long offset)
+    {
+        int total = 0;
+        while (total < buffer.Length)
+        {
+            int n = RandomAccess.Read(handle, buffer.AsSpan(total), offset + total);
+            if (n == 0) break;
+            total += n;
+        }
+        return total;
+    }
+
+    /// <summary>The hash stored for a member's header block.</summary>
+    public static ulong HashHeader(ReadOnlySpan<byte> header) => System.IO.Hashing.XxHash64.HashToUInt64(header);
 
     private static TarIndex Build(List<PartStamp> parts, int workers)
     {
-        var perPart = new List<(string Name, long Offset, long Length)>[parts.Count];
+        var perPart = new List<(string Name, long Offset, long Length, ulong HeaderHash)>[parts.Count];
         var problems = new string?[parts.Count];
         Parallel.For(0, parts.Count, new ParallelOptions { MaxDegreeOfParallelism = workers > 0 ? workers : Environment.ProcessorCount }, i =>
         {
-            var list = new List<(string, long, long)>();
+            var list = new List<(string, long, long, ulong)>();
             try
             {
                 using var stream = new FileStream(parts[i].Path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096, FileOptions.RandomAccess);
                 using var reader = new TarMemberReader(stream);
                 while (reader.Next() is { } m)
-                    if (m.Kind == TarMemberKind.RegularFile) list.Add((NormalizeName(m.Name), m.DataOffset, m.Size));
+                    if (m.Kind == TarMemberKind.RegularFile) list.Add((NormalizeName(m.Name), m.DataOffset, m.Size, HashHeader(reader.CurrentHeader)));
+                if (!reader.EndMarkerSeen) problems[i] = $"{parts[i].Path}: part ends at offset {reader.Position} without the end-of-archive marker (cut short?)";
             }
-            catch (TarFormatException e) { problems[i] = $"{parts[i].Path}: {e.Message}"; }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { problems[i] = $"{parts[i].Path}: {e.Message}"; }
             perPart[i] = list;
         });
         var byName = new Dictionary<string, TarIndexEntry>(StringComparer.Ordinal);
         for (int p = 0; p < parts.Count; p++)
-            foreach (var (name, offset, length) in perPart[p])
-                byName.TryAdd(name, new TarIndexEntry(p, offset, length));
+            foreach (var (name, offset, length, headerHash) in perPart[p])
+                byName.TryAdd(name, new TarIndexEntry(p, offset, length, headerHash));
         return new TarIndex(parts, byName, problems.Where(p => p != null).Cast<string>().ToList());
     }
 
@@ -117,11 +153,11 @@ public sealed class TarIndex
             {
                 w.Write(Magic);
                 w.Write(Parts.Count);
-                foreach (var p in Parts) { w.Write(p.Path); w.Write(p.Size); w.Write(p.MtimeTicks); }
+                foreach (var p in Parts) { w.Write(p.Path); w.Write(p.Size); w.Write(p.MtimeTicks); w.Write(p.CtimeTicks); w.Write(p.EdgeHash); }
                 w.Write(Problems.Count);
                 foreach (var p in Problems) w.Write(p);
                 w.Write(ByName.Count);
-                foreach (var (name, e) in ByName) { w.Write(name); w.Write(e.Part); w.Write(e.Offset); w.Write(e.Length); }
+                foreach (var (name, e) in ByName) { w.Write(name); w.Write(e.Part); w.Write(e.Offset); w.Write(e.Length); w.Write(e.HeaderHash); }
             }
             File.Move(tmp, path, overwrite: true);
         }
@@ -142,7 +178,7 @@ public sealed class TarIndex
             int partCount = r.ReadInt32();
             if (partCount != expected.Count) return null;
             for (int i = 0; i < partCount; i++)
-                if (new PartStamp(r.ReadString(), r.ReadInt64(), r.ReadInt64()) != expected[i]) return null;
+                if (new PartStamp(r.ReadString(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadUInt64()) != expected[i]) return null;
             var problems = new List<string>();
             int problemCount = r.ReadInt32();
             for (int i = 0; i < problemCount; i++) problems.Add(r.ReadString());
@@ -151,8 +187,8 @@ public sealed class TarIndex
             for (int i = 0; i < count; i++)
             {
                 var name = r.ReadString();
-                var entry = new TarIndexEntry(r.ReadInt32(), r.ReadInt64(), r.ReadInt64());
-                if (entry.Part < 0 || entry.Part >= partCount) return null;
+                var entry = new TarIndexEntry(r.ReadInt32(), r.ReadInt64(), r.ReadInt64(), r.ReadUInt64());
+                if (entry.Part < 0 || entry.Part >= partCount || entry.Offset < 512 || entry.Length < 0) return null;
                 byName[name] = entry;
             }
             return new TarIndex(expected, byName, problems) { FromCache = true };

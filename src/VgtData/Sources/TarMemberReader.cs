@@ -32,23 +32,46 @@ public sealed class TarMemberReader : IDisposable
     /// <summary>Position in the tar stream (uncompressed bytes).</summary>
     public long Position => _position;
 
+    /// <summary>The current member's own 512-byte header block (after any long-name or pax records).</summary>
+    public ReadOnlySpan<byte> CurrentHeader => _header;
+
     /// <summary>Bytes of the current member's data not yet read.</summary>
     public long DataRemaining => _dataLeft;
 
-    /// <summary>The next member, or null at the end of the archive (zero block or end of stream at a header boundary).
-    /// Throws <see cref="TarFormatException"/> when the stream is truncated inside a header or member.</summary>
+    /// <summary>Whether the stream's last blocks were an end-of-archive marker (at least one zero block). False after
+    /// <see cref="Next"/> returned null means the part stops at a member boundary without the marker: likely cut short.</summary>
+    public bool EndMarkerSeen { get; private set; }
+
+    /// <summary>The next member, or null at the end of the stream. Zero blocks (the end-of-archive marker) are read
+    /// past, so archives concatenated into one part (e.g. several gzip members, each a whole tar) are all read; see
+    /// <see cref="EndMarkerSeen"/>. Throws <see cref="TarFormatException"/> when the stream is truncated inside a header
+    /// or member, or a header is damaged (checksum, number fields).</summary>
     public TarMember? Next()
     {
         SkipRest();
         string? longName = null, longLink = null;
-        Dictionary<string, string>? pax = null;
+        bool longNameEscaped = false, longLinkEscaped = false;
+        Dictionary<string, (string Value, bool Escaped)>? pax = null;
+        int zeroBlocks = 0;
         while (true)
         {
             long headerOffset = _position;
             int n = ReadUpTo(_header);
-            if (n == 0) return null;
+            bool zero = _header.AsSpan(0, n).IndexOfAnyExcept((byte)0) < 0;
+            if (n == 0 || (n < Block && zero && zeroBlocks > 0))
+            {
+                if (longName != null || longLink != null || pax != null)
+                    throw new TarFormatException($"stream ends after a long-name or pax record at offset {headerOffset}, before its member");
+                EndMarkerSeen = zeroBlocks > 0;
+                return null;
+            }
             if (n < Block) throw new TarFormatException($"truncated header at offset {headerOffset}");
-            if (_header.AsSpan().IndexOfAnyExcept((byte)0) < 0) return null;
+            if (zero)
+            {
+                zeroBlocks++;
+                continue;
+            }
+            zeroBlocks = 0;
             if (!ChecksumMatches(_header)) throw new TarFormatException($"bad header checksum at offset {headerOffset}");
 
             byte type = _header[156];
@@ -56,40 +79,54 @@ public sealed class TarMemberReader : IDisposable
             switch (type)
             {
                 case (byte)'L':
-                    longName = CString(ReadMeta(size, headerOffset));
+                    longName = DecodeName(CBytes(ReadMeta(size, headerOffset)), out longNameEscaped);
                     continue;
                 case (byte)'K':
-                    longLink = CString(ReadMeta(size, headerOffset));
+                    longLink = DecodeName(CBytes(ReadMeta(size, headerOffset)), out longLinkEscaped);
                     continue;
                 case (byte)'x':
-                    pax = ParsePax(ReadMeta(size, headerOffset));
+                    pax = ParsePax(ReadMeta(size, headerOffset), headerOffset);
                     continue;
                 case (byte)'g':
                     ReadMeta(size, headerOffset); // global pax defaults: nothing we use
                     continue;
             }
 
-            var name = pax?.GetValueOrDefault("path") ?? longName ?? HeaderName(_header);
-            var link = pax?.GetValueOrDefault("linkpath") ?? longLink ?? CString(_header.AsSpan(157, 100));
-            if (pax != null && pax.TryGetValue("size", out var paxSize) && long.TryParse(paxSize, out var ps) && ps >= 0) size = ps;
+            string name;
+            bool escaped;
+            if (pax != null && (pax.TryGetValue("GNU.sparse.name", out var paxName) || pax.TryGetValue("path", out paxName)))
+                (name, escaped) = paxName;
+            else if (longName != null) (name, escaped) = (longName, longNameEscaped);
+            else name = HeaderName(_header, out escaped);
+            string link;
+            if (pax != null && pax.TryGetValue("linkpath", out var paxLink)) link = paxLink.Value;
+            else link = longLink ?? DecodeName(CBytes(_header.AsSpan(157, 100)), out _);
+            if (pax != null && pax.TryGetValue("size", out var paxSize))
+            {
+                if (!long.TryParse(paxSize.Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out size))
+                    throw new TarFormatException($"bad pax size '{paxSize.Value}' for member at offset {headerOffset}");
+            }
+            bool paxSparse = pax != null && pax.Keys.Any(k => k.StartsWith("GNU.sparse.", StringComparison.Ordinal));
             var kind = type switch
             {
+                _ when paxSparse => TarMemberKind.Sparse,
                 (byte)'0' or 0 or (byte)'7' => TarMemberKind.RegularFile,
                 (byte)'1' => TarMemberKind.HardLink,
                 (byte)'2' => TarMemberKind.SymbolicLink,
                 (byte)'3' or (byte)'4' => TarMemberKind.Device,
                 (byte)'5' => TarMemberKind.Directory,
                 (byte)'6' => TarMemberKind.Fifo,
+                (byte)'S' => TarMemberKind.Sparse,
                 _ => TarMemberKind.Other,
             };
-            // Like GNU tar and Python's tarfile: only regular files and unknown types carry data blocks.
-            bool hasData = kind is TarMemberKind.RegularFile or TarMemberKind.Other;
+            // Like GNU tar and Python's tarfile: only regular files, sparse files and unknown types carry data blocks.
+            bool hasData = kind is TarMemberKind.RegularFile or TarMemberKind.Sparse or TarMemberKind.Other;
             if (kind == TarMemberKind.RegularFile && name.EndsWith('/')) { kind = TarMemberKind.Directory; }
             _dataLeft = hasData ? size : 0;
             _paddingLeft = hasData ? Padding(size) : 0;
-            if (_stream.CanSeek && _position + _dataLeft > _stream.Length)
+            if (_stream.CanSeek && _dataLeft > _stream.Length - _position)
                 throw new TarFormatException($"member '{name}' is truncated: {size} bytes declared at offset {_position}, part ends at {_stream.Length}");
-            return new TarMember(name, kind, hasData ? size : 0, _position, string.IsNullOrEmpty(link) ? null : link, headerOffset);
+            return new TarMember(name, kind, hasData ? size : 0, _position, string.IsNullOrEmpty(link) ? null : link, headerOffset) { NameEscaped = escaped };
         }
     }
 
@@ -112,7 +149,7 @@ public sealed class TarMemberReader : IDisposable
         if (skip == 0) return;
         if (_stream.CanSeek)
         {
-            if (_position + _dataLeft > _stream.Length)
+            if (_dataLeft > _stream.Length - _position)
                 throw new TarFormatException($"member data truncated at offset {_position}");
             _stream.Seek(skip, SeekOrigin.Current);
             _position += skip;
@@ -178,17 +215,30 @@ public sealed class TarMemberReader : IDisposable
         return stored == unsigned || stored == signed;
     }
 
+    /// <summary>A header's size field: octal digits, or GNU base-256 (top bit of the first byte set). Negative or
+    /// overflowing values are a damaged header.</summary>
     private static long ParseNumber(ReadOnlySpan<byte> field, long headerOffset)
     {
-        if ((field[0] & 0x80) != 0)
+        try
         {
-            // GNU base-256: big-endian two's complement with the top bit of the first byte as marker.
-            long v = field[0] & 0x7F;
-            for (int i = 1; i < field.Length; i++) v = checked((v << 8) | field[i]);
-            return v;
+            if ((field[0] & 0x80) != 0)
+            {
+                // GNU base-256: big-endian two's complement; 0x40 in the first byte is the sign.
+                if ((field[0] & 0x40) != 0) throw new FormatException();
+                long v = field[0] & 0x3F;
+                for (int i = 1; i < field.Length; i++)
+                {
+                    if (v > long.MaxValue >> 8) throw new OverflowException();
+                    v = (v << 8) | field[i];
+                }
+                return v;
+            }
+            return ParseOctal(field);
         }
-        try { return ParseOctal(field); }
-        catch (FormatException) { throw new TarFormatException($"bad size field in header at offset {headerOffset}"); }
+        catch (Exception e) when (e is FormatException or OverflowException)
+        {
+            throw new TarFormatException($"bad size field in header at offset {headerOffset}");
+        }
     }
 
     private static long ParseOctal(ReadOnlySpan<byte> field)
@@ -208,38 +258,68 @@ public sealed class TarMemberReader : IDisposable
         return any ? v : 0;
     }
 
-    private static string HeaderName(ReadOnlySpan<byte> header)
+    private static string HeaderName(ReadOnlySpan<byte> header, out bool escaped)
     {
-        var name = CString(header[..100]);
+        var name = CBytes(header[..100]);
         // POSIX ustar ("ustar\0"): a prefix field holds leading directories. Old GNU ("ustar  \0") uses those bytes otherwise.
         if (header.Slice(257, 6).SequenceEqual("ustar\0"u8))
         {
-            var prefix = CString(header.Slice(345, 155));
-            if (prefix.Length > 0) name = prefix + "/" + name;
+            var prefix = CBytes(header.Slice(345, 155));
+            if (prefix.Length > 0)
+            {
+                var joined = new byte[prefix.Length + 1 + name.Length];
+                prefix.CopyTo(joined);
+                joined[prefix.Length] = (byte)'/';
+                name.CopyTo(joined.AsSpan(prefix.Length + 1));
+                return DecodeName(joined, out escaped);
+            }
         }
-        return name;
+        return DecodeName(name, out escaped);
     }
 
-    private static string CString(ReadOnlySpan<byte> bytes)
+    private static ReadOnlySpan<byte> CBytes(ReadOnlySpan<byte> bytes)
     {
         int end = bytes.IndexOf((byte)0);
-        return Encoding.UTF8.GetString(end < 0 ? bytes : bytes[..end]);
+        return end < 0 ? bytes : bytes[..end];
     }
 
-    private static Dictionary<string, string> ParsePax(byte[] data)
+    /// <summary>UTF-8 text as is; anything else with each stray byte as %XX and '%' as %25, so that two different byte
+    /// names never decode to the same string (plain U+FFFD replacement would merge them).</summary>
+    public static string DecodeName(ReadOnlySpan<byte> bytes, out bool escaped)
+    {
+        escaped = !System.Text.Unicode.Utf8.IsValid(bytes);
+        if (!escaped) return Encoding.UTF8.GetString(bytes);
+        var sb = new StringBuilder(bytes.Length + 16);
+        while (bytes.Length > 0)
+        {
+            var status = Rune.DecodeFromUtf8(bytes, out var rune, out int consumed);
+            if (status == OperationStatus.Done && rune.Value != '%') sb.Append(rune.ToString());
+            else
+            {
+                consumed = status == OperationStatus.Done ? consumed : 1;
+                sb.Append('%').Append(bytes[0].ToString("X2"));
+            }
+            bytes = bytes[consumed..];
+        }
+        return sb.ToString();
+    }
+
+    private static Dictionary<string, (string Value, bool Escaped)> ParsePax(byte[] data, long headerOffset)
     {
         // Records: "<length> <key>=<value>\n", length counting the whole record in decimal.
-        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        var result = new Dictionary<string, (string, bool)>(StringComparer.Ordinal);
         int pos = 0;
         while (pos < data.Length)
         {
+            if (data[pos] == 0) break; // zero padding after the last record
             int space = Array.IndexOf(data, (byte)' ', pos);
-            if (space < 0) break;
-            if (!int.TryParse(Encoding.ASCII.GetString(data, pos, space - pos), out var length) || length <= 0 || pos + length > data.Length) break;
+            if (space < 0 || !int.TryParse(data.AsSpan(pos, space - pos), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var length)
+                || length <= space - pos || pos + length > data.Length)
+                throw new TarFormatException($"bad pax record at offset {headerOffset}");
             var record = data.AsSpan(space + 1, pos + length - space - 1);
             if (record.Length > 0 && record[^1] == '\n') record = record[..^1];
             int eq = record.IndexOf((byte)'=');
-            if (eq > 0) result[Encoding.UTF8.GetString(record[..eq])] = Encoding.UTF8.GetString(record[(eq + 1)..]);
+            if (eq > 0) result[Encoding.UTF8.GetString(record[..eq])] = (DecodeName(record[(eq + 1)..], out var escaped), escaped);
             pos += length;
         }
         return result;

@@ -33,6 +33,7 @@ public sealed class CaptionTokenizer
     /// <summary>The prompt's ids, at most max_length of them.</summary>
     public long[] Tokenize(string caption, bool cfg)
     {
+        RefuseLoneSurrogate(caption);
         var ids = Tokenizer.Encode(Template.Build(caption, cfg));
         int n = ids.Length;
         if (MaxLength is not int max || n <= max) return Widen(ids, n);
@@ -47,7 +48,18 @@ public sealed class CaptionTokenizer
     }
 
     /// <summary>The prompt's length before truncation.</summary>
-    public int CountTokens(string caption, bool cfg) => Tokenizer.Encode(Template.Build(caption, cfg)).Length;
+    public int CountTokens(string caption, bool cfg)
+    {
+        RefuseLoneSurrogate(caption);
+        return Tokenizer.Encode(Template.Build(caption, cfg)).Length;
+    }
+
+    /// <summary>Python's tokenizer cannot encode a lone surrogate as UTF-8; encoding it here would silently use U+FFFD.</summary>
+    private static void RefuseLoneSurrogate(string caption)
+    {
+        int at = LoneSurrogates.IndexOf(caption);
+        if (at >= 0) throw new VgtDataException($"caption holds a {LoneSurrogates.Describe(caption, at)}, which UTF-8 cannot encode");
+    }
 
     private static long[] Widen(int[] ids, int count)
     {

@@ -1,12 +1,13 @@
-using System.Text.Encodings.Web;
+using System.Buffers;
 using System.Text.Json;
 using VgtData.Datasets;
+using VgtData.Manifests;
 
 namespace VgtData.Validation;
 
 /// <summary>
 /// Writes a data.json without the bad entries: a JSON array of the original entry objects, in their original order, each
-/// re-serialized from the source file as parsed (keys in their order, values unchanged; numbers keep their text).
+/// copied token by token from the source file (keys in their order, strings and numbers keep their text and escapes).
 /// A data_path that is a folder of *.json or a .jsonl file becomes one array, in the order the dataset reads them.
 /// With <c>train_number_samples</c> only the entries the dataset uses (and the validator checked) are written.
 /// </summary>
@@ -23,7 +24,14 @@ public static class CleanManifestWriter
             WriteMember(single, badByMember.GetValueOrDefault(0) ?? new HashSet<int>(), output);
             return [output];
         }
-        Directory.CreateDirectory(output);
+        try
+        {
+            Directory.CreateDirectory(output);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new VgtDataException($"{output}: cannot create the folder for the clean manifests: {e.Message}", e);
+        }
         var written = new List<string>();
         for (int m = 0; m < members.Count; m++)
         {
@@ -37,51 +45,97 @@ public static class CleanManifestWriter
     /// <summary>The clean file of ConcatDataset member <paramref name="member"/>: <c>dataset-{member}.json</c>.</summary>
     public static string MemberFileName(int member) => $"dataset-{member}.json";
 
-    /// <summary>The member's entries as JSON elements, in the order <see cref="Manifests.Manifest.Load"/> reads them.</summary>
-    public static List<JsonElement> ReadEntries(string dataPath)
+    /// <summary>
+    /// Writes entries [0, count) of <paramref name="dataPath"/> except <paramref name="bad"/> to <paramref name="path"/>
+    /// as strict JSON (comments and trailing commas dropped; keys, strings and numbers byte for byte as written, escapes
+    /// included), one entry per line; a path ending in <c>.jsonl</c> gets JSONL. Reads with the loader's own reader, so it
+    /// accepts what the loader accepts.
+    /// </summary>
+    public static void WriteEntries(string dataPath, int count, IReadOnlySet<int> bad, string path)
     {
-        var entries = new List<JsonElement>();
-        var docOptions = new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
-        IEnumerable<string> files = Directory.Exists(dataPath)
-            ? Directory.GetFiles(dataPath, "*.json").OrderBy(f => Path.GetFileName(f), StringComparer.Ordinal)
-            : [dataPath];
-        foreach (var file in files)
+        var tmp = path + ".tmp";
+        int seen = 0;
+        try
         {
-            if (file.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase))
+            var dir = Path.GetDirectoryName(Path.GetFullPath(path));
+            if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+            using (var stream = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
             {
-                foreach (var line in File.ReadLines(file))
+                var strict = new ArrayBufferWriter<byte>();
+                bool first = true;
+                // OUT.jsonl is read back as JSONL (one entry per line), anything else as one JSON array.
+                bool jsonLines = path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase);
+                if (!jsonLines) stream.Write("["u8);
+                Manifest.ReadEntryBytes(dataPath, (json, position) =>
                 {
-                    if (line.Trim(' ', '\t', '\r').Length == 0) continue;
-                    entries.Add(JsonDocument.Parse(line).RootElement.Clone());
-                }
-                continue;
+                    if (position >= count) return false;
+                    seen++;
+                    if (bad.Contains(position)) return true;
+                    strict.ResetWrittenCount();
+                    CopyStrict(json, strict);
+                    if (!jsonLines) stream.Write(first ? "\n  "u8 : ",\n  "u8);
+                    stream.Write(strict.WrittenSpan);
+                    if (jsonLines) stream.Write("\n"u8);
+                    first = false;
+                    return true;
+                });
+                if (!jsonLines) stream.Write(first ? "]\n"u8 : "\n]\n"u8);
             }
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(file).AsMemory(), docOptions);
-            if (doc.RootElement.ValueKind != JsonValueKind.Array) throw new VgtDataException($"{file}: expected a JSON array of entries");
-            foreach (var e in doc.RootElement.EnumerateArray()) entries.Add(e.Clone());
+            if (seen < count) throw new VgtDataException($"{dataPath}: read {seen} entries, the dataset has {count}");
+            File.Move(tmp, path, overwrite: true);
         }
-        return entries;
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(tmp);
+            throw new VgtDataException($"{path}: cannot write the clean manifest: {e.Message}", e);
+        }
+        catch
+        {
+            TryDelete(tmp);
+            throw;
+        }
     }
 
-    private static void WriteMember(CaptionDataset dataset, HashSet<int> bad, string path)
+    private static void WriteMember(CaptionDataset dataset, HashSet<int> bad, string path) =>
+        WriteEntries(dataset.Options.DataPath, dataset.Manifest.Count, bad, path);
+
+    /// <summary>Re-emits one entry token by token: the reader skips comments and trailing commas, every token's text is copied.</summary>
+    private static void CopyStrict(ReadOnlySpan<byte> json, ArrayBufferWriter<byte> output)
     {
-        var entries = ReadEntries(dataset.Options.DataPath);
-        int count = dataset.Manifest.Count;
-        if (entries.Count < count)
-            throw new VgtDataException($"{dataset.Options.DataPath}: read {entries.Count} entries, the dataset has {count}");
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-        var tmp = path + ".tmp";
-        using (var stream = File.Create(tmp))
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        bool needComma = false;
+        while (reader.Read())
         {
-            w.WriteStartArray();
-            for (int i = 0; i < count; i++)
-                if (!bad.Contains(i)) entries[i].WriteTo(w);
-            w.WriteEndArray();
-            w.Flush();
-            stream.WriteByte((byte)'\n');
+            var token = reader.TokenType;
+            if (token is JsonTokenType.EndObject or JsonTokenType.EndArray)
+            {
+                output.Write(token == JsonTokenType.EndObject ? "}"u8 : "]"u8);
+                needComma = true;
+                continue;
+            }
+            if (needComma) output.Write(","u8);
+            switch (token)
+            {
+                case JsonTokenType.StartObject: output.Write("{"u8); needComma = false; break;
+                case JsonTokenType.StartArray: output.Write("["u8); needComma = false; break;
+                case JsonTokenType.PropertyName:
+                    output.Write("\""u8); output.Write(reader.ValueSpan); output.Write("\":"u8);
+                    needComma = false;
+                    break;
+                case JsonTokenType.String:
+                    output.Write("\""u8); output.Write(reader.ValueSpan); output.Write("\""u8);
+                    needComma = true;
+                    break;
+                default: // numbers, true, false, null: their text as written
+                    output.Write(reader.ValueSpan);
+                    needComma = true;
+                    break;
+            }
         }
-        File.Move(tmp, path, overwrite: true);
+    }
+
+    private static void TryDelete(string path)
+    {
+        try { File.Delete(path); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 }

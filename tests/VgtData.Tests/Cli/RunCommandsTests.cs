@@ -17,7 +17,7 @@ public sealed class RunCommandsTests : IDisposable
         SyntheticDataset.Write(_dir, 12, [(160, 160), (160, 240), (240, 160)], seed: 3, workers: 1);
         _config = Path.Combine(_dir, "config.json");
         File.WriteAllText(_config, """
-            { "prompt_template": "qwen25vl", "image_size": 96, "pad_index": 0, "seed": 5,
+            { "prompt_template": "qwen25vl", "tokenizer": "embedded:o200k", "image_size": 96, "pad_index": 0, "seed": 5,
               "dataset": { "type": "CaptionDataset", "data_path": "data.json", "image_folder": ".", "unconditional": 0.5 },
               "train_dataloader": { "batch_size": 4, "num_workers": 2 } }
             """);
@@ -74,22 +74,29 @@ public sealed class RunCommandsTests : IDisposable
     [Fact]
     public void BenchChecksumIsTheSameForAnyWorkerCount()
     {
-        string Checksum(string workers)
+        // The default warm-up grows with the worker count (2 + batches in flight); the checksum covers the first
+        // --batches batches whatever the warm-up, so the defaults compare across worker counts.
+        string Checksum(string workers, string? warmup)
         {
-            var (code, output, err) = Run("bench", _config, "--batches", "3", "--warmup", "1", "--workers", workers, "--json");
+            string[] extra = warmup is null ? [] : ["--warmup", warmup];
+            var (code, output, err) = Run(["bench", _config, "--batches", "3", "--workers", workers, "--json", .. extra]);
             Assert.True(code == 0, err);
             using var doc = JsonDocument.Parse(output.Trim().Split('\n')[^1]);
             var r = doc.RootElement;
-            foreach (var key in new[] { "samples_per_s", "batches", "workers", "batch_size", "p50_wait_ms", "p95_wait_ms", "stage_seconds", "peak_rss_mb", "bad_samples" })
+            foreach (var key in new[] { "samples_per_s", "batches", "workers", "batch_size", "p50_wait_ms", "p95_wait_ms", "stage_seconds", "peak_rss_mb", "bad_samples", "checksum_batches" })
                 Assert.True(r.TryGetProperty(key, out _), $"bench JSON lacks {key}");
             Assert.Equal(3, r.GetProperty("batches").GetInt32());
+            Assert.Equal(3, r.GetProperty("checksum_batches").GetInt32());
             Assert.Equal(4, r.GetProperty("batch_size").GetInt32());
-            Assert.Contains("batch 4/4", err);
+            int warm = r.GetProperty("warmup_batches").GetInt32();
+            if (warmup is not null) Assert.Equal(int.Parse(warmup), warm);
+            Assert.Contains($"batch {warm + 3}/{warm + 3}", err);
             return r.GetProperty("checksum").GetString()!;
         }
-        var zero = Checksum("0");
-        Assert.Equal(zero, Checksum("1"));
-        Assert.Equal(zero, Checksum("3"));
+        var one = Checksum("1", null);
+        Assert.Equal(one, Checksum("3", null));
+        Assert.Equal(one, Checksum("0", null));
+        Assert.Equal(one, Checksum("2", "1"));
     }
 
     [Fact]

@@ -6,6 +6,7 @@ namespace VgtData.Tests.Config;
 /// and the composition rules (bases in order, --set, paths relative to the file that set them, dataset member files).</summary>
 public class ConfigErrorTests
 {
+    private const string Tok = """ "tokenizer": "embedded:o200k", """;
     private const string Dataset = """ "dataset": { "type": "CaptionDataset", "data_path": "data.json" } """;
 
     private static ConfigDir WithData()
@@ -20,7 +21,7 @@ public class ConfigErrorTests
     {
         using var dir = WithData();
         var loader = dir.Write("train/loader.json", """{ "train_dataloader": { "batchsize": 32 } }""");
-        var main = dir.Write("exp.json", $$"""{ "base": "train/loader.json", {{Dataset}} }""");
+        var main = dir.Write("exp.json", $$"""{ "base": "train/loader.json", {{Tok}}{{Dataset}} }""");
         var (code, _, error) = ConfigDir.Cli("config", main);
         Assert.Equal(1, code);
         Assert.Contains($"error: {loader}: train_dataloader.batchsize: unknown key (did you mean 'batch_size'?)", error);
@@ -30,7 +31,7 @@ public class ConfigErrorTests
     public void UnknownKeyFarFromAnyHasNoHint()
     {
         using var dir = WithData();
-        var main = dir.Write("exp.json", $$"""{ "learning_rate": 0.1, {{Dataset}} }""");
+        var main = dir.Write("exp.json", $$"""{ "learning_rate": 0.1, {{Tok}}{{Dataset}} }""");
         var (code, _, error) = ConfigDir.Cli("config", main);
         Assert.Equal(1, code);
         Assert.Contains($"error: {main}: learning_rate: unknown key", error);
@@ -41,7 +42,7 @@ public class ConfigErrorTests
     public void WrongTypeNamesExpectedAndActual()
     {
         using var dir = WithData();
-        var main = dir.Write("exp.json", $$"""{ "train_dataloader": { "batch_size": "32", "sampler": { "shuffle": 1 } }, {{Dataset}} }""");
+        var main = dir.Write("exp.json", $$"""{ "train_dataloader": { "batch_size": "32", "sampler": { "shuffle": 1 } }, {{Tok}}{{Dataset}} }""");
         var (code, _, error) = ConfigDir.Cli("config", main);
         Assert.Equal(1, code);
         Assert.Contains($"error: {main}: train_dataloader.batch_size: expected an integer, got the string \"32\"", error);
@@ -52,7 +53,7 @@ public class ConfigErrorTests
     public void MissingBaseFileNamesTheFileThatNamesIt()
     {
         using var dir = WithData();
-        var main = dir.Write("exp.json", $$"""{ "base": ["processors/nope.json"], {{Dataset}} }""");
+        var main = dir.Write("exp.json", $$"""{ "base": ["processors/nope.json"], {{Tok}}{{Dataset}} }""");
         var (code, _, error) = ConfigDir.Cli("config", main);
         Assert.Equal(1, code);
         Assert.Contains($"error: {main}: base: config file '{Path.Combine(dir.Root, "processors", "nope.json")}' does not exist", error);
@@ -64,7 +65,7 @@ public class ConfigErrorTests
         using var dir = WithData();
         dir.Write("a.json", """{ "base": "b.json", "seed": 1 }""");
         dir.Write("b.json", """{ "base": "a.json", "seed": 2 }""");
-        var main = dir.Write("exp.json", $$"""{ "base": "a.json", {{Dataset}} }""");
+        var main = dir.Write("exp.json", $$"""{ "base": "a.json", {{Tok}}{{Dataset}} }""");
         var (code, _, error) = ConfigDir.Cli("config", main);
         Assert.Equal(1, code);
         Assert.Contains("base: circular base: exp.json -> a.json -> b.json -> a.json", error);
@@ -75,7 +76,7 @@ public class ConfigErrorTests
     {
         using var dir = WithData();
         var main = dir.Write("exp.json", $$"""
-            { "prompt_template": "internvl3", {{Dataset}},
+            { "prompt_template": "internvl3", {{Tok}}{{Dataset}},
               "train_dataloader": { "batch_size": 32, "sampler": { "type": "InfiniteSampler", "shuffle": true, "seed": 5 } } }
             """);
         var config = ConfigLoader.Load(main, ["train_dataloader.batch_size=8", "prompt_template=qwen25vl",
@@ -102,7 +103,7 @@ public class ConfigErrorTests
     public void SetWithTheWrongTypeIsReportedAgainstSet()
     {
         using var dir = WithData();
-        var main = dir.Write("exp.json", $$"""{ {{Dataset}} }""");
+        var main = dir.Write("exp.json", $$"""{ {{Tok}}{{Dataset}} }""");
         var (code, _, error) = ConfigDir.Cli("config", main, "--set", "train_dataloader.batch_size=big", "--set", "train_dataloader.batchsize=4");
         Assert.Equal(1, code);
         Assert.Contains("error: --set: train_dataloader.batch_size: expected an integer, got the string \"big\"", error);
@@ -115,7 +116,7 @@ public class ConfigErrorTests
         using var dir = WithData();
         var first = dir.Write("first.json", """{ "seed": 1, "image_size": 256, "train_dataloader": { "batch_size": 8, "num_workers": 2 } }""");
         var second = dir.Write("second.json", """{ "seed": 2, "train_dataloader": { "batch_size": 16 } }""");
-        var main = dir.Write("exp.json", $$"""{ "base": ["first.json", "second.json"], "seed": 3, {{Dataset}} }""");
+        var main = dir.Write("exp.json", $$"""{ "base": ["first.json", "second.json"], "seed": 3, {{Tok}}{{Dataset}} }""");
         var config = ConfigLoader.Load(main);
         var root = new ConfigSection(config.Root);
         Assert.Equal(3, root.Int("seed"));
@@ -132,7 +133,7 @@ public class ConfigErrorTests
     {
         using var dir = new ConfigDir();
         dir.Write("configs/datasets/source.json", """{ "dataset": { "type": "CaptionDataset", "data_path": "../../data/a/data.json", "image_folder": "../../data/a" } }""");
-        var main = dir.Write("configs/experiments/exp.json", """{ "base": "../datasets/source.json", "dataset": { "cap_folder": "caps" } }""");
+        var main = dir.Write("configs/experiments/exp.json", """{ "tokenizer": "embedded:o200k", "base": "../datasets/source.json", "dataset": { "cap_folder": "caps" } }""");
         var config = ConfigLoader.Load(main);
         var dataset = new ConfigSection(config.Root).Section("dataset");
         Assert.Equal(Path.Combine(dir.Root, "data", "a", "data.json"), dataset.String("data_path"));
@@ -148,7 +149,7 @@ public class ConfigErrorTests
     public void MissingDataIsAWarningUnlessStrict()
     {
         using var dir = new ConfigDir();
-        var main = dir.Write("exp.json", """{ "dataset": { "type": "CaptionDataset", "data_path": "nowhere/data.json" } }""");
+        var main = dir.Write("exp.json", """{ "tokenizer": "embedded:o200k", "dataset": { "type": "CaptionDataset", "data_path": "nowhere/data.json" } }""");
         var (code, _, error) = ConfigDir.Cli("config", main);
         Assert.Equal(0, code);
         Assert.Contains($"warning: {main}: dataset.data_path: '{Path.Combine(dir.Root, "nowhere", "data.json")}' does not exist", error);
@@ -231,7 +232,7 @@ public class ConfigErrorTests
         var a = dir.Write("datasets/a.json", """{ "dataset": { "type": "CaptionDataset", "data_path": "../data/a.json", "max_length": 1024 } }""");
         var b = dir.Write("datasets/b.json", """{ "base": "a.json", "dataset": { "data_path": "../data/b.json", "unconditional": 0.2 } }""");
         var main = dir.Write("experiments/exp.json", """
-            { "dataset": { "type": "ConcatDataset", "datasets": [
+            { "tokenizer": "embedded:o200k", "dataset": { "type": "ConcatDataset", "datasets": [
                 { "base": "../datasets/a.json", "repeat": 2 },
                 { "base": "../datasets/b.json", "max_length": 64 },
                 { "type": "CaptionDataset", "data_path": "inline.json" } ] } }
@@ -273,7 +274,7 @@ public class ConfigErrorTests
     public void CircularDatasetMemberIsAnError()
     {
         using var dir = new ConfigDir();
-        var main = dir.Write("exp.json", """{ "dataset": { "type": "ConcatDataset", "datasets": [ { "base": "exp.json" } ] } }""");
+        var main = dir.Write("exp.json", """{ "tokenizer": "embedded:o200k", "dataset": { "type": "ConcatDataset", "datasets": [ { "base": "exp.json" } ] } }""");
         var e = Assert.Throws<ConfigException>(() => ConfigLoader.Load(main));
         Assert.Contains(e.Issues, i => i.Message.Contains("circular base: exp.json -> exp.json"));
     }
@@ -282,7 +283,7 @@ public class ConfigErrorTests
     public void MissingDatasetMemberFileIsAnError()
     {
         using var dir = new ConfigDir();
-        var main = dir.Write("exp.json", """{ "dataset": { "type": "ConcatDataset", "datasets": [ { "base": "gone.json" } ] } }""");
+        var main = dir.Write("exp.json", """{ "tokenizer": "embedded:o200k", "dataset": { "type": "ConcatDataset", "datasets": [ { "base": "gone.json" } ] } }""");
         var (code, _, error) = ConfigDir.Cli("config", main);
         Assert.Equal(1, code);
         Assert.Contains($"config file '{Path.Combine(dir.Root, "gone.json")}' does not exist", error);

@@ -40,7 +40,7 @@ public class ShippedConfigsTests
     [MemberData(nameof(AllConfigs))]
     public void ResolvesWithoutErrors(string relative)
     {
-        var (code, output, error) = ConfigDir.Cli("config", Path.Combine(SharedData.RepoRoot, relative));
+        var (code, output, error) = ConfigDir.Cli(["config", Path.Combine(SharedData.RepoRoot, relative), .. TokenizerFor(relative)]);
         Assert.True(code == 0, $"{relative}: exit {code}\n{error}");
         Assert.DoesNotContain("error:", error);
         Assert.NotNull(JsonNode.Parse(output));
@@ -52,9 +52,40 @@ public class ShippedConfigsTests
     {
         var dataJson = Path.Combine(SharedData.RepoRoot, "data");
         Skip.If(Directory.Exists(dataJson), "data/ exists in this checkout; the shipped configs' data may be present");
-        var (code, _, error) = ConfigDir.Cli("config", Path.Combine(SharedData.RepoRoot, relative), "--strict");
+        var (code, _, error) = ConfigDir.Cli(["config", Path.Combine(SharedData.RepoRoot, relative), "--strict", .. TokenizerFor(relative)]);
         Assert.Equal(1, code);
         Assert.Matches(@"error: .*\.json: dataset(\.datasets\[\d\])?\.data_path: '.*data\.json' does not exist", error);
+    }
+
+    /// <summary>A dataset file is a ConcatDataset member: alone it has no tokenizer, which is never chosen silently.</summary>
+    private static string[] TokenizerFor(string relative) =>
+        relative.StartsWith("configs/datasets/", StringComparison.Ordinal) ? ["--set", $"tokenizer={ConfigSchema.EmbeddedTokenizer}"] : [];
+
+    [Theory]
+    [MemberData(nameof(AllConfigs))]
+    public void DatasetFilesAloneNameTheMissingTokenizer(string relative)
+    {
+        var (code, _, error) = ConfigDir.Cli("config", Path.Combine(SharedData.RepoRoot, relative));
+        if (!relative.StartsWith("configs/datasets/", StringComparison.Ordinal))
+        {
+            Assert.DoesNotContain("tokenizer: is required", error);
+            return;
+        }
+        Assert.Equal(1, code);
+        Assert.Equal($"error: {Path.Combine(SharedData.RepoRoot, relative)}: tokenizer: is required: a folder holding tokenizer.json, VGT's AutoTokenizer dict, or \"embedded:o200k\" for the embedded vocabulary",
+            error.Trim());
+    }
+
+    [Fact]
+    public void ShippedValuesAreVgts()
+    {
+        foreach (var name in new[] { "internvl3_1b_448", "internvl3_2b_448", "qwen25vl_2b_448" })
+            Assert.Equal(0, new ConfigSection(ConfigLoader.Load(Path.Combine(ConfigsRoot, "processors", name + ".json")).Root).Int("pad_index"));
+        foreach (var name in new[] { "sharegpt4o_image", "echo4o_image", "blip3o_60k" })
+        {
+            var c = ConfigLoader.Load(Path.Combine(ConfigsRoot, "datasets", name + ".json"), [$"tokenizer={ConfigSchema.EmbeddedTokenizer}"]);
+            Assert.Equal(256, new ConfigSection(c.Root).Section("dataset").Int("max_length"));
+        }
     }
 
     [Fact]
@@ -73,7 +104,7 @@ public class ShippedConfigsTests
         var config = ConfigLoader.Load(Path.Combine(ConfigsRoot, "experiments", "internvl3_2b_pretrain.json"));
         var root = new ConfigSection(config.Root);
         Assert.Equal("internvl3", root.String("prompt_template"));
-        Assert.Equal(151643, root.Int("pad_index"));
+        Assert.Equal(0, root.Int("pad_index"));
         Assert.Equal(Path.Combine(SharedData.RepoRoot, "data", "models", "InternVL3-2B"), root.String("tokenizer"));
         var loader = root.Section("train_dataloader");
         Assert.Equal(64, loader.Int("batch_size"));       // the experiment overrides the base
@@ -83,12 +114,12 @@ public class ShippedConfigsTests
 
         var members = ((JsonArray)config.Node("dataset.datasets")!).Select(n => new ConfigSection((JsonObject)n!)).ToList();
         Assert.Equal(3, members.Count);
-        Assert.Equal([1.0, 2.0, 0.5], members.Select(m => m.Number("repeat")!.Value));
+        Assert.Equal([1, 2, 1], members.Select(m => m.Int("repeat")!.Value));
         Assert.Equal("tar", members[0].Section("image_source").String("type"));
         Assert.Equal(Path.Combine(SharedData.RepoRoot, "data", "ShareGPT-4o-Image", "data.json"), members[0].String("data_path"));
         Assert.Equal("BLIP3oDataset", members[2].String("type"));
-        Assert.Equal(512, members[2].Int("max_length"));   // item override over the dataset file's 1024
-        Assert.Equal(1024, members[1].Int("max_length"));
+        Assert.Equal(512, members[2].Int("max_length"));   // item override over the dataset file's 256
+        Assert.Equal(256, members[1].Int("max_length"));
 
         // Each key names the file that set it.
         Assert.EndsWith(Path.Combine("datasets", "sharegpt4o_image.json"), config.SourceOf("dataset.datasets[0].data_path"));

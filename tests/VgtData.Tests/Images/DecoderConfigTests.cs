@@ -27,6 +27,7 @@ public sealed class DecoderConfigTests : IDisposable
         File.WriteAllText(path, $$"""
             {
               "image_size": 128,
+              "tokenizer": "embedded:o200k",
               "dataset": { "type": "CaptionDataset", "data_path": "data.json", "image_folder": ".", "max_length": 64{{decoderKey}} },
               "train_dataloader": { "batch_size": 2, "num_workers": 1 }
             }

@@ -122,7 +122,7 @@ public sealed class PillowJpegTests : IDisposable
         _dir.WriteBytes("image.jpg", File.ReadAllBytes(Path.Combine(folder, c.GetProperty("source").GetString()!)));
         _dir.WriteManifest("data.json", [new { image = "image.jpg", caption = "a photo" }]);
         var config = _dir.WriteText("config.json", """
-            { "prompt_template": "qwen25vl", "image_size": 448, "pad_index": 0, "seed": 1,
+            { "prompt_template": "qwen25vl", "tokenizer": "embedded:o200k", "image_size": 448, "pad_index": 0, "seed": 1,
               "dataset": { "type": "CaptionDataset", "data_path": "data.json", "image_folder": ".", "unconditional": 0 } }
             """);
         var outDir = _dir.PathOf("out");

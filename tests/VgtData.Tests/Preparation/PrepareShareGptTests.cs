@@ -186,7 +186,8 @@ public sealed class PrepareShareGptTests
         var dataJson = File.ReadAllText(Path.Combine(t.Root, "data.json"));
 
         File.WriteAllBytes(Path.Combine(t.Root, "images", "5.png"), [1, 2, 3]); // wrong size: redone
-        File.WriteAllBytes(Path.Combine(t.Root, "images", ".9.png.0000.vgtdata-partial"), [1]); // a killed run's leftover
+        Directory.CreateDirectory(Path.Combine(t.Root, "images", ".vgtdata-tmp"));
+        File.WriteAllBytes(Path.Combine(t.Root, "images", ".vgtdata-tmp", "100000003.part"), [1]); // a killed run's leftover
         ShareGpt4oImagePreparer.Run(t.Root, new PrepareOptions { Workers = 1 });
 
         Assert.Equal(dataJson, File.ReadAllText(Path.Combine(t.Root, "data.json")));

@@ -10,25 +10,44 @@ internal sealed class TarBuilder
 
     public TarBuilder File(string name, byte[] data) => Header(name, '0', data.Length, "").Data(data);
 
+    /// <summary>A regular file whose name is given as raw bytes (e.g. not valid UTF-8).</summary>
+    public TarBuilder RawNameFile(byte[] name, byte[] data) => Header(name, '0', data.Length, "", null).Data(data);
+
+    /// <summary>A regular file whose 12-byte size field is written as given, followed by <paramref name="data"/>.</summary>
+    public TarBuilder BogusSizeFile(string name, byte[] sizeField, byte[] data) =>
+        Header(Encoding.UTF8.GetBytes(name), '0', 0, "", sizeField).Data(data);
+
     public TarBuilder Entry(string name, char type, string link = "") => Header(name, type, 0, link);
+
+    /// <summary>A member of any type flag that carries data (e.g. 'S', old GNU sparse).</summary>
+    public TarBuilder Typed(string name, char type, byte[] data) => Header(name, type, data.Length, "").Data(data);
 
     public TarBuilder GnuLongName(string name, byte[] data)
     {
         var nameBytes = Encoding.UTF8.GetBytes(name + "\0");
         Header("././@LongLink", 'L', nameBytes.Length, "").Data(nameBytes);
-        return Header(name[..Math.Min(99, name.Length)], '0', data.Length, "").Data(data);
+        return Header(Truncate(name, 99), '0', data.Length, "").Data(data);
     }
 
-    public TarBuilder PaxFile(string path, byte[] data)
+    public TarBuilder PaxFile(string path, byte[] data) => Pax([("path", Encoding.UTF8.GetBytes(path))], "short-name-ignored", '0', data);
+
+    /// <summary>A pax extended header with the given records, then a member of <paramref name="type"/> named
+    /// <paramref name="headerName"/> holding <paramref name="data"/>.</summary>
+    public TarBuilder Pax(IEnumerable<(string Key, byte[] Value)> records, string headerName, char type, byte[] data)
     {
-        var record = "path=" + path + "\n";
-        var body = " " + record;
-        int len = Encoding.UTF8.GetByteCount(body);
-        int total = len + len.ToString().Length;
-        if (total.ToString().Length != len.ToString().Length) total++;
-        var pax = Encoding.UTF8.GetBytes(total + body);
-        Header("PaxHeaders/x", 'x', pax.Length, "").Data(pax);
-        return Header("short-name-ignored", '0', data.Length, "").Data(data);
+        var pax = new MemoryStream();
+        foreach (var (key, value) in records)
+        {
+            int body = 1 + Encoding.UTF8.GetByteCount(key) + 1 + value.Length + 1;
+            int total = body + body.ToString().Length;
+            if (total.ToString().Length != body.ToString().Length) total++;
+            pax.Write(Encoding.UTF8.GetBytes($"{total} {key}="));
+            pax.Write(value);
+            pax.WriteByte((byte)'\n');
+        }
+        var bytes = pax.ToArray();
+        Header("PaxHeaders/x", 'x', bytes.Length, "").Data(bytes);
+        return Header(headerName, type, data.Length, "").Data(data);
     }
 
     public byte[] Build(bool endMarker = true)
@@ -37,14 +56,24 @@ internal sealed class TarBuilder
         return _out.ToArray();
     }
 
-    private TarBuilder Header(string name, char type, long size, string link)
+    private static string Truncate(string s, int bytes)
+    {
+        while (Encoding.UTF8.GetByteCount(s) > bytes) s = s[..^1];
+        return s;
+    }
+
+    private TarBuilder Header(string name, char type, long size, string link) => Header(Encoding.UTF8.GetBytes(name), type, size, link, null);
+
+    private TarBuilder Header(byte[] name, char type, long size, string link, byte[]? sizeField)
     {
         var h = new byte[512];
-        Put(h, 0, 100, name);
+        if (name.Length > 100) throw new ArgumentException($"name of {name.Length} bytes does not fit 100 bytes");
+        name.CopyTo(h, 0);
         Put(h, 100, 8, "0000644");
         Put(h, 108, 8, "0000000");
         Put(h, 116, 8, "0000000");
-        Put(h, 124, 12, Convert.ToString(size, 8).PadLeft(11, '0'));
+        if (sizeField != null) sizeField.CopyTo(h, 124);
+        else Put(h, 124, 12, Convert.ToString(size, 8).PadLeft(11, '0'));
         Put(h, 136, 12, "14000000000");
         h[156] = (byte)type;
         Put(h, 157, 100, link);

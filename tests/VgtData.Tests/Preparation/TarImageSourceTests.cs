@@ -68,6 +68,56 @@ public sealed class TarImageSourceTests
     }
 
     [Fact]
+    public void ReplacedPart_SameSizeAndMtime_IsReindexed_NotReadAtStaleOffsets()
+    {
+        using var t = new TempTree();
+        var part = t.Raw("p.tar");
+        byte[] a = [1, 1, 1], b = [2, 2, 2];
+        File.WriteAllBytes(part, new TarBuilder().File("a.png", a).File("b.png", b).Build());
+        var mtime = File.GetLastWriteTimeUtc(part);
+        using (var first = new TarImageSource([part])) Assert.False(first.Index.FromCache);
+
+        // Same size, same mtime, members swapped: a.png now lies where b.png was.
+        File.Delete(part);
+        File.WriteAllBytes(part, new TarBuilder().File("b.png", b).File("a.png", a).Build());
+        File.SetLastWriteTimeUtc(part, mtime);
+        using var second = new TarImageSource([part]);
+        Assert.False(second.Index.FromCache);
+        using (var bytes = second.Read("a.png")) Assert.Equal(a, bytes.Span.ToArray());
+        using (var bytes = second.Read("b.png")) Assert.Equal(b, bytes.Span.ToArray());
+    }
+
+    [Fact]
+    public void PartRewrittenInPlace_AfterIndexing_IsANamedBadSample()
+    {
+        using var t = new TempTree();
+        var part = t.Raw("p.tar");
+        File.WriteAllBytes(part, new TarBuilder().File("a.png", [1, 1, 1]).File("b.png", [2, 2, 2]).Build());
+        using var source = new TarImageSource([part]);
+        // Rewritten through the open handle's inode: the stamp taken at open time cannot see it, the header check does.
+        using (var f = new FileStream(part, FileMode.Open, FileAccess.Write)) f.Write(new TarBuilder().File("b.png", [2, 2, 2]).File("a.png", [1, 1, 1]).Build());
+        var e = Assert.Throws<SampleException>(() => source.Read("a.png"));
+        Assert.Equal(SampleFailureReason.MissingFile, e.Reason);
+        Assert.Equal("the tar part changed after it was indexed (member header at offset 0 differs); restart to re-index", e.Detail);
+        Assert.Equal($"{part}:a.png", e.Path);
+    }
+
+    [Fact]
+    public void BogusSizeField_InATarSource_IsANamedBadSample_NotACrash()
+    {
+        using var t = new TempTree();
+        var part = t.Raw("p.tar");
+        var overflow = new byte[] { 0x80, 0x7F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF };
+        File.WriteAllBytes(part, new TarBuilder().File("good.png", [7, 7]).BogusSizeFile("bad.png", overflow, [1, 2, 3]).File("after.png", [9]).Build());
+        using var source = new TarImageSource([part]);
+        Assert.Equal($"{part}: bad size field in header at offset 1024", Assert.Single(source.Index.Problems));
+        using (var good = source.Read("good.png")) Assert.Equal(new byte[] { 7, 7 }, good.Span.ToArray());
+        var e = Assert.Throws<SampleException>(() => source.Read("bad.png"));
+        Assert.Equal(SampleFailureReason.MissingFile, e.Reason);
+        Assert.Equal($"no such member in any tar part (1 part(s) damaged: {part}: bad size field in header at offset 1024)", e.Detail);
+    }
+
+    [Fact]
     public void ExtractCommand_TarGz_KeepsFolders_RefusesEscapes_Resumes()
     {
         using var t = new TempTree();

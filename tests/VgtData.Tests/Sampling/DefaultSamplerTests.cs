@@ -134,4 +134,27 @@ public class DefaultSamplerTests
         var s = new DefaultSampler(10, rank: 0, worldSize: 1);
         Assert.Throws<ArgumentOutOfRangeException>(() => s.Restore(new SamplerState(0, 11)));
     }
+
+    [Theory]
+    [InlineData(0, 1)]
+    [InlineData(2, 3)]
+    public void DrawsUseTheSamplersEpochAndEpochIndicesMatchIt(int rank, int world)
+    {
+        var s = new DefaultSampler(11, shuffle: true, seed: 5, rank: rank, worldSize: world);
+        for (int epoch = 0; epoch < 3; epoch++)
+        {
+            var fresh = new DefaultSampler(11, shuffle: true, seed: 5, rank: rank, worldSize: world);
+            Assert.Equal(fresh.EpochIndices(epoch), Enumerable.Empty<long>().Concat(EpochOf(epoch)));
+            s.SetEpoch(epoch);
+            var draws = s.Draws().ToArray();
+            Assert.All(draws, d => Assert.Equal(epoch, d.DrawEpoch));
+            Assert.Equal(fresh.EpochIndices(epoch), draws.Select(d => d.Index));
+        }
+
+        IEnumerable<long> EpochOf(int epoch)
+        {
+            var order = s.EpochOrder(epoch);
+            for (long k = 0; k < s.NumSamples; k++) yield return order[(rank + k * world) % 11];
+        }
+    }
 }

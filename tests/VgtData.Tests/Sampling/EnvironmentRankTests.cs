@@ -38,7 +38,7 @@ public class EnvironmentRankTests
             Assert.Equal((2, 4), (d.Rank, d.WorldSize));
             var i = new InfiniteSampler(100);
             Assert.Equal((2, 4), (i.Rank, i.WorldSize));
-            var m = new FixedBatchMultiSourceSampler([10, 20], [1.0, 1.0], 4);
+            var m = new FixedBatchMultiSourceSampler([10, 20], [1, 1], 4);
             Assert.Equal((2, 4), (m.Rank, m.WorldSize));
             Assert.Equal(
                 new DefaultSampler(100, rank: 2, worldSize: 4).Indices().ToArray(),

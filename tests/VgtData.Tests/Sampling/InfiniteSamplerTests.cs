@@ -84,4 +84,35 @@ public class InfiniteSamplerTests
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new InfiniteSampler(0, rank: 0, worldSize: 1));
     }
+
+    [Theory]
+    [InlineData(0, 1)]
+    [InlineData(1, 3)]
+    [InlineData(2, 3)]
+    public void DrawEpochIsThePassOfEachStreamItem(int rank, int world)
+    {
+        const int size = 10;
+        var s = new InfiniteSampler(size, seed: 8, rank: rank, worldSize: world);
+        var draws = s.Draws().Take(40).ToArray();
+        for (int k = 0; k < draws.Length; k++)
+        {
+            long global = rank + (long)k * world; // this rank's k-th item is the stream's item rank + k * world
+            Assert.Equal(new SampledIndex(s.PassOrder(global / size)[global % size], (int)(global / size)), draws[k]);
+        }
+        Assert.Equal(new InfiniteSampler(size, seed: 8, rank: rank, worldSize: world).Indices().Take(40), draws.Select(d => d.Index));
+    }
+
+    [Theory]
+    [InlineData(0, 1)]
+    [InlineData(1, 3)]
+    [InlineData(2, 4)]
+    public void EpochIndicesAreThisRanksShareOfOnePass(int rank, int world)
+    {
+        const int size = 10;
+        var s = new InfiniteSampler(size, seed: 8, rank: rank, worldSize: world);
+        var draws = new InfiniteSampler(size, seed: 8, rank: rank, worldSize: world).Draws().TakeWhile(d => d.DrawEpoch < 6).ToArray();
+        for (int pass = 0; pass < 6; pass++)
+            Assert.Equal(draws.Where(d => d.DrawEpoch == pass).Select(d => d.Index), s.EpochIndices(pass));
+        Assert.Equal(new SamplerState(0, 0), s.State); // the cursor did not move
+    }
 }

@@ -145,7 +145,7 @@ public sealed class ValidateCommandTests : IDisposable
         _tree.WriteText("one.json", """[{"image": "a.png", "caption": "one"}, {"image": "small.png", "caption": "two"}]""");
         _tree.WriteText("two.json", """[{"image": "gone.png", "caption": "x"}, {"image": "a.png", "caption": "three", "k": 1}]""");
         _tree.WriteText("concat.json", """
-            {"image_size": 64, "dataset": {"type": "ConcatDataset", "datasets": [
+            {"image_size": 64, "tokenizer": "embedded:o200k", "dataset": {"type": "ConcatDataset", "datasets": [
                {"type": "CaptionDataset", "data_path": "one.json", "image_folder": ".", "max_length": 64},
                {"type": "CaptionDataset", "data_path": "two.json", "image_folder": ".", "max_length": 64}]},
              "train_dataloader": {"batch_size": 2, "num_workers": 1}}
@@ -191,15 +191,14 @@ public sealed class ValidateCommandTests : IDisposable
     }
 
     [Fact]
-    public void Without_max_length_nothing_is_truncated_and_max_length_is_null()
+    public void Without_max_length_VGTs_default_128_applies()
     {
         _tree.WriteFile("a.png", Images.Png(100, 100));
         _tree.WriteText("data.json", """[{"image": "a.png", "caption": "one two three"}]""");
         var (code, stdout, _) = Cli.Run("validate", _tree.Config(maxLength: null), "--json");
         Assert.Equal(0, code);
         var json = JsonNode.Parse(Cli.LastLine(stdout))!.AsObject();
-        Assert.Null(json["max_length"]);
-        Assert.True(json.ContainsKey("max_length"));
+        Assert.Equal(128, json["max_length"]!.GetValue<int>());
         Assert.Equal(0, json["truncated_by_max_length"]!.GetValue<int>());
     }
 

@@ -42,7 +42,7 @@ internal sealed class TempDataset : IDisposable
         var u = unconditional.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var dataset = "{\"type\": \"CaptionDataset\", \"data_path\": \"" + dataPath + "\", \"image_folder\": \".\", \"unconditional\": " + u + max + "}";
         WriteText(name, $$"""
-            {"prompt_template": "qwen25vl", "image_size": {{imageSize}}, "pad_index": 151643,
+            {"prompt_template": "qwen25vl", "tokenizer": "embedded:o200k", "image_size": {{imageSize}}, "pad_index": 151643,
              "dataset": {{dataset}},
              "train_dataloader": {"batch_size": 4, "num_workers": 1} }
             """);

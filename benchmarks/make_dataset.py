@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generate a synthetic text-to-image benchmark dataset.
 
-Writes OUT_DIR/images/NNNNNN.png and OUT_DIR/data.json (a JSON array of
+Writes OUT_DIR/images/NNNNNN.png (or .jpg with --format jpeg) and OUT_DIR/data.json (a JSON array of
 {"image", "caption", "width", "height"} records, keys in that order).
 
 Images are "natural looking" rather than flat noise: smooth low-frequency
@@ -177,11 +177,18 @@ def make_image(seed, index, w, h):
     return Image.fromarray((img + 0.5).astype(np.uint8), "RGB")
 
 
+# JPEG variant: Pillow's encoder with its defaults for photos (4:2:0 chroma, baseline), as most web-scraped sources are.
+JPEG_QUALITY = 90
+
+
 def _work(args):
-    seed, index, w, h, path = args
+    seed, index, w, h, path, fmt = args
     t0 = time.perf_counter()
     im = make_image(seed, index, w, h)
-    im.save(path, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
+    if fmt == "jpeg":
+        im.save(path, format="JPEG", quality=JPEG_QUALITY)
+    else:
+        im.save(path, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
     return index, os.path.getsize(path), time.perf_counter() - t0
 
 
@@ -202,6 +209,8 @@ def main(argv=None):
                     help="comma-separated WIDTHxHEIGHT list, cycled through; "
                          "non-square sizes alternate portrait/landscape")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--format", choices=("png", "jpeg"), default="png",
+                    help="png (zlib level %d) or jpeg (quality %d, 4:2:0)" % (PNG_COMPRESS_LEVEL, JPEG_QUALITY))
     args = ap.parse_args(argv)
 
     sizes = parse_sizes(args.sizes)
@@ -218,9 +227,9 @@ def main(argv=None):
             if n_nonsquare % 2 == 1:
                 w, h = h, w
             n_nonsquare += 1
-        rel = "images/%06d.png" % i
+        rel = "images/%06d.%s" % (i, "jpg" if args.format == "jpeg" else "png")
         records.append({"image": rel, "caption": make_caption(rng), "width": w, "height": h})
-        jobs.append((args.seed, i, w, h, os.path.join(args.out_dir, rel)))
+        jobs.append((args.seed, i, w, h, os.path.join(args.out_dir, rel), args.format))
 
     t0 = time.perf_counter()
     total_bytes, done = 0, 0
@@ -240,8 +249,8 @@ def main(argv=None):
         json.dump(records, f, indent=1, ensure_ascii=False)
         f.write("\n")
     el = time.perf_counter() - t0
-    print("done: %d images in %.1f s (%.2f img/s), mean PNG size %.2f MB, total %.1f MB"
-          % (args.count, el, args.count / el if el > 0 else 0.0,
+    print("done: %d images in %.1f s (%.2f img/s), mean %s size %.2f MB, total %.1f MB"
+          % (args.count, el, args.count / el if el > 0 else 0.0, args.format.upper(),
              total_bytes / max(1, args.count) / 1e6, total_bytes / 1e6), flush=True)
     return 0
 

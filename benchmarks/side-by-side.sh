@@ -2,14 +2,15 @@
 # One command for the throughput table: generates natural-looking 1024²/1024×1536 PNGs, then runs, one after another
 # on the same data, the Python reference (Pillow + torch DataLoader, best of a worker sweep), TorchSharp's built-in
 # DataLoader over our CaptionDataset, and the VgtData loader; prints samples/s and the ratios.
-# Usage: benchmarks/side-by-side.sh [--dir DIR] [--count N] [--batches N] [--py-workers 0,1,2,3] [--workers W]
+# Usage: benchmarks/side-by-side.sh [--dir DIR] [--count N] [--batches N] [--py-workers 0,1,2,3] [--workers W] [--format png|jpeg]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-dir="${TMPDIR:-/tmp}/vgtdata-bench"
+dir=""
 count=256
 batches=16
 py_workers="0,1,2,3"
 workers=$(nproc)
+format=png
 while (($#)); do
   case "$1" in
     --dir) dir=$2; shift 2 ;;
@@ -17,9 +18,13 @@ while (($#)); do
     --batches) batches=$2; shift 2 ;;
     --py-workers) py_workers=$2; shift 2 ;;
     --workers) workers=$2; shift 2 ;;
+    --format) format=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
+
+[[ $format == png || $format == jpeg ]] || { echo "--format is png or jpeg" >&2; exit 2; }
+[[ -n $dir ]] || dir="${TMPDIR:-/tmp}/vgtdata-bench$([[ $format == jpeg ]] && echo -jpeg)"
 
 need=()
 for pkg in python3-torch python3-pil python3-numpy; do dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg"); done
@@ -33,7 +38,7 @@ tokenizer="$root/../shared/tokenizers/qwen3"
 
 if [[ ! -f $dir/data.json ]] || [[ $($py -c "import json,sys;print(len(json.load(open(sys.argv[1]))))" "$dir/data.json") != "$count" ]]; then
   rm -rf "$dir"
-  $py "$root/benchmarks/make_dataset.py" "$dir" --count "$count" --sizes 1024x1024,1024x1536 --workers "$(nproc)"
+  $py "$root/benchmarks/make_dataset.py" "$dir" --count "$count" --sizes 1024x1024,1024x1536 --workers "$(nproc)" --format "$format"
 fi
 cat > "$dir/bench-config.json" <<JSON
 {

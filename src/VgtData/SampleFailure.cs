@@ -17,6 +17,8 @@ public enum SampleFailureReason
     UnreadableLatents,
     /// <summary>Object storage did not answer after every retry (timeouts, 5xx, connection failures).</summary>
     Unreachable,
+    NotAFile,
+    FileTooLarge,
 }
 
 /// <summary>A sample that failed, with everything a user needs to find it: dataset index, file and reason.</summary>
@@ -53,6 +55,8 @@ public sealed class SampleException : Exception
         SampleFailureReason.MissingLatents => "missing latents",
         SampleFailureReason.UnreadableLatents => "unreadable latents",
         SampleFailureReason.Unreachable => "unreachable",
+        SampleFailureReason.NotAFile => "not a regular file",
+        SampleFailureReason.FileTooLarge => "file too large",
         _ => reason.ToString(),
     };
 

@@ -218,7 +218,18 @@ public static class PipelineFactory
             ?? throw Error(config, $"{path}.decoder", $"unknown decoder '{decoderName}' (known: {string.Join(", ", ImageDecoders.Names)})");
         var (template, tokenizer) = cache.Get(text);
         var bad = new ConfigSection(config.Root).Section("bad_samples");
-        var limits = ImageLimits.Default with { MinImageSize = d.Int("min_image_size") ?? ConfigSchema.DefaultMinImageSize };
+        var limits = ImageLimits.Default with
+        {
+            MinImageSize = d.Int("min_image_size") ?? ConfigSchema.DefaultMinImageSize,
+            MaxFileBytes = Mib("max_file_mb", ImageLimits.DefaultMaxFileBytes),
+            MaxDecodeBytes = Mib("max_decode_mb", ImageLimits.DefaultMaxDecodeBytes),
+        };
+        long Mib(string key, long fallback) => d.Int(key) switch
+        {
+            null => fallback,
+            > 0 and var v => (long)v << 20,
+            var v => throw Error(config, $"{path}.{key}", $"must be a positive number of MiB, got {v}"),
+        };
         var storage = BuildStorage(config, d, path);
         try
         {
@@ -232,6 +243,7 @@ public static class PipelineFactory
                 Unconditional = d.Number("unconditional") ?? ConfigSchema.DefaultUnconditional,
                 ImageSize = text.ImageSize ?? ConfigSchema.DefaultImageSize,
                 Crop2Square = d.Bool("crop2square") ?? true,
+                JpegDraft = d.Bool("jpeg_draft") ?? false,
                 Limits = limits,
                 TrainNumberSamples = d.Int("train_number_samples"),
                 Debug = d.Bool("debug") ?? false,

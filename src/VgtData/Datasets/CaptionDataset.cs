@@ -35,7 +35,7 @@ public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasSam
         Manifest = Manifest.Load(_files.Materialize(options.DataPath), options.CapSource, options.TrainNumberSamples);
         if (Manifest.Count == 0) throw new VgtDataException($"{options.DataPath}: the manifest has no entries");
         _ownsSource = options.ImageSource is null;
-        _source = options.ImageSource ?? new FolderImageSource(options.ImageFolder);
+        _source = options.ImageSource ?? new FolderImageSource(options.ImageFolder, options.Limits.MaxFileBytes);
         _decoder = options.Decoder ?? ImageDecoders.Create(ImageDecoders.DefaultName);
         Failures = new SampleFailureLog(options.FailureBudget, options.FailureWindow);
     }
@@ -162,11 +162,15 @@ public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasSam
         Stats?.Add(PipelineStats.Stage.Read, t);
         t = Stopwatch.GetTimestamp();
         // The crop is drawn from the header's size, so the decoder can stop after the crop's last row.
-        var (width, height) = _decoder.ReadSize(bytes.Memory, path);
+        var (width, height) = _options.JpegDraft
+            ? _decoder.ReadDraftSize(bytes.Memory, path, _options.ImageSize, _options.ImageSize)
+            : _decoder.ReadSize(bytes.Memory, path);
         var box = _options.Crop2Square
             ? CropBox.Square(width, height, random.NextInt(CropBox.SquareOffsets(width, height)))
             : new CropBox(0, 0, width, height);
-        using var image = _decoder.Decode(bytes.Memory, path, _options.Limits, rowsNeeded: box.Lower);
+        using var image = _options.JpegDraft
+            ? _decoder.DecodeDraft(bytes.Memory, path, _options.Limits, _options.ImageSize, _options.ImageSize, box.Lower)
+            : _decoder.Decode(bytes.Memory, path, _options.Limits, rowsNeeded: box.Lower);
         if (image.Width != width || image.Height < box.Lower)
             throw new SampleException(SampleFailureReason.Undecodable, path, $"header says {width}x{height}, decoder gave {image.Width}x{image.Height}");
         Stats?.Add(PipelineStats.Stage.Decode, t);

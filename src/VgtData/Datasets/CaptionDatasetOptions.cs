@@ -30,6 +30,10 @@ public sealed record CaptionDatasetOptions
     /// <summary><c>crop2square</c>: random square along the long side before the resize (otherwise a plain resize).</summary>
     public bool Crop2Square { get; init; } = true;
 
+    /// <summary>Decode JPEGs DCT-scaled as Pillow's <c>draft('RGB', (image_size, image_size))</c> does before the crop and
+    /// resize (<c>dataset.jpeg_draft</c>): faster, and the Pillow reference must draft too.</summary>
+    public bool JpegDraft { get; init; }
+
     public ImageLimits Limits { get; init; } = ImageLimits.Default;
 
     /// <summary><c>train_number_samples</c>: use only the first N entries.</summary>

@@ -5,7 +5,8 @@ using SixLabors.ImageSharp.PixelFormats;
 
 namespace VgtData.Images;
 
-/// <summary>Decodes with ImageSharp, single-threaded inside (the loader parallelises across samples instead).</summary>
+/// <summary>Decodes with ImageSharp, single-threaded inside (the loader parallelises across samples instead); GIFs with
+/// <see cref="PillowGifDecoder"/>, which keeps Pillow's colour for transparent pixels where ImageSharp gives black.</summary>
 public sealed class ImageSharpDecoder : IImageDecoder
 {
     public ImageSharpDecoder(Configuration? configuration = null)
@@ -27,8 +28,11 @@ public sealed class ImageSharpDecoder : IImageDecoder
         return c;
     }
 
+    private static readonly PillowGifDecoder Gif = new();
+
     public (int Width, int Height) ReadSize(ReadOnlyMemory<byte> data, string path)
     {
+        if (PillowGifDecoder.IsGif(data.Span)) return Gif.ReadSize(data, path);
         var info = Identify(data, path);
         return (info.Width, info.Height);
     }
@@ -53,6 +57,9 @@ public sealed class ImageSharpDecoder : IImageDecoder
 
     public Image<Rgb24> Decode(ReadOnlyMemory<byte> data, string path, ImageLimits limits)
     {
+        if (PillowGifDecoder.IsGif(data.Span)) return Gif.Decode(data, path, limits);
+        if (data.Span.StartsWith(PngMagic) && PngCrc.FindDamagedChunk(data.Span) is { } damage)
+            throw new SampleException(SampleFailureReason.Undecodable, path, damage);
         var info = Identify(data, path);
         limits.Check(info.Width, info.Height, path);
         var truncation = ContainerCheck.FindTruncation(data.Span);

@@ -43,7 +43,7 @@ public static class PngImageDataCheck
             while (total < expected && (n = zlib.Read(scratch, 0, (int)Math.Min(scratch.Length, expected - total))) > 0) total += n;
             return total < expected ? $"PNG image data holds {total} of the {expected} bytes its header promises" : null;
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (e is InvalidDataException or IOException)
         {
             throw new SampleException(SampleFailureReason.Undecodable, path, $"PNG image data is corrupt: {e.Message}");
         }

@@ -15,7 +15,7 @@ namespace VgtData.Images;
 /// <summary>
 /// The common PNG case — 8-bit RGB or RGBA, not interlaced — decoded row by row with .NET's zlib (zlib-ng), stopping
 /// once the rows a crop needs are done: a portrait image's crop2square window rarely reaches its last rows, and those
-/// are never inflated. Like Pillow, IDAT checksums are not verified; chunk structure is checked beforehand.
+/// are never inflated. The caller checks chunk structure and every chunk's CRC beforehand (those rows included).
 /// Returns null for anything else (the caller decodes it another way).
 /// </summary>
 internal static class PngRowDecoder
@@ -26,6 +26,7 @@ internal static class PngRowDecoder
     /// <summary>Decodes rows [0, <paramref name="rows"/>) of a supported PNG into an image of that height.</summary>
     public static Image<Rgb24> Decode(ReadOnlyMemory<byte> data, int width, int height, byte colorType, int rows, Configuration configuration, string path)
     {
+        if (Libdeflate.Enabled && DecodeWithLibdeflate(data, width, height, colorType, rows, configuration, path) is { } fast) return fast;
         int bpp = colorType == 6 ? 4 : 3;
         int rowBytes = checked(width * bpp);
         rows = Math.Clamp(rows, 1, height);
@@ -52,7 +53,7 @@ internal static class PngRowDecoder
                 {
                     got = zlib.ReadAtLeast(buffer.AsSpan(0, count * stride), count * stride, throwOnEndOfStream: false);
                 }
-                catch (InvalidDataException e)
+                catch (Exception e) when (e is InvalidDataException or IOException)
                 {
                     throw new SampleException(SampleFailureReason.Undecodable, path, $"PNG image data is corrupt near row {y0}: {e.Message}");
                 }
@@ -85,6 +86,96 @@ internal static class PngRowDecoder
             ArrayPool<byte>.Shared.Return(zeros);
             if (prevBlockRow != null) ArrayPool<byte>.Shared.Return(prevBlockRow);
         }
+    }
+
+    /// <summary>
+    /// The whole image data inflated in one libdeflate call (all rows: libdeflate cannot stop early, and is still faster
+    /// than zlib-ng stopping at the crop), then the rows the crop needs unfiltered. Null when libdeflate rejects the stream
+    /// or it holds more than the header's rows: the zlib-ng path then decides, so the verdict on a damaged stream and the
+    /// pixels never depend on whether libdeflate is installed.
+    /// </summary>
+    private static Image<Rgb24>? DecodeWithLibdeflate(ReadOnlyMemory<byte> data, int width, int height, byte colorType, int rows, Configuration configuration, string path)
+    {
+        int bpp = colorType == 6 ? 4 : 3;
+        int rowBytes = checked(width * bpp);
+        int stride = rowBytes + 1;
+        rows = Math.Clamp(rows, 1, height);
+        long rawLength = (long)stride * height;
+        if (rawLength > Array.MaxLength) return null;
+        var span = data.Span;
+        // The IDAT payloads, in place when there is one chunk, else gathered into one pooled block.
+        byte[]? gathered = null;
+        var raw = ArrayPool<byte>.Shared.Rent((int)rawLength);
+        try
+        {
+            var input = IdatPayload(span, ref gathered);
+            var result = Libdeflate.Inflate(input, raw.AsSpan(0, (int)rawLength), out int written);
+            if (result != Libdeflate.Result.Success) return null;
+            if (written < (long)rows * stride)
+                throw new SampleException(SampleFailureReason.Truncated, path, $"PNG image data ends after {written / stride} of {height} rows");
+            var pixels = new PooledPixelMemory(checked(width * rows));
+            var image = Image.WrapMemory<Rgb24>(configuration, (IMemoryOwner<Rgb24>)pixels, width, rows);
+            try
+            {
+                var output = pixels.Bytes;
+                int outStride = width * 3;
+                var zeros = ArrayPool<byte>.Shared.Rent(rowBytes);
+                try
+                {
+                    Array.Clear(zeros, 0, rowBytes);
+                    for (int y = 0; y < rows; y++)
+                    {
+                        var cur = raw.AsSpan(y * stride + 1, rowBytes);
+                        ReadOnlySpan<byte> prev = y == 0 ? zeros.AsSpan(0, rowBytes) : raw.AsSpan((y - 1) * stride + 1, rowBytes);
+                        Unfilter(raw[y * stride], cur, prev, bpp, path, y);
+                        var row = output.Slice(y * outStride, outStride);
+                        if (bpp == 3) cur.CopyTo(row);
+                        else DropAlpha(cur, row);
+                    }
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(zeros);
+                }
+                return image;
+            }
+            catch
+            {
+                image.Dispose();
+                throw;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(raw);
+            if (gathered != null) ArrayPool<byte>.Shared.Return(gathered);
+        }
+    }
+
+    /// <summary>The concatenated payloads of the consecutive IDAT chunks (a slice of <paramref name="png"/> when there is one).</summary>
+    private static ReadOnlySpan<byte> IdatPayload(ReadOnlySpan<byte> png, ref byte[]? gathered)
+    {
+        int pos = 8, first = -1, total = 0, count = 0;
+        while (pos + 12 <= png.Length)
+        {
+            int length = (int)BinaryPrimitives.ReadUInt32BigEndian(png[pos..]);
+            bool isIdat = png.Slice(pos + 4, 4).SequenceEqual("IDAT"u8);
+            if (isIdat) { if (first < 0) first = pos; total += length; count++; }
+            else if (first >= 0) break;
+            pos += 12 + length;
+        }
+        if (first < 0) return [];
+        if (count == 1) return png.Slice(first + 8, total);
+        gathered = ArrayPool<byte>.Shared.Rent(total);
+        int at = 0;
+        for (pos = first; at < total;)
+        {
+            int length = (int)BinaryPrimitives.ReadUInt32BigEndian(png[pos..]);
+            png.Slice(pos + 8, length).CopyTo(gathered.AsSpan(at));
+            at += length;
+            pos += 12 + length;
+        }
+        return gathered.AsSpan(0, total);
     }
 
     private static void DropAlpha(ReadOnlySpan<byte> rgba, Span<byte> rgb)

@@ -8,18 +8,19 @@ using SkiaSharp;
 namespace VgtData.Images;
 
 /// <summary>
-/// Decodes 8-bit (and lower) PNGs with Skia (libpng), about 1.5–1.8× faster than ImageSharp, and hands every other
-/// file to <see cref="ImageSharpDecoder"/>: 16-bit PNGs (Pillow's clipping and high-byte rules live there), formats
-/// Skia is not used for here (GIF, BMP, WebP, TIFF, …) and, unless <see cref="DecodeJpeg"/> is set, JPEGs: Skia's
-/// libjpeg-turbo measured about 0.8× ImageSharp's speed on a 1024² JPEG (benchmarks/DecodeBench). With
-/// <see cref="DecodeJpeg"/>, RGB/grey JPEGs go through Skia too; CMYK JPEGs never do (Pillow's naive CMYK→RGB differs
-/// from Skia's). Pixels are decoded unpremultiplied with no colour-space conversion
+/// Decodes 8-bit (and lower) PNGs with Skia (libpng), about 1.5–1.8× faster than ImageSharp; JPEGs with
+/// <see cref="LibjpegTurboDecoder"/> (libjpeg-turbo through libvips: Pillow's exact pixels), or with ImageSharp where libvips is
+/// not available; every other file with <see cref="ImageSharpDecoder"/>: 16-bit PNGs (Pillow's clipping and high-byte
+/// rules live there) and formats Skia is not used for here (GIF, BMP, WebP, TIFF, …). With <see cref="DecodeJpeg"/>,
+/// RGB/grey JPEGs go through Skia's own libjpeg-turbo instead (kept for measurement: about 0.8× ImageSharp's speed on a
+/// 1024² JPEG, benchmarks/DecodeBench); CMYK JPEGs never do (Pillow's naive CMYK→RGB differs from Skia's). Pixels are decoded unpremultiplied with no colour-space conversion
 /// (Pillow applies neither ICC profiles nor gAMA), then alpha is dropped as Pillow's <c>convert('RGB')</c> does.
 /// Stateless, so one instance may be shared by every worker.
 /// </summary>
 public sealed class SkiaDecoder : IImageDecoder
 {
     private readonly ImageSharpDecoder _fallback;
+    private readonly LibjpegTurboDecoder _jpeg = new();
 
     public SkiaDecoder(ImageSharpDecoder? fallback = null, bool decodeJpeg = false)
     {
@@ -34,12 +35,16 @@ public sealed class SkiaDecoder : IImageDecoder
 
     private static ReadOnlySpan<byte> PngSignature => [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
 
-    private enum Kind { Png, Jpeg, Other }
+    private enum Kind { Png, Jpeg, Turbo, Other }
 
     private Kind Sniff(ReadOnlySpan<byte> data)
     {
         if (data.StartsWith(PngSignature)) return Kind.Png;
-        if (DecodeJpeg && data.Length >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF) return Kind.Jpeg;
+        if (JpegHeader.IsJpeg(data))
+        {
+            if (DecodeJpeg) return Kind.Jpeg;
+            if (LibjpegTurboDecoder.IsAvailable) return Kind.Turbo;
+        }
         return Kind.Other;
     }
 
@@ -52,16 +57,29 @@ public sealed class SkiaDecoder : IImageDecoder
                 return (h.Width, h.Height);
             case Kind.Jpeg:
                 return WithCodec(data, path, codec => (codec.Info.Width, codec.Info.Height));
+            case Kind.Turbo:
+                return _jpeg.ReadSize(data, path);
             default:
                 return _fallback.ReadSize(data, path);
         }
     }
 
-    public Image<Rgb24> Decode(ReadOnlyMemory<byte> data, string path, ImageLimits limits)
+    public Image<Rgb24> Decode(ReadOnlyMemory<byte> data, string path, ImageLimits limits) => Decode(data, path, limits, int.MaxValue);
+
+    public (int Width, int Height) ReadDraftSize(ReadOnlyMemory<byte> data, string path, int requestWidth, int requestHeight) =>
+        Sniff(data.Span) == Kind.Turbo ? _jpeg.ReadDraftSize(data, path, requestWidth, requestHeight) : ReadSize(data, path);
+
+    public Image<Rgb24> DecodeDraft(ReadOnlyMemory<byte> data, string path, ImageLimits limits, int requestWidth, int requestHeight, int rowsNeeded) =>
+        Sniff(data.Span) == Kind.Turbo
+            ? _jpeg.DecodeDraft(data, path, limits, requestWidth, requestHeight, rowsNeeded)
+            : Decode(data, path, limits, rowsNeeded);
+
+    public Image<Rgb24> Decode(ReadOnlyMemory<byte> data, string path, ImageLimits limits, int rowsNeeded)
     {
         var span = data.Span;
         if (span.Length == 0) throw new SampleException(SampleFailureReason.Undecodable, path, "file is empty");
         var kind = Sniff(span);
+        if (kind == Kind.Turbo) return _jpeg.Decode(data, path, limits, rowsNeeded);
         if (kind == Kind.Other) return _fallback.Decode(data, path, limits);
         if (kind == Kind.Png)
         {
@@ -69,6 +87,8 @@ public sealed class SkiaDecoder : IImageDecoder
             if (ihdr.BitDepth == 16) return _fallback.Decode(data, path, limits);
             // The header alone decides the limits: a bomb is refused before Skia allocates anything.
             limits.Check(ihdr.Width, ihdr.Height, path);
+            if (ContainerCheck.FindTruncation(span) is { } truncation) throw new SampleException(SampleFailureReason.Truncated, path, truncation);
+            if (PngCrc.FindDamagedChunk(span) is { } damage) throw new SampleException(SampleFailureReason.Undecodable, path, damage);
         }
         else if (JpegComponents(span) == 4)
         {
@@ -134,7 +154,7 @@ public sealed class SkiaDecoder : IImageDecoder
     }
 
     /// <summary>Runs <paramref name="use"/> on a codec that reads <paramref name="data"/> in place (pinned, not copied).</summary>
-    private static T WithCodec<T>(ReadOnlyMemory<byte> data, string path, Func<SKCodec, T> use)
+    internal static T WithCodec<T>(ReadOnlyMemory<byte> data, string path, Func<SKCodec, T> use)
     {
         if (data.Length == 0) throw new SampleException(SampleFailureReason.Undecodable, path, "file is empty");
         using var pin = data.Pin();

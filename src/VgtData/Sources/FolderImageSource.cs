@@ -1,11 +1,21 @@
+using VgtData.Images;
+
 namespace VgtData.Sources;
 
-/// <summary>Images as files below <c>image_folder</c> (the anchor's layout).</summary>
+/// <summary>Images as files below <c>image_folder</c> (the anchor's layout). Only regular files are read (a FIFO, device or
+/// folder is refused by its type before any read, so nothing can hang), and none larger than <see cref="MaxFileBytes"/>.</summary>
 public sealed class FolderImageSource : IImageSource
 {
-    public FolderImageSource(string root) => Root = Path.GetFullPath(root);
+    public FolderImageSource(string root, long maxFileBytes = ImageLimits.DefaultMaxFileBytes)
+    {
+        Root = Path.GetFullPath(root);
+        MaxFileBytes = maxFileBytes;
+    }
 
     public string Root { get; }
+
+    /// <summary>Files larger than this are refused (<see cref="SampleFailureReason.FileTooLarge"/>) without being read.</summary>
+    public long MaxFileBytes { get; }
 
     public string Describe(string imageFile) => Path.Combine(Root, imageFile);
 
@@ -14,41 +24,29 @@ public sealed class FolderImageSource : IImageSource
     public PooledBytes Read(string imageFile)
     {
         var path = Describe(imageFile);
-        FileStream stream;
+        using var handle = RegularFile.Open(path, MaxFileBytes, out long length);
+        var bytes = new PooledBytes((int)length);
         try
         {
-            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new SampleException(SampleFailureReason.MissingFile, path, "no such file");
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new SampleException(SampleFailureReason.MissingFile, path, e.Message);
-        }
-        using (stream)
-        {
-            var length = stream.Length;
-            if (length > int.MaxValue) throw new SampleException(SampleFailureReason.TooManyPixels, path, $"file is {length} bytes");
-            var bytes = new PooledBytes((int)length);
-            try
+            int read = 0;
+            while (read < length)
             {
-                int read = 0;
-                while (read < length)
-                {
-                    int n = stream.Read(bytes.Array, read, (int)length - read);
-                    if (n == 0) break;
-                    read += n;
-                }
-                bytes.Truncate(read);
-                return bytes;
+                int n = RandomAccess.Read(handle, bytes.Array.AsSpan(read, (int)length - read), read);
+                if (n == 0) break;
+                read += n;
             }
-            catch
-            {
-                bytes.Dispose();
-                throw;
-            }
+            bytes.Truncate(read);
+            return bytes;
+        }
+        catch (IOException e)
+        {
+            bytes.Dispose();
+            throw new SampleException(SampleFailureReason.MissingFile, path, $"read failed: {e.Message}");
+        }
+        catch
+        {
+            bytes.Dispose();
+            throw;
         }
     }
 

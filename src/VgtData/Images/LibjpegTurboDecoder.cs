@@ -1,0 +1,258 @@
+using System.Buffers;
+using NetVips;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using VipsImage = NetVips.Image;
+
+namespace VgtData.Images;
+
+/// <summary>
+/// JPEGs decoded by libjpeg-turbo (inside libvips) exactly as Pillow 9.4's <c>Image.open(f).convert('RGB')</c>: the same
+/// library and settings (ISLOW IDCT, fancy upsampling), EXIF orientation and ICC profiles ignored, grey replicated to
+/// RGB, CMYK/YCCK through libjpeg's CMYK output (inverted when an Adobe marker is present, as Pillow's "CMYK;I") and then
+/// Pillow's <c>255 − min(255, c + k)</c>. Sequential access, so a crop that ends above the last row stops decoding there.
+/// The pixels land in one pooled block; nothing of per-image size is kept between calls. Stateless and thread-safe.
+/// </summary>
+public sealed class LibjpegTurboDecoder : IImageDecoder
+{
+    public string Name => "jpeg";
+
+    /// <summary>Whether the bundled libvips loaded on this machine; when it did not, <see cref="FastDecoder"/> and
+    /// <see cref="SkiaDecoder"/> hand JPEGs to ImageSharp (not bit-identical to Pillow).</summary>
+    public static bool IsAvailable => LibVips.IsAvailable;
+
+    /// <summary>Why libvips could not be loaded, or null.</summary>
+    public static string? UnavailableReason => LibVips.UnavailableReason;
+
+    public (int Width, int Height) ReadSize(ReadOnlyMemory<byte> data, string path)
+    {
+        var h = Header(data.Span, path);
+        return (h.Width, h.Height);
+    }
+
+    public Image<Rgb24> Decode(ReadOnlyMemory<byte> data, string path, ImageLimits limits) => Decode(data, path, limits, int.MaxValue);
+
+    public Image<Rgb24> Decode(ReadOnlyMemory<byte> data, string path, ImageLimits limits, int rowsNeeded)
+    {
+        var header = Header(data.Span, path);
+        limits.Check(header.Width, header.Height, path);
+        if (header.Components is not (1 or 3 or 4))
+            throw new SampleException(SampleFailureReason.Undecodable, path, $"JPEG with {header.Components} colour components");
+        var truncation = ContainerCheck.FindTruncation(data.Span);
+        if (truncation != null) throw new SampleException(SampleFailureReason.Truncated, path, truncation);
+        if (!LibVips.IsAvailable)
+            throw new SampleException(SampleFailureReason.Undecodable, path, $"libvips is not available: {LibVips.UnavailableReason}");
+        int rows = Math.Clamp(rowsNeeded, 1, header.Height);
+        try
+        {
+            return DecodeRows(data, header, rows, path);
+        }
+        catch (VipsException e)
+        {
+            throw new SampleException(IsTruncation(e.Message) ? SampleFailureReason.Truncated : SampleFailureReason.Undecodable,
+                path, "libjpeg-turbo: " + FirstLine(e.Message), inner: e);
+        }
+    }
+
+    /// <summary>Pillow 9.4's <c>JpegImageFile.draft</c>: scale = min(w // request_w, h // request_h), then the largest of
+    /// 8, 4, 2, 1 not above it.</summary>
+    public static int DraftScale(int width, int height, int requestWidth, int requestHeight)
+    {
+        if (requestWidth <= 0 || requestHeight <= 0) return 1;
+        int scale = Math.Min(width / requestWidth, height / requestHeight);
+        return scale >= 8 ? 8 : scale >= 4 ? 4 : scale >= 2 ? 2 : 1;
+    }
+
+    /// <summary>libjpeg's scaled size, ⌈side / scale⌉, as Pillow gives it. CMYK drafts go through libvips, which rounds
+    /// down instead: for a CMYK file whose sides do not divide by the scale the draft is one pixel short of Pillow's.</summary>
+    private static (int Width, int Height) DraftSize(JpegHeader h, int scale) =>
+        scale == 1 ? (h.Width, h.Height)
+        : h.Components == 4 ? (h.Width / scale, h.Height / scale)
+        : ((h.Width + scale - 1) / scale, (h.Height + scale - 1) / scale);
+
+    public (int Width, int Height) ReadDraftSize(ReadOnlyMemory<byte> data, string path, int requestWidth, int requestHeight)
+    {
+        var h = Header(data.Span, path);
+        return DraftSize(h, DraftScale(h.Width, h.Height, requestWidth, requestHeight));
+    }
+
+    /// <summary>
+    /// Pillow's <c>im.draft('RGB', (w, h))</c> then <c>convert('RGB')</c>: libjpeg-turbo's DCT-scaled decode (ISLOW, fancy
+    /// upsampling, as Pillow leaves them). Grey and YCbCr files go through Skia's libjpeg-turbo, which gives libjpeg's
+    /// ⌈side / scale⌉ size (libvips rounds down); CMYK files through libvips, for Pillow's CMYK arithmetic.
+    /// </summary>
+    public Image<Rgb24> DecodeDraft(ReadOnlyMemory<byte> data, string path, ImageLimits limits, int requestWidth, int requestHeight, int rowsNeeded)
+    {
+        var header = Header(data.Span, path);
+        int scale = DraftScale(header.Width, header.Height, requestWidth, requestHeight);
+        if (scale == 1) return Decode(data, path, limits, rowsNeeded);
+        limits.Check(header.Width, header.Height, path);
+        if (header.Components is not (1 or 3 or 4))
+            throw new SampleException(SampleFailureReason.Undecodable, path, $"JPEG with {header.Components} colour components");
+        var truncation = ContainerCheck.FindTruncation(data.Span);
+        if (truncation != null) throw new SampleException(SampleFailureReason.Truncated, path, truncation);
+        var (width, height) = DraftSize(header, scale);
+        int rows = Math.Clamp(rowsNeeded, 1, height);
+        if (header.Components != 4) return SkiaDraft(data, path, width, height, rows);
+        if (!LibVips.IsAvailable)
+            throw new SampleException(SampleFailureReason.Undecodable, path, $"libvips is not available: {LibVips.UnavailableReason}");
+        try
+        {
+            return DecodeRows(data, header, rows, path, scale);
+        }
+        catch (VipsException e)
+        {
+            throw new SampleException(IsTruncation(e.Message) ? SampleFailureReason.Truncated : SampleFailureReason.Undecodable,
+                path, "libjpeg-turbo: " + FirstLine(e.Message), inner: e);
+        }
+    }
+
+    private static Image<Rgb24> SkiaDraft(ReadOnlyMemory<byte> data, string path, int width, int height, int rows) =>
+        SkiaDecoder.WithCodec(data, path, codec =>
+        {
+            var size = codec.GetScaledDimensions((float)width / codec.Info.Width);
+            if (size.Width != width || size.Height != height)
+                throw new SampleException(SampleFailureReason.Undecodable, path, $"libjpeg-turbo (Skia) scales to {size.Width}x{size.Height}, expected {width}x{height}");
+            var info = new SkiaSharp.SKImageInfo(width, height, SkiaSharp.SKColorType.Rgba8888, SkiaSharp.SKAlphaType.Unpremul);
+            var staging = ArrayPool<byte>.Shared.Rent(checked(info.RowBytes * rows));
+            var pixels = new PooledPixelMemory(width * rows);
+            try
+            {
+                unsafe
+                {
+                    fixed (byte* p = staging)
+                    {
+                        // Scanline decoding stops after the crop's last row.
+                        var start = codec.StartScanlineDecode(info);
+                        if (start != SkiaSharp.SKCodecResult.Success)
+                            throw new SampleException(SampleFailureReason.Undecodable, path, $"Skia could not start the scaled decode ({start})");
+                        int got = codec.GetScanlines((IntPtr)p, rows, info.RowBytes);
+                        if (got < rows)
+                            throw new SampleException(SampleFailureReason.Truncated, path, $"JPEG data ends after {got} of {rows} scaled rows");
+                    }
+                }
+                var rgb = pixels.Bytes;
+                for (int y = 0; y < rows; y++)
+                {
+                    var src = staging.AsSpan(y * info.RowBytes, width * 4);
+                    var dst = rgb.Slice(y * width * 3, width * 3);
+                    for (int x = 0, i = 0, o = 0; x < width; x++, i += 4, o += 3)
+                    {
+                        dst[o] = src[i];
+                        dst[o + 1] = src[i + 1];
+                        dst[o + 2] = src[i + 2];
+                    }
+                }
+                return SixLabors.ImageSharp.Image.WrapMemory<Rgb24>(ImageSharpDecoder.SingleThreaded, pixels, width, rows);
+            }
+            catch
+            {
+                ((IDisposable)pixels).Dispose();
+                throw;
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(staging);
+            }
+        });
+
+    private static unsafe Image<Rgb24> DecodeRows(ReadOnlyMemory<byte> data, JpegHeader header, int rows, string path, int shrink = 1)
+    {
+        using var pin = data.Pin();
+        using var source = LibVips.SourceOver((IntPtr)pin.Pointer, data.Length);
+        using var full = shrink == 1
+            ? VipsImage.JpegloadSource(source, access: Enums.Access.Sequential, failOn: Enums.FailOn.Truncated)
+            : VipsImage.JpegloadSource(source, shrink: shrink, access: Enums.Access.Sequential, failOn: Enums.FailOn.Truncated);
+        int width = full.Width, bands = full.Bands;
+        var (expectedWidth, expectedHeight) = DraftSize(header, shrink);
+        if (width != expectedWidth || full.Height != expectedHeight || bands != header.Components)
+            throw new SampleException(SampleFailureReason.Undecodable, path,
+                $"header says {expectedWidth}x{expectedHeight} with {header.Components} components, libjpeg-turbo gives {width}x{full.Height} with {bands} bands");
+        if (full.Format != Enums.BandFormat.Uchar)
+            throw new SampleException(SampleFailureReason.Undecodable, path, $"libjpeg-turbo gives {full.Format} samples, expected 8-bit");
+        // Extracting the top rows of a sequential image makes libjpeg-turbo stop after the last of them.
+        using var part = rows < full.Height ? full.Crop(0, 0, width, rows) : null;
+        var decoded = part ?? full;
+
+        var pixels = new PooledPixelMemory(width * rows);
+        try
+        {
+            if (bands == 3)
+            {
+                WriteInto(decoded, pixels.Bytes, width, rows, bands);
+            }
+            else
+            {
+                var staging = ArrayPool<byte>.Shared.Rent(checked(width * rows * bands));
+                try
+                {
+                    var raw = staging.AsSpan(0, width * rows * bands);
+                    WriteInto(decoded, raw, width, rows, bands);
+                    if (bands == 1) GreyToRgb(raw, pixels.Bytes);
+                    else CmykToRgb(raw, pixels.Bytes);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(staging);
+                }
+            }
+            return SixLabors.ImageSharp.Image.WrapMemory<Rgb24>(ImageSharpDecoder.SingleThreaded, pixels, width, rows);
+        }
+        catch
+        {
+            ((IDisposable)pixels).Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Runs the decode into <paramref name="target"/> (a pooled managed block), so libvips allocates no output.</summary>
+    private static unsafe void WriteInto(VipsImage image, Span<byte> target, int width, int rows, int bands)
+    {
+        fixed (byte* p = target)
+        {
+            using var memory = VipsImage.NewFromMemory((IntPtr)p, (ulong)target.Length, width, rows, bands, Enums.BandFormat.Uchar);
+            image.Write(memory);
+        }
+    }
+
+    // Pillow's L → RGB copies the grey value into each channel.
+    private static void GreyToRgb(ReadOnlySpan<byte> grey, Span<byte> rgb)
+    {
+        for (int i = 0, o = 0; i < grey.Length; i++, o += 3)
+        {
+            byte v = grey[i];
+            rgb[o] = v;
+            rgb[o + 1] = v;
+            rgb[o + 2] = v;
+        }
+    }
+
+    // Pillow 9.4's cmyk2rgb: each channel is 255 − min(255, ink + black).
+    private static void CmykToRgb(ReadOnlySpan<byte> cmyk, Span<byte> rgb)
+    {
+        for (int i = 0, o = 0; i < cmyk.Length; i += 4, o += 3)
+        {
+            int k = cmyk[i + 3];
+            rgb[o] = (byte)(255 - Math.Min(255, cmyk[i] + k));
+            rgb[o + 1] = (byte)(255 - Math.Min(255, cmyk[i + 1] + k));
+            rgb[o + 2] = (byte)(255 - Math.Min(255, cmyk[i + 2] + k));
+        }
+    }
+
+    private static JpegHeader Header(ReadOnlySpan<byte> data, string path)
+    {
+        if (data.Length == 0) throw new SampleException(SampleFailureReason.Undecodable, path, "file is empty");
+        if (!JpegHeader.IsJpeg(data)) throw new SampleException(SampleFailureReason.Undecodable, path, "not a JPEG file");
+        return JpegHeader.Read(data, path);
+    }
+
+    private static bool IsTruncation(string message) =>
+        message.Contains("premature end", StringComparison.OrdinalIgnoreCase) || message.Contains("truncated", StringComparison.OrdinalIgnoreCase);
+
+    private static string FirstLine(string message)
+    {
+        var trimmed = message.Trim();
+        int nl = trimmed.IndexOf('\n');
+        return nl < 0 ? trimmed : trimmed[..nl].Trim();
+    }
+}

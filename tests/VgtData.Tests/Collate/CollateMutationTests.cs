@@ -285,4 +285,16 @@ public sealed class CollateMutationTests
         for (int y = 0; y < 4; y++)
             Assert.All(dst.AsSpan(y * 4 * 3, 4 * 3).ToArray(), b => Assert.Equal(y == 1 ? 150 : 0, b));
     }
+
+    [Fact]
+    public void AChangeOfHeightAloneIsStillFitted()
+    {
+        // 16×16 into 8 high × 16 wide: same width, so only the height tells the builder to crop: rows 4..11.
+        using var a = Sample(0, [1], pixels: Image(16, 16, (x, y, c) => (byte)(y * 16 + x)));
+        using var batch = new Collator(new CollateOptions { Resolutions = [(8, 16)] }).Collate([a]);
+        Assert.Equal(PixelValues.Table[4 * 16], batch.PixelValues![0, 0, 0, 0].item<float>());
+        Assert.Equal(PixelValues.Table[11 * 16 + 15], batch.PixelValues[0, 0, 7, 15].item<float>());
+        var e = Assert.Throws<ArgumentException>(() => new Collator(new CollateOptions()).Collate([]));
+        Assert.StartsWith("cannot collate an empty batch", e.Message);
+    }
 }

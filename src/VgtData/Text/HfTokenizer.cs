@@ -143,7 +143,7 @@ public sealed class HfTokenizer : ITextTokenizer
         foreach (var a in arr.EnumerateArray())
         {
             if (a.ValueKind != JsonValueKind.Object
-                || !a.TryGetProperty("id", out var id) || !id.TryGetInt32(out var n)
+                || !a.TryGetProperty("id", out var id) || id.ValueKind != JsonValueKind.Number || !id.TryGetInt32(out var n)
                 || !a.TryGetProperty("content", out var c) || c.ValueKind != JsonValueKind.String)
                 throw new VgtDataException($"{path}: added_tokens[{i}] needs an integer 'id' and a string 'content'");
             d[c.GetString()!] = n;

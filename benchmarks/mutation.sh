@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Mutation testing of src/VgtData with Stryker.NET (the local tool in .config/dotnet-tools.json). Slow: not run in CI.
+# Usage: benchmarks/mutation.sh [--survivors] [FOLDER...]
+#   FOLDER: Loading Sampling Datasets Collate Text Images Preparation (default: all seven), one Stryker run each.
+#   --survivors: also list each surviving / uncovered mutant (file:line, mutator, replacement).
+# Env: MUTATION_FILTER  a `dotnet test --filter` expression limiting the tests run (default: the whole suite)
+#      MUTATION_CONCURRENCY  test runners in parallel (default: the config's 2)
+# Reports (JSON + HTML) go to artifacts/mutation/FOLDER/; the per-folder table is printed at the end.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+all=(Loading Sampling Datasets Collate Text Images Preparation)
+survivors=()
+folders=()
+for arg in "$@"; do
+  case $arg in
+    --survivors) survivors=(--survivors) ;;
+    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    *)
+      [[ -d src/VgtData/$arg ]] || { echo "mutation: no folder src/VgtData/$arg" >&2; exit 2; }
+      folders+=("$arg") ;;
+  esac
+done
+((${#folders[@]})) || folders=("${all[@]}")
+
+dotnet tool restore >/dev/null
+extra=()
+[[ -n ${MUTATION_FILTER:-} ]] && extra+=(--test-case-filter "$MUTATION_FILTER")
+[[ -n ${MUTATION_CONCURRENCY:-} ]] && extra+=(--concurrency "$MUTATION_CONCURRENCY")
+
+reports=()
+for folder in "${folders[@]}"; do
+  out="$root/artifacts/mutation/$folder"
+  rm -rf "$out"
+  mkdir -p "$out"
+  echo "mutation: $folder (log: artifacts/mutation/$folder/stryker.log)"
+  start=$SECONDS
+  # Run from the test project's folder: at the root Stryker would switch to solution mode.
+  (cd tests/VgtData.Tests && dotnet stryker --config-file "$root/benchmarks/mutation/stryker-config.json" \
+    --mutate "**/src/VgtData/$folder/**/*.cs" --output "$out" --skip-version-check "${extra[@]}") >"$out/stryker.log" 2>&1 || {
+    echo "mutation: Stryker failed on $folder; the end of its log:" >&2
+    tail -n 20 "$out/stryker.log" >&2
+    exit 1
+  }
+  report="$out/reports/mutation-report.json"
+  [[ -f $report ]] || { echo "mutation: no report at $report" >&2; exit 1; }
+  echo "mutation: $folder took $((SECONDS - start)) s"
+  reports+=("$report")
+done
+
+dotnet run benchmarks/mutation/MutationScore.cs -- "${reports[@]}" "${survivors[@]}"

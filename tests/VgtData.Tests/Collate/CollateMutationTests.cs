@@ -97,7 +97,7 @@ public sealed class CollateMutationTests
         using var same = Sample(1, [1], latents: zeros(2, 2));
         using var other = Sample(2, [1], latents: zeros(3, 2));
         var e = Assert.Throws<VgtDataException>(() => new Collator(new CollateOptions()).Collate([with, same, other]));
-        Assert.Equal("latent shapes differ in one batch: [2,2] vs [3,2]", e.Message);
+        Assert.Equal("latent shapes differ in one batch: [2,2] Float32 vs [3,2] Float32", e.Message);
     }
 
     [Fact]

@@ -281,8 +281,8 @@ public static class ConfigLoader
             var file = provenance.GetValueOrDefault(path, mainFile);
             if (!schema.TryGetValue(key, out var field))
             {
-                var near = schema.Keys.OrderBy(k => Distance(k, key)).First();
-                issues.Add(new ConfigIssue(file, path, $"unknown key{(Distance(near, key) <= 3 ? $" (did you mean '{near}'?)" : "")}"));
+                var near = schema.Keys.OrderBy(k => EditDistance.Between(k, key)).First();
+                issues.Add(new ConfigIssue(file, path, $"unknown key{(EditDistance.Between(near, key) <= 3 ? $" (did you mean '{near}'?)" : "")}"));
                 continue;
             }
             if (value is null) continue;
@@ -412,15 +412,4 @@ public static class ConfigLoader
         JsonValueKind.Object => "an object",
         _ => "null",
     };
-
-    private static int Distance(string a, string b)
-    {
-        var d = new int[a.Length + 1, b.Length + 1];
-        for (int i = 0; i <= a.Length; i++) d[i, 0] = i;
-        for (int j = 0; j <= b.Length; j++) d[0, j] = j;
-        for (int i = 1; i <= a.Length; i++)
-            for (int j = 1; j <= b.Length; j++)
-                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-        return d[a.Length, b.Length];
-    }
 }

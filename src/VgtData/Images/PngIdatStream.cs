@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace VgtData.Images;
 
 /// <summary>The payloads of consecutive IDAT chunks as one stream, read in place.</summary>
-internal sealed class PngIdatStream : Stream
+internal sealed class PngIdatStream : ForwardReadStream
 {
     private readonly ReadOnlyMemory<byte> _data;
     private readonly string _path;
@@ -45,14 +45,4 @@ internal sealed class PngIdatStream : Stream
         return n;
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

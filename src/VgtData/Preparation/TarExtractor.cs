@@ -290,10 +290,8 @@ public static class TarExtractor
     /// damaged member header, junk): at its end, whatever of the file it left unread is reported as damage. (Junk
     /// short enough to sit in its last input buffer cannot be seen from outside; gzip(1) ignores trailing junk too.)
     /// </summary>
-    private sealed class WholeGzip(FileStream file, GZipStream gzip) : Stream
+    private sealed class WholeGzip(FileStream file, GZipStream gzip) : ForwardReadStream
     {
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
         public override int Read(Span<byte> buffer)
         {
             int n = gzip.Read(buffer);
@@ -302,15 +300,6 @@ public static class TarExtractor
             return n;
         }
 
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
         protected override void Dispose(bool disposing) { if (disposing) gzip.Dispose(); base.Dispose(disposing); }
     }
 

@@ -42,4 +42,18 @@ public static class ConcatIndex
         var start = lo == 0 ? 0 : cumulativeSizes[lo - 1];
         return (lo, checked((int)(i - start)));
     }
+
+    /// <summary>The multi-source samplers' shared argument checks; returns each source's first global index.</summary>
+    internal static long[] SourceOffsets(IReadOnlyList<int> sourceSizes, int repeatCount, int batchSize)
+    {
+        ArgumentNullException.ThrowIfNull(sourceSizes);
+        if (sourceSizes.Count == 0) throw new ArgumentException("at least one source is needed", nameof(sourceSizes));
+        if (repeatCount != sourceSizes.Count)
+            throw new ArgumentException($"{sourceSizes.Count} sources but {repeatCount} repeat values", "repeat");
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        var cumulative = CumulativeSizes(sourceSizes);
+        var offsets = new long[sourceSizes.Count];
+        for (var i = 1; i < offsets.Length; i++) offsets[i] = cumulative[i - 1];
+        return offsets;
+    }
 }

@@ -43,17 +43,9 @@ public sealed class FixedBatchMultiSourceSampler : SamplerCursor, IBatchSampler
         int? rank = null,
         int? worldSize = null)
     {
-        ArgumentNullException.ThrowIfNull(sourceSizes);
         ArgumentNullException.ThrowIfNull(repeat);
-        if (sourceSizes.Count == 0) throw new ArgumentException("at least one source is needed", nameof(sourceSizes));
-        if (repeat.Count != sourceSizes.Count)
-            throw new ArgumentException($"{sourceSizes.Count} sources but {repeat.Count} repeat values", nameof(repeat));
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
-
+        _offsets = ConcatIndex.SourceOffsets(sourceSizes, repeat.Count, batchSize);
         _sizes = sourceSizes.ToArray();
-        var cumulative = ConcatIndex.CumulativeSizes(_sizes);
-        _offsets = new long[_sizes.Length];
-        for (var i = 1; i < _sizes.Length; i++) _offsets[i] = cumulative[i - 1];
 
         _repeat = repeat.ToArray();
         _cycleStart = new int[_repeat.Length];

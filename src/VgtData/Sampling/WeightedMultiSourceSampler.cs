@@ -34,17 +34,9 @@ public sealed class WeightedMultiSourceSampler : SamplerCursor, IBatchSampler
         int? rank = null,
         int? worldSize = null)
     {
-        ArgumentNullException.ThrowIfNull(sourceSizes);
         ArgumentNullException.ThrowIfNull(repeat);
-        if (sourceSizes.Count == 0) throw new ArgumentException("at least one source is needed", nameof(sourceSizes));
-        if (repeat.Count != sourceSizes.Count)
-            throw new ArgumentException($"{sourceSizes.Count} sources but {repeat.Count} repeat factors", nameof(repeat));
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
-
+        _offsets = ConcatIndex.SourceOffsets(sourceSizes, repeat.Count, batchSize);
         _sizes = sourceSizes.ToArray();
-        var cumulative = ConcatIndex.CumulativeSizes(_sizes);
-        _offsets = new long[_sizes.Length];
-        for (var i = 1; i < _sizes.Length; i++) _offsets[i] = cumulative[i - 1];
 
         _cumulativeWeights = new double[_sizes.Length];
         double total = 0;

@@ -41,7 +41,7 @@ public sealed class PrepareShareGptTests
             .File("7.png", images["7.png"])
             .File("../x.png", images["1.png"])
             .File(absolute, images["1.png"])
-            .File("/tmp/x.png", images["1.png"])
+            .File("/outside/x.png", images["1.png"])
             .Entry("link.png", '2', "1.png")
             .Entry("hard.png", '1', "1.png")
             .Entry("dev.png", '3')
@@ -122,7 +122,7 @@ public sealed class PrepareShareGptTests
         "  \"refused_members\": [\n" +
         Refused("text_to_image_part_1.tar", "../x.png", "parent traversal") +
         Refused("text_to_image_part_1.tar", set.AbsoluteMember, "absolute path") +
-        Refused("text_to_image_part_1.tar", "/tmp/x.png", "absolute path") +
+        Refused("text_to_image_part_1.tar", "/outside/x.png", "absolute path") +
         Refused("text_to_image_part_1.tar", "link.png", "symlink") +
         Refused("text_to_image_part_1.tar", "hard.png", "hard link") +
         Refused("text_to_image_part_1.tar", "dev.png", "device") +

@@ -20,9 +20,9 @@ if [[ -n $trx ]]; then
   # A run that executed no test is a failure, whatever the runner's exit code.
   if ((status == 0 && passed + failed == 0)); then status=1; fi
   if ((status == 0 && failed > 0)); then status=1; fi
-  echo "tests: $passed passed, $failed failed, $skipped skipped"
+  echo "$passed passed, $failed failed, $skipped skipped"
   exit $status
 fi
 rm -rf "$results"
-echo "tests: 0 passed, 0 failed, 0 skipped"
+echo "0 passed, 0 failed, 0 skipped"
 exit $((status == 0 ? 1 : status))

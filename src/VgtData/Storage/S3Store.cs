@@ -87,9 +87,16 @@ public sealed class S3Store : IDisposable
         {
             return await Run(location, async token =>
             {
-                var request = new GetObjectRequest { BucketName = location.Bucket, Key = location.Key };
-                if (length is { } n) request.ByteRange = new ByteRange(offset, offset + n - 1);
+                // A whole object is asked for as the open range "bytes=0-": the SDK then skips its managed MD5 of the body,
+                // which cost more client CPU than the transfer itself (boto3 and petrel do not check it either).
+                var request = new GetObjectRequest
+                {
+                    BucketName = location.Bucket, Key = location.Key,
+                    ByteRange = length is { } n ? new ByteRange(offset, offset + n - 1) : new ByteRange($"bytes={offset}-"),
+                };
                 using var response = await _client.GetObjectAsync(request, token).ConfigureAwait(false);
+                // Some servers answer an empty object's open range with "bytes 0-0/0" and no body: the total is what counts.
+                if (length is null && response.ContentRange?.EndsWith("/0", StringComparison.Ordinal) == true) return new PooledBytes(0);
                 var size = response.ContentLength;
                 if (size > int.MaxValue) throw new VgtDataException($"{location}: object is {size} bytes, more than one read can hold");
                 var bytes = new PooledBytes((int)size);
@@ -109,6 +116,11 @@ public sealed class S3Store : IDisposable
         catch (AmazonS3Exception e) when (IsMissing(e))
         {
             return null;
+        }
+        catch (AmazonS3Exception e) when (length is null && offset == 0 && e.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
+        {
+            // The open range of an empty object is unsatisfiable: the object exists and has no bytes.
+            return new PooledBytes(0);
         }
     }
 

@@ -3,7 +3,11 @@
 # the same files from an s3rver bucket on 127.0.0.1, and the bucket behind a loopback proxy adding DELAY ms per request.
 # Prints samples/s, the ratios to local disk and whether the batch checksums agree. Loopback only; the server and the
 # proxy are stopped on exit (and stop by themselves after two hours).
-# Usage: benchmarks/s3-bench.sh [--dir DIR] [--count N] [--batches N] [--workers W] [--delay MS] [--rounds R]
+# With more than one core the server and the proxy run on the last core and the loader (all three modes) on the others,
+# as an object store runs on its own machines; --shared-cores lets them all share every core instead. Each run first
+# loads --warmup untimed batches so that the timed ones see the JIT's optimised code.
+# Usage: benchmarks/s3-bench.sh [--dir DIR] [--count N] [--batches N] [--warmup N] [--workers W] [--delay MS]
+#                               [--rounds R] [--shared-cores]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 dir="${TMPDIR:-/tmp}/vgtdata-s3-bench"
@@ -12,6 +16,8 @@ batches=12
 workers=$(nproc)
 delay=20
 rounds=2
+warmup=16
+pin=1
 while (($#)); do
   case "$1" in
     --dir) dir=$2; shift 2 ;;
@@ -20,6 +26,8 @@ while (($#)); do
     --workers) workers=$2; shift 2 ;;
     --delay) delay=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
+    --warmup) warmup=$2; shift 2 ;;
+    --shared-cores) pin=0; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -33,12 +41,23 @@ if [[ ! -f $data/data.json ]] || [[ $(node -e 'console.log(require(process.argv[
   "$root/vgtdata" demo --dir "$data" --count "$count" --batches 1 --workers 1 >/dev/null 2>&1
 fi
 
+cores=$(nproc)
+server_cpu_set=""; loader=()
+if ((pin && cores > 1)); then
+  server_cpu_set=$((cores - 1))
+  loader=(taskset -c "0-$((cores - 2))")
+  echo "== server and proxy on core $server_cpu_set, loader on cores 0-$((cores - 2))" >&2
+else
+  echo "== server, proxy and loader share all $cores cores" >&2
+fi
+on_server_core() { if [[ -n $server_cpu_set ]]; then taskset -c "$server_cpu_set" "$@"; else "$@"; fi; }
+
 server="$dir/server"
 rm -rf "$server"; mkdir -p "$server"
 trap '"$root/build/s3-test-server.sh" stop "$server"' EXIT
-port=$("$root/build/s3-test-server.sh" start "$server")
+port=$(on_server_core "$root/build/s3-test-server.sh" start "$server")
 node "$root/tests/s3server/upload.js" "$port" bench ds "$data" >&2
-proxy=$("$root/build/s3-test-server.sh" proxy "$server" "$port" "$delay")
+proxy=$(on_server_core "$root/build/s3-test-server.sh" proxy "$server" "$port" "$delay")
 
 ini() { printf '[DEFAULT]\ndefault_cluster = bench\n\n[bench]\naccess_key = S3RVER\nsecret_key = S3RVER\nhost_base = http://127.0.0.1:%s\n' "$1"; }
 ini "$port" >"$dir/direct.conf"
@@ -63,7 +82,7 @@ for r in $(seq 1 "$rounds"); do
   for mode in local s3 s3-delay; do
     echo "== round $r: $mode ($workers workers, $batches batches)" >&2
     before=$(server_cpu)
-    "$root/vgtdata" bench "$dir/$mode.json" --batches "$batches" --json 2>"$results/$mode-$r.log" | tail -n 1 >"$results/$mode-$r.json"
+    "${loader[@]}" "$root/vgtdata" bench "$dir/$mode.json" --batches "$batches" --warmup "$warmup" --json 2>"$results/$mode-$r.log" | tail -n 1 >"$results/$mode-$r.json"
     echo "$before $(server_cpu)" | awk '{printf "%.2f\n", $2 - $1}' >"$results/$mode-$r.server-cpu"
   done
 done

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using NetVips;
 using SixLabors.ImageSharp;
@@ -224,6 +225,7 @@ public sealed class LibjpegTurboDecoder : IImageDecoder
     }
 
     // Pillow's L → RGB copies the grey value into each channel.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void GreyToRgb(ReadOnlySpan<byte> grey, Span<byte> rgb)
     {
         for (int i = 0, o = 0; i < grey.Length; i++, o += 3)
@@ -236,6 +238,7 @@ public sealed class LibjpegTurboDecoder : IImageDecoder
     }
 
     // Pillow 9.4's cmyk2rgb: each channel is 255 − min(255, ink + black).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CmykToRgb(ReadOnlySpan<byte> cmyk, Span<byte> rgb)
     {
         for (int i = 0, o = 0; i < cmyk.Length; i += 4, o += 3)

@@ -143,6 +143,7 @@ public static class PillowResampler
 
     /// <summary>Output row r (r &lt; <paramref name="rowCount"/>) is input row <paramref name="firstRow"/> + r resampled
     /// along x with <paramref name="c"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Horizontal<TRows>(ref TRows rows, int firstRow, int rowCount, ResampleCoefficients c,
         Span<byte> output, int outWidth, bool vectorize) where TRows : IRowSource, allows ref struct
     {
@@ -157,6 +158,7 @@ public static class PillowResampler
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void HorizontalRowScalar(ReadOnlySpan<byte> input, ResampleCoefficients c, Span<byte> outRow, int fromX, int toX)
     {
         for (int xx = fromX; xx < toX; xx++)
@@ -185,6 +187,7 @@ public static class PillowResampler
     /// gives per-channel int32 partial sums. Two output pixels share the final reduction. Pixels whose loads would run
     /// past the readable bytes go the scalar way.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void HorizontalRowAvx2(ReadOnlySpan<byte> input, ResampleCoefficients c, Span<byte> outRow, int outWidth)
     {
         var pairs = c.HorizontalPairs;
@@ -252,6 +255,7 @@ public static class PillowResampler
         return Avx2.Add(lo, Avx2.ShiftLeftLogical(hi, 15));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void HorizontalPixelAvx2(ReadOnlySpan<byte> input, ResampleCoefficients c, byte* src, byte* dst,
         short* kp, int* bounds, int groups, int xx, int readable, int outWidth)
     {
@@ -273,6 +277,7 @@ public static class PillowResampler
 
     /// <summary>Output row yy is the input rows from <c>c.First(yy) + rowShift</c> resampled along y with <paramref name="c"/>;
     /// each row is <paramref name="width"/> RGB pixels.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Vertical<TRows>(ref TRows rows, int width, ResampleCoefficients c, int rowShift,
         Span<byte> output, int outHeight, bool vectorize) where TRows : IRowSource, allows ref struct
     {
@@ -309,6 +314,7 @@ public static class PillowResampler
     /// The vertical pass with AVX2 over packed rows (<paramref name="stride"/> = row bytes): 32 bytes of an output row
     /// at a time, all taps summed in registers (widen 8 bytes to int32, multiply by the tap's weight, add).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void VerticalAvx2(ReadOnlySpan<byte> input, int stride, ResampleCoefficients c, int rowShift,
         Span<byte> output, int outHeight)
     {
@@ -358,16 +364,19 @@ public static class PillowResampler
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AccumulateScalar(ReadOnlySpan<byte> row, int w, Span<int> acc, int from)
     {
         for (int i = from; i < row.Length; i++) acc[i] += row[i] * w;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ClipRowScalar(ReadOnlySpan<int> acc, Span<byte> outRow, int from)
     {
         for (int i = from; i < outRow.Length; i++) outRow[i] = Clip8(acc[i]);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AccumulateAvx2(ReadOnlySpan<byte> row, int w, Span<int> acc)
     {
         int n = row.Length, i = 0;
@@ -389,6 +398,7 @@ public static class PillowResampler
         AccumulateScalar(row, w, acc, i);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ClipRowAvx2(ReadOnlySpan<int> acc, Span<byte> outRow)
     {
         int n = outRow.Length, i = 0;

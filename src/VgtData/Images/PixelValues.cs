@@ -25,6 +25,7 @@ public static class PixelValues
     }
 
     /// <summary>HWC uint8 → CHW float32 into <paramref name="chw"/> (length 3·H·W).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ToChw(ReadOnlySpan<byte> hwc, Span<float> chw, int height, int width)
     {
         int plane = height * width;
@@ -43,6 +44,7 @@ public static class PixelValues
     }
 
     /// <summary>HWC uint8 → CHW uint8 (the layout the device transfer uses).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ToChw(ReadOnlySpan<byte> hwc, Span<byte> chw, int height, int width)
     {
         int plane = height * width;
@@ -84,6 +86,7 @@ public static class PixelValues
     private static Vector128<byte> Channel(Vector128<byte> a0, Vector128<byte> a1, Vector128<byte> a2, int channel) =>
         Ssse3.Shuffle(a0, Shuffles[channel * 3]) | Ssse3.Shuffle(a1, Shuffles[channel * 3 + 1]) | Ssse3.Shuffle(a2, Shuffles[channel * 3 + 2]);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int ToChwVector(ReadOnlySpan<byte> hwc, Span<byte> chw, int plane)
     {
         int i = 0;
@@ -100,6 +103,7 @@ public static class PixelValues
     }
 
     // The same IEEE operations as the table (x / 255f * 2f - 1f, no fused multiply-add), eight lanes at a time.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int ToChwVector(ReadOnlySpan<byte> hwc, Span<float> chw, int plane)
     {
         int i = 0;

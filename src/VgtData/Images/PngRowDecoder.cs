@@ -178,6 +178,7 @@ internal static class PngRowDecoder
         return gathered.AsSpan(0, total);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DropAlpha(ReadOnlySpan<byte> rgba, Span<byte> rgb)
     {
         for (int i = 0, j = 0; j + 2 < rgb.Length; i += 4, j += 3)
@@ -189,6 +190,7 @@ internal static class PngRowDecoder
     }
 
     /// <summary>Reverses the PNG filter of one row in place (filter types 0–4, bytes per pixel 3 or 4).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Unfilter(byte filter, Span<byte> cur, ReadOnlySpan<byte> prev, int bpp, string path, int y)
     {
         int n = cur.Length;
@@ -232,6 +234,7 @@ internal static class PngRowDecoder
 
     /// <summary>Paeth, one pixel at a time with its channels in 16-bit lanes (the left-to-right dependency is per
     /// pixel, not per byte). Same choices as the scalar predictor: a when pa ≤ pb and pa ≤ pc, else b when pb ≤ pc, else c.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PaethVector(Span<byte> cur, ReadOnlySpan<byte> prev, int bpp)
     {
         int n = cur.Length;
@@ -264,6 +267,7 @@ internal static class PngRowDecoder
     }
 
     /// <summary>Average (x + ⌊(left + up) / 2⌋), one pixel at a time with its channels in 16-bit lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AverageVector(Span<byte> cur, ReadOnlySpan<byte> prev, int bpp)
     {
         int n = cur.Length;

@@ -7,7 +7,8 @@
 # as an object store runs on its own machines; --shared-cores lets them all share every core instead. Each run first
 # loads --warmup untimed batches so that the timed ones see the JIT's optimised code.
 # Usage: benchmarks/s3-bench.sh [--dir DIR] [--count N] [--batches N] [--warmup N] [--workers W] [--delay MS]
-#                               [--rounds R] [--shared-cores]
+#                               [--rounds R] [--shared-cores] [--data DIR] [--tokenizer T]
+# --data DIR: an existing dataset (DIR/data.json, images relative to DIR) instead of N generated images.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 dir="${TMPDIR:-/tmp}/vgtdata-s3-bench"
@@ -16,6 +17,8 @@ batches=12
 workers=$(nproc)
 delay=20
 rounds=2
+data=""
+tokenizer="embedded:o200k"
 warmup=16
 pin=1
 while (($#)); do
@@ -27,6 +30,8 @@ while (($#)); do
     --delay) delay=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
     --warmup) warmup=$2; shift 2 ;;
+    --data) data=$(cd "$2" && pwd); shift 2 ;;
+    --tokenizer) tokenizer=$2; shift 2 ;;
     --shared-cores) pin=0; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
@@ -34,11 +39,15 @@ done
 
 "$root/build/s3-test-server.sh" install
 "$root/vgtdata" help >/dev/null   # builds once, outside the timings
+if [[ -n $data ]]; then
+  [[ -f $data/data.json ]] || { echo "s3-bench: $data/data.json not found" >&2; exit 2; }
+else
 data="$dir/data"
 if [[ ! -f $data/data.json ]] || [[ $(node -e 'console.log(require(process.argv[1]).length)' "$data/data.json") != "$count" ]]; then
   rm -rf "$data"
   echo "== writing $count synthetic images to $data" >&2
   "$root/vgtdata" demo --dir "$data" --count "$count" --batches 1 --workers 1 >/dev/null 2>&1
+fi
 fi
 
 cores=$(nproc)
@@ -64,7 +73,7 @@ ini "$port" >"$dir/direct.conf"
 ini "$proxy" >"$dir/delayed.conf"
 config() { # NAME DATASET_JSON
   cat >"$dir/$1.json" <<JSON
-{ "image_size": 448, "seed": 1, "tokenizer": "embedded:o200k",
+{ "image_size": 448, "seed": 1, "tokenizer": "$tokenizer",
   "dataset": $2,
   "train_dataloader": { "batch_size": 32, "num_workers": $workers, "prefetch_factor": 2,
                         "sampler": { "type": "InfiniteSampler", "shuffle": true } } }

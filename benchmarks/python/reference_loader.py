@@ -59,7 +59,7 @@ def crop2square(img):
 class CaptionDataset(Dataset):
     def __init__(self, data_path, image_folder, image_size=448, unconditional=0.1,
                  max_length=None, cap_source="caption", tokenizer=None,
-                 prompt_template=QWEN25VL, max_bad_retries=16):
+                 prompt_template=QWEN25VL, max_bad_retries=16, draft=False):
         with open(data_path, "r", encoding="utf-8") as f:
             self.data_list = json.load(f)
         self.image_folder = image_folder
@@ -70,6 +70,7 @@ class CaptionDataset(Dataset):
         self.tokenizer = tokenizer
         self.prompt_template = prompt_template
         self.max_bad_retries = max_bad_retries
+        self.draft = draft
         self.bad_files = []  # per process (each worker has its own copy)
 
     def __len__(self):
@@ -96,7 +97,11 @@ class CaptionDataset(Dataset):
     def _load(self, idx):
         item = self.data_list[idx]
         image_file = os.path.join(self.image_folder, item["image"])
-        image = Image.open(image_file).convert("RGB")
+        image = Image.open(image_file)
+        if self.draft:
+            # Pillow's JPEG fast path: a DCT-scaled decode no smaller than image_size on either side.
+            image.draft("RGB", (self.image_size, self.image_size))
+        image = image.convert("RGB")
         caption = item[self.cap_source].strip()
         return dict(pixel_values=self._process_image(image),
                     input_ids=self._process_text(caption),
@@ -155,7 +160,7 @@ def worker_init_fn(worker_id):
 def build_loader(args, tokenizer):
     dataset = CaptionDataset(data_path=os.path.join(args.data, "data.json"), image_folder=args.data,
                              image_size=args.image_size, unconditional=0.1, max_length=None,
-                             cap_source="caption", tokenizer=tokenizer)
+                             cap_source="caption", tokenizer=tokenizer, draft=args.draft)
     w = args.workers
     kwargs = dict(persistent_workers=True, prefetch_factor=PREFETCH_FACTOR,
                   worker_init_fn=worker_init_fn) if w > 0 else {}
@@ -254,6 +259,7 @@ def run_once(args):
         "image_size": args.image_size,
         "tokenizer": tokenizer.name,
         "torch_threads_main": torch.get_num_threads(),
+        "draft": args.draft,
     }
     if args.workers == 0 and dataset.bad_files:
         result["bad_files_main"] = len(dataset.bad_files)
@@ -267,7 +273,7 @@ def sweep(args, counts):
         cmd = [sys.executable, os.path.abspath(__file__), "--data", args.data,
                "--batches", str(args.batches), "--batch-size", str(args.batch_size),
                "--workers", str(w), "--image-size", str(args.image_size),
-               "--seed", str(args.seed), "--json"]
+               "--seed", str(args.seed), "--json"] + (["--draft"] if args.draft else [])
         if args.tokenizer:
             cmd += ["--tokenizer", args.tokenizer]
         if args.warmup is not None:
@@ -310,6 +316,8 @@ def main(argv=None):
     ap.add_argument("--tokenizer", default=None,
                     help="tokenizer.json (default: ../shared/tokenizers/qwen3/tokenizer.json from the repo root)")
     ap.add_argument("--json", action="store_true", help="print one JSON result line on stdout")
+    ap.add_argument("--draft", action="store_true",
+                    help="JPEG draft mode: Image.draft('RGB', (image_size, image_size)) before convert")
     args = ap.parse_args(argv)
 
     if args.workers_sweep:

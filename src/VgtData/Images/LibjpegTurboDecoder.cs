@@ -79,8 +79,9 @@ public sealed class LibjpegTurboDecoder : IImageDecoder
 
     /// <summary>
     /// Pillow's <c>im.draft('RGB', (w, h))</c> then <c>convert('RGB')</c>: libjpeg-turbo's DCT-scaled decode (ISLOW, fancy
-    /// upsampling, as Pillow leaves them). Grey and YCbCr files go through Skia's libjpeg-turbo, which gives libjpeg's
-    /// ⌈side / scale⌉ size (libvips rounds down); CMYK files through libvips, for Pillow's CMYK arithmetic.
+    /// upsampling, as Pillow leaves them). Through libvips where both sides divide by the scale (the sizes agree) and for
+    /// CMYK files (Pillow's CMYK arithmetic); grey and YCbCr files whose sides do not divide go through Skia's libjpeg-turbo,
+    /// which gives libjpeg's ⌈side / scale⌉ size where libvips rounds down.
     /// </summary>
     public Image<Rgb24> DecodeDraft(ReadOnlyMemory<byte> data, string path, ImageLimits limits, int requestWidth, int requestHeight, int rowsNeeded)
     {
@@ -94,7 +95,9 @@ public sealed class LibjpegTurboDecoder : IImageDecoder
         if (truncation != null) throw new SampleException(SampleFailureReason.Truncated, path, truncation);
         var (width, height) = DraftSize(header, scale);
         int rows = Math.Clamp(rowsNeeded, 1, height);
-        if (header.Components != 4) return SkiaDraft(data, path, width, height, rows);
+        // Where both sides divide by the scale libvips' size is libjpeg's, and its SIMD build decodes ~15% faster than Skia's.
+        bool divides = header.Width % scale == 0 && header.Height % scale == 0;
+        if (header.Components != 4 && !(divides && LibVips.IsAvailable)) return SkiaDraft(data, path, width, height, rows);
         if (!LibVips.IsAvailable)
             throw new SampleException(SampleFailureReason.Undecodable, path, $"libvips is not available: {LibVips.UnavailableReason}");
         try

@@ -48,6 +48,17 @@ public static class DeviceResize
         return rounded.MoveToOuterDisposeScope();
     }
 
+    /// <summary><see cref="Resize(Tensor, int, int)"/> of a packed HWC image to a <paramref name="size"/>² packed HWC
+    /// image, on the CPU (for what shows one sample: <c>vgtdata sample</c>, previews).</summary>
+    public static RgbImage ResizeToImage(RgbImage crop, int size)
+    {
+        using var chw = Resize(crop, size, size);
+        using var hwc = chw.permute(1, 2, 0).contiguous();
+        var result = new RgbImage(size, size);
+        hwc.bytes.CopyTo(result.Pixels);
+        return result;
+    }
+
     /// <summary><see cref="Resize(Tensor, int, int)"/> of a packed HWC image, on the CPU.</summary>
     public static Tensor Resize(RgbImage image, int height, int width)
     {

@@ -226,5 +226,20 @@ public sealed class DeviceResizeTests(ITestOutputHelper output) : IDisposable
 
         (code, _, error) = ConfigDir.Cli("sample", config, "--index", "0", "--out", outDir, "--set", "train_dataloader.resize_on=device");
         Assert.True(code == 0, error);
+        // vgtdata sample writes the resized [3, 64, 64] float32 pixel_values (the crop resized on the CPU).
+        var npy = File.ReadAllBytes(Path.Combine(outDir, "pixel_values.npy"));
+        Assert.Contains("'shape': (3, 64, 64)", System.Text.Encoding.ASCII.GetString(npy, 0, 128));
+
+        var concat = dir.Write("concat.json", """
+            { "tokenizer": "embedded:o200k",
+              "dataset": { "type": "ConcatDataset", "datasets": [
+                { "type": "CaptionDataset", "data_path": "data.json", "image_folder": ".", "image_size": 64 },
+                { "type": "CaptionDataset", "data_path": "data.json", "image_folder": ".", "image_size": 32 } ] },
+              "train_dataloader": { "batch_size": 2, "num_workers": 1, "resize_on": "device" } }
+            """);
+        (code, _, error) = ConfigDir.Cli("sample", concat, "--index", "0", "--out", outDir);
+        Assert.Equal(1, code);
+        Assert.Equal($"vgtdata sample: error: {concat}: train_dataloader.resize_on: \"device\" needs every batch at image_size: the datasets' " +
+            "image_size differ (32, 64) and samples would need a second resize to the batch's size; use resize_on: cpu", error.Trim());
     }
 }

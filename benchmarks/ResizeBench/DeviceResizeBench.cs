@@ -1,9 +1,9 @@
 // --device mode: train_dataloader.resize_on: device against the Pillow-exact CPU resize. For each case it prints the
 // max and mean |difference| in 0..255 levels between the torch resize (on the CPU device here, one torch thread) and
-// Pillow's output, then the worker's resize-stage time (Pillow resize vs crop copy) and the collate step's time per
-// sample (BatchBuilder.Put + Finish, CPU path vs device path), medians over --runs.
+// Pillow's output, then the worker's resize-stage CPU time (Pillow resize vs crop copy) and the collate step's CPU time
+// per sample (BatchBuilder.Put + Finish of a one-sample batch, CPU path vs device path), medians over --runs of the
+// calling thread's CPU time (Linux clock_gettime), which a loaded machine does not inflate.
 // Usage: dotnet run -c Release --project benchmarks/ResizeBench -- --device [--runs R] [--shared DIR]
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using SixLabors.ImageSharp;
@@ -33,7 +33,7 @@ internal static class DeviceResizeBench
             }
         }
         set_num_threads(1);
-        Console.WriteLine($"resize_on: device (torch bicubic, antialias, on cpu, 1 torch thread) vs Pillow-exact; median of {runs} runs; " +
+        Console.WriteLine($"resize_on: device (torch bicubic, antialias, on cpu, 1 torch thread) vs Pillow-exact; median thread CPU time of {runs} runs; " +
             $"{Environment.ProcessorCount} logical CPUs");
         var cases = Generated().Concat(Golden(Path.Combine(shared, "golden", "pil-resize"))).ToList();
         Console.WriteLine($"{"case",-34} {"origin",-9} {"max",4} {"mean",7} {"≠",7}  {"worker: pillow",15} {"crop copy",10}  {"collate: cpu",13} {"device",8}");
@@ -93,18 +93,33 @@ internal static class DeviceResizeBench
         using var batch = builder.Finish();
     }
 
+    /// <summary>Median milliseconds of this thread's CPU time (torch runs inline with one thread), so a busy machine
+    /// slows the run but does not inflate the numbers.</summary>
     private static double Median(int runs, Action run)
     {
         run(); // warm-up
         var times = new List<double>();
         for (int r = 0; r < runs; r++)
         {
-            long t = Stopwatch.GetTimestamp();
+            double t = ThreadCpuMs();
             run();
-            times.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+            times.Add(ThreadCpuMs() - t);
         }
         times.Sort();
         return times[times.Count / 2];
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Timespec { public long Seconds, Nanoseconds; }
+
+    [DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, out Timespec time);
+
+    private static double ThreadCpuMs()
+    {
+        const int ThreadCpuTimeClock = 3; // CLOCK_THREAD_CPUTIME_ID
+        if (ClockGetTime(ThreadCpuTimeClock, out var t) != 0) throw new InvalidOperationException("clock_gettime failed");
+        return t.Seconds * 1e3 + t.Nanoseconds / 1e6;
     }
 
     private static IEnumerable<Case> Generated()

@@ -1,6 +1,7 @@
 // Crop + resize to 448 on one core: ImageSharp's bicubic (the loader's former SquareResize) against PillowResampler,
 // scalar and AVX2, on photo-like images already decoded. Prints the median milliseconds per resize.
 // Usage: dotnet run -c Release --project benchmarks/ResizeBench -- [--reps N] [--runs R]
+// With --device: resize_on: device against Pillow (accuracy and time; see DeviceResizeBench.cs).
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using SixLabors.ImageSharp;
@@ -9,6 +10,7 @@ using SixLabors.ImageSharp.Processing;
 using VgtData.Images;
 using VgtData.Preparation;
 
+if (args.Contains("--device")) return DeviceResizeBench.Run(args);
 int reps = 10, runs = 9;
 for (int i = 0; i < args.Length; i++)
 {

@@ -31,7 +31,8 @@ public sealed class SampleCommand : ICommand
         using var pipeline = PipelineFactory.Build(config, seed);
         if (index >= pipeline.Dataset.Count) throw new VgtDataException($"--index {index} is outside the dataset's {pipeline.Dataset.Count} samples");
         using var sample = pipeline.Dataset.GetSample(index, epoch);
-        if (sample.Pixels is { } pixels)
+        using var resized = sample.Pixels is null && sample.Crop is { } crop ? DeviceResize.ResizeToImage(crop, sample.CropResizeTo) : null;
+        if ((sample.Pixels ?? resized) is { } pixels)
         {
             var chw = new float[3 * pixels.Width * pixels.Height];
             PixelValues.ToChw(pixels.Pixels, chw, pixels.Height, pixels.Width);

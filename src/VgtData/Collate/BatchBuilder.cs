@@ -11,6 +11,7 @@ namespace VgtData.Collate;
 /// <summary>
 /// One batch being assembled. Pixels go straight into a host tensor: uint8 [B,3,H,W] (pinned for CUDA) when the batch
 /// is normalised on the device, otherwise the final float tensor written through <see cref="PixelValues"/>'s table.
+/// With <see cref="CollateOptions.ResizeOnDevice"/> each sample's crop is resized on the device into a uint8 batch there.
 /// <see cref="Put"/> may be called from many threads for different slots. Every host tensor of the batch comes from
 /// <see cref="StagingPool"/> (fixed-size blocks reused batch after batch), never a fresh native allocation.
 /// </summary>
@@ -19,6 +20,7 @@ public sealed class BatchBuilder : IDisposable
     private readonly Collator _collator;
     private readonly CollateOptions _options;
     private readonly Tensor? _staging;
+    private readonly Tensor? _resized; // resize_on: device: uint8 [B,3,H,W] on the device, filled slot by slot
     private readonly SampleInfo?[] _infos;
     private readonly long[]?[] _ids;
     private readonly SlotStack _latents;
@@ -39,7 +41,9 @@ public sealed class BatchBuilder : IDisposable
         if (pixels)
         {
             var shape = new long[] { size, 3, resolution.Height, resolution.Width };
-            if (_options.UseUint8Transfer)
+            if (_options.ResizeOnDevice)
+                _resized = _options.Device.type == DeviceType.CPU ? StagingPool.Rent(shape, ScalarType.Byte) : empty(shape, ScalarType.Byte, _options.Device);
+            else if (_options.UseUint8Transfer)
             {
                 _staging = StagingPool.Rent(shape, ScalarType.Byte);
                 // The pinned copy comes from libtorch's caching host allocator, which reuses its blocks by size.
@@ -60,6 +64,11 @@ public sealed class BatchBuilder : IDisposable
         _ids[slot] = sample.InputIds;
         if (sample.ImageLatents is { } l) _latents.Put(slot, l);
         if (sample.ImageTokens is { } t) _tokens.Put(slot, t);
+        if (_resized is not null)
+        {
+            PutCrop(slot, sample);
+            return;
+        }
         if (_staging is null) return;
         var pixels = sample.Pixels ?? throw new VgtDataException($"sample {sample.Index} ({sample.ImageFile}) has no pixels for a pixel batch");
         var (h, w) = Resolution;
@@ -95,6 +104,34 @@ public sealed class BatchBuilder : IDisposable
         }
     }
 
+    /// <summary>resize_on: device: the crop goes to the device as uint8 and is resized there into its slot.</summary>
+    private void PutCrop(int slot, CaptionSample sample)
+    {
+        var (h, w) = Resolution;
+        var crop = sample.Crop ?? sample.Pixels
+            ?? throw new VgtDataException($"sample {sample.Index} ({sample.ImageFile}) has no pixels for a pixel batch");
+        if (sample.Crop is null ? crop.Height != h || crop.Width != w : sample.CropResizeTo != h || sample.CropResizeTo != w)
+            throw new VgtDataException($"sample {sample.Index} ({sample.ImageFile}): resize_on: device resizes to image_size " +
+                $"({(sample.Crop is null ? $"{crop.Width}x{crop.Height}" : $"{sample.CropResizeTo}x{sample.CropResizeTo}")}), but the batch is {w}x{h}; use resize_on: cpu");
+        using var scope = NewDisposeScope();
+        var host = HostCopy(crop);
+        // A blocking copy: the pooled host block goes back to the pool as soon as this slot is done.
+        var onDevice = _options.Device.type == DeviceType.CPU ? host : host.to(_options.Device);
+        var resized = DeviceResize.Resize(onDevice, h, w);
+        _resized![slot].copy_(resized);
+    }
+
+    /// <summary>The crop in a pooled host tensor [H, W, 3]; block sizes are rounded to eighths of a power of two so the
+    /// crops' many sizes share a few pool buckets.</summary>
+    private static Tensor HostCopy(RgbImage crop)
+    {
+        long n = crop.Length;
+        long step = Math.Max(4096, (long)System.Numerics.BitOperations.RoundUpToPowerOf2((ulong)n) / 8);
+        var block = StagingPool.Rent([(n + step - 1) / step * step], ScalarType.Byte);
+        crop.Pixels.CopyTo(block.bytes);
+        return block.narrow(0, 0, n).view(crop.Height, crop.Width, 3);
+    }
+
     private static void ToChwBFloat16(ReadOnlySpan<byte> hwc, Span<ushort> chw, int plane)
     {
         var table = PixelValues.BFloat16Table;
@@ -120,7 +157,8 @@ public sealed class BatchBuilder : IDisposable
         using var mask = StagingPool.Rent([Size, t], ScalarType.Bool);
         TokenPadding.Fill(_ids!, _options.PadIndex, _options.Padding, t, MemoryMarshal.Cast<byte, long>(ids.bytes), MemoryMarshal.Cast<byte, bool>(mask.bytes));
         Tensor? pixels = null;
-        if (_staging is not null)
+        if (_resized is not null) pixels = PixelValues.Normalize(_resized, _options.DType);
+        else if (_staging is not null)
         {
             if (_staging.dtype == ScalarType.Byte)
             {
@@ -156,6 +194,7 @@ public sealed class BatchBuilder : IDisposable
     public void Dispose()
     {
         _staging?.Dispose();
+        _resized?.Dispose();
         _latents.Dispose();
         _tokens.Dispose();
     }

@@ -43,6 +43,11 @@ public sealed record CollateOptions
     /// Both give identical values.</summary>
     public bool? Uint8Transfer { get; init; }
 
+    /// <summary><c>train_dataloader.resize_on: device</c>: samples bring their uint8 crop and it is resized to the batch's
+    /// size on <see cref="Device"/> (close to Pillow, not equal). Every pixel sample must then bring a crop (or pixels
+    /// already of the batch's size), and the batch's size must be the crops' <c>image_size</c>.</summary>
+    public bool ResizeOnDevice { get; init; }
+
     /// <summary>Seed of the per-batch draws (resolution, random crop).</summary>
     public long Seed { get; init; }
 

@@ -45,8 +45,8 @@ public sealed class Collator
     {
         if (samples.Count == 0) throw new ArgumentException("cannot collate an empty batch", nameof(samples));
         var first = samples[0];
-        var size = first.Pixels is { } p ? (p.Height, p.Width) : (0, 0);
-        using var builder = Begin(batchNumber, samples.Count, size, first.Pixels != null);
+        var size = first.Pixels is { } p ? (p.Height, p.Width) : first.Crop is not null ? (first.CropResizeTo, first.CropResizeTo) : (0, 0);
+        using var builder = Begin(batchNumber, samples.Count, size, first.Pixels != null || first.Crop != null);
         for (int i = 0; i < samples.Count; i++) builder.Put(i, samples[i]);
         return builder.Finish();
     }

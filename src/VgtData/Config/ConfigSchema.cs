@@ -53,6 +53,7 @@ public static class ConfigSchema
     public static readonly string[] DatasetTypes = ["CaptionDataset", "BLIP3oDataset", "ConcatDataset"];
     public static readonly string[] SamplerTypes = ["InfiniteSampler", "DefaultSampler", "FixedBatchMultiSourceSampler", "WeightedMultiSourceSampler"];
     public static readonly string[] CollateTypes = ["collate_func_gen", "collate_func_img2img"];
+    public static readonly string[] ResizeOn = ["cpu", "device"];
     public static readonly string[] CropModes = ["center", "random", "pad", "center_crop", "random_crop", "pad_resize"];
     public static IReadOnlyList<string> Decoders => VgtData.Images.ImageDecoders.Names;
 
@@ -162,6 +163,7 @@ public static class ConfigSchema
             ["device"] = new(ValueKind.String, null, "where batches are delivered: cpu, cuda, cuda:N or auto") { Default = "cpu", Format = "device" },
             ["dtype"] = Names("pixel_values dtype", ["float32", "bfloat16"], "float32"),
             ["uint8_transfer"] = F(ValueKind.Bool, "copy uint8 to the device and normalise there", "on for CUDA"),
+            ["resize_on"] = Names("where the crop is resized to image_size: cpu (Pillow-exact, in the workers) or device (a torch bicubic on the batch's device, close to Pillow but not equal)", ResizeOn, "cpu"),
             ["dataset"] = O("VGT's place for the dataset; the same as the root dataset", new Dictionary<string, ConfigField>(Dataset)),
             ["sampler"] = O("VGT's sampler", new()
             {

@@ -55,6 +55,7 @@ public static class PipelineFactory
         };
         var sampler = BuildSampler(config, loader.Section("sampler"), dataset, options.BatchSize, seed);
         var collator = new Collator(BuildCollate(config, loader, root, seed, deviceOverride));
+        if (collator.Options.ResizeOnDevice) CheckResizeOnDevice(config, dataset, collator.Options);
         var (template, tokenizer) = cache.First!.Value;
         return new Pipeline
         {
@@ -244,6 +245,7 @@ public static class PipelineFactory
                 ImageSize = text.ImageSize ?? ConfigSchema.DefaultImageSize,
                 Crop2Square = d.Bool("crop2square") ?? true,
                 JpegDraft = d.Bool("jpeg_draft") ?? false,
+                ResizeOnDevice = new ConfigSection(config.Root).Section("train_dataloader").String("resize_on") == "device",
                 Limits = limits,
                 TrainNumberSamples = d.Int("train_number_samples"),
                 Debug = d.Bool("debug") ?? false,
@@ -394,8 +396,35 @@ public static class PipelineFactory
             Device = ParseDevice(config, deviceOverride ?? loader.String("device") ?? "cpu"),
             DType = dtype,
             Uint8Transfer = loader.Bool("uint8_transfer"),
+            ResizeOnDevice = loader.String("resize_on") switch
+            {
+                null or "cpu" => false,
+                "device" => true,
+                var other => throw Error(config, "train_dataloader.resize_on", $"expected one of {string.Join(", ", ConfigSchema.ResizeOn)}; got \"{other}\""),
+            },
             Seed = seed,
         };
+    }
+
+    /// <summary>resize_on: device resizes each crop straight to its dataset's <c>image_size</c> square, so every batch
+    /// must be that square: no other <c>collate_fn.resolutions</c>, no ConcatDataset members of different sizes.</summary>
+    private static void CheckResizeOnDevice(ResolvedConfig config, ISampleDataset dataset, CollateOptions options)
+    {
+        var sizes = new SortedSet<int>();
+        void Walk(ISampleDataset d)
+        {
+            if (d is ConcatDataset concat) foreach (var member in concat.Datasets) Walk(member);
+            else if (d is IHasSampleSize { SampleSize: { } size }) sizes.Add(size.Height);
+        }
+        Walk(dataset);
+        string? problem = null;
+        if (sizes.Count > 1)
+            problem = $"the datasets' image_size differ ({string.Join(", ", sizes)}) and samples would need a second resize to the batch's size";
+        else if (sizes.Count == 1 && options.Resolutions.FirstOrDefault(r => r != (sizes.Min, sizes.Min)) is var (h, w) && h != 0)
+            problem = $"collate_fn.resolutions asks for {h}x{w}, but the device resizes each crop to image_size ({sizes.Min}x{sizes.Min})";
+        if (problem is null) return;
+        (dataset as IDisposable)?.Dispose();
+        throw Error(config, "train_dataloader.resize_on", $"\"device\" needs every batch at image_size: {problem}; use resize_on: cpu");
     }
 
     /// <summary><c>cpu</c>, <c>cuda</c>, <c>cuda:N</c> or <c>auto</c> (CUDA when TorchSharp sees a GPU).</summary>

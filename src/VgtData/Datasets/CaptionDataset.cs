@@ -76,7 +76,8 @@ public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasSam
     public void SetEpoch(int epoch) => _epoch = epoch;
 
     /// <summary>The anchor's <c>__getitem__</c>: <c>pixel_values</c> float32 [3, S, S] (or <c>image_latents</c> /
-    /// <c>image_tokens</c>) and <c>input_ids</c> int64 [T], drawn with the current <see cref="Epoch"/>.</summary>
+    /// <c>image_tokens</c>) and <c>input_ids</c> int64 [T], drawn with the current <see cref="Epoch"/>. With
+    /// <see cref="CaptionDatasetOptions.ResizeOnDevice"/> the crop is resized here, on the CPU, with the device's op.</summary>
     public override Dictionary<string, Tensor> GetTensor(long index)
     {
         using var sample = GetSample(checked((int)index), _epoch);
@@ -175,13 +176,19 @@ public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasSam
             throw new SampleException(SampleFailureReason.Undecodable, path, $"header says {width}x{height}, decoder gave {image.Width}x{image.Height}");
         Stats?.Add(PipelineStats.Stage.Decode, t);
         t = Stopwatch.GetTimestamp();
+        if (_options.ResizeOnDevice)
+        {
+            var crop = DeviceResize.Crop(image, box);
+            Stats?.Add(PipelineStats.Stage.Resize, t);
+            return Sample(index, entryIndex, entry, caption, cfg, inputIds, crop: crop, resizeTo: _options.ImageSize);
+        }
         var pixels = SquareResize.Apply(image, box, _options.ImageSize, _options.ImageSize);
         Stats?.Add(PipelineStats.Stage.Resize, t);
         return Sample(index, entryIndex, entry, caption, cfg, inputIds, pixels);
     }
 
     private static CaptionSample Sample(int index, int entryIndex, ManifestEntry entry, string caption, bool cfg, long[] ids,
-        RgbImage? pixels = null, Tensor? latents = null, Tensor? tokens = null) => new()
+        RgbImage? pixels = null, Tensor? latents = null, Tensor? tokens = null, RgbImage? crop = null, int resizeTo = 0) => new()
     {
         Index = index,
         SourceIndex = entryIndex,
@@ -190,6 +197,8 @@ public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasSam
         Cfg = cfg,
         InputIds = ids,
         Pixels = pixels,
+        Crop = crop,
+        CropResizeTo = resizeTo,
         ImageLatents = latents,
         ImageTokens = tokens,
     };

@@ -34,6 +34,10 @@ public sealed record CaptionDatasetOptions
     /// resize (<c>dataset.jpeg_draft</c>): faster, and the Pillow reference must draft too.</summary>
     public bool JpegDraft { get; init; }
 
+    /// <summary><c>train_dataloader.resize_on: device</c>: decode and crop only; the sample carries the uint8 crop
+    /// (<see cref="CaptionSample.Crop"/>) and the collate step resizes it on the batch's device.</summary>
+    public bool ResizeOnDevice { get; init; }
+
     public ImageLimits Limits { get; init; } = ImageLimits.Default;
 
     /// <summary><c>train_number_samples</c>: use only the first N entries.</summary>

@@ -67,7 +67,9 @@ public static class ContactSheet
         {
             using var sample = dataset.GetSample(index, epoch);
             byte[]? png = null;
-            if (sample.Pixels is { } pixels)
+            using var resized = sample.Pixels is null && sample.Crop is { } crop ? DeviceResize.ResizeToImage(crop, sample.CropResizeTo) : null;
+            var shown = sample.Pixels ?? resized;
+            if (shown is { } pixels)
             {
                 using var image = ToImage(pixels);
                 using var ms = new MemoryStream();
@@ -84,8 +86,8 @@ public static class ContactSheet
                 Cfg = sample.Cfg,
                 Tokens = sample.InputIds.Length,
                 Png = png,
-                Width = sample.Pixels?.Width ?? 0,
-                Height = sample.Pixels?.Height ?? 0,
+                Width = shown?.Width ?? 0,
+                Height = shown?.Height ?? 0,
             });
         }
         return cells;

@@ -34,7 +34,10 @@ while (($#)); do
 done
 
 [[ $format == png || $format == jpeg ]] || { echo "--format is png or jpeg" >&2; exit 2; }
-[[ -n $dir ]] || dir="${TMPDIR:-/tmp}/vgtdata-bench$([[ $format == jpeg ]] && echo -jpeg)"
+if [[ -z $dir ]]; then
+  dir="${TMPDIR:-/tmp}/vgtdata-bench"
+  if [[ $format == jpeg ]]; then dir+="-jpeg"; fi
+fi
 
 need=()
 for pkg in python3-torch python3-pil python3-numpy; do dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg"); done
@@ -138,7 +141,7 @@ sums = {n: sorted({r.get("checksum") for r in rs}) for n, rs in runs.items() if 
 print("checksums:", json.dumps(sums))
 PY
 
-if ((s3)); then
+if ((s3 == 1)); then
   echo "== object storage: the VgtData loader on these images from local disk and from an s3rver bucket" >&2
   "$root/benchmarks/s3-bench.sh" --dir "$dir-s3" --data "$dir" --tokenizer "$tokenizer" --batches "$batches" \
       --rounds "$rounds" 2>&1 | grep -v '^== round'

@@ -64,19 +64,7 @@ public sealed class DeviceResizeTests(ITestOutputHelper output) : IDisposable
         return f.data<float>().ToArray().Select(v => (byte)Math.Round((v + 1f) / 2f * 255f)).ToArray();
     }
 
-    private static (int Max, double Mean) Difference(byte[] a, byte[] b)
-    {
-        Assert.Equal(a.Length, b.Length);
-        long sum = 0;
-        int max = 0;
-        for (int i = 0; i < a.Length; i++)
-        {
-            int d = Math.Abs(a[i] - b[i]);
-            sum += d;
-            max = Math.Max(max, d);
-        }
-        return (max, (double)sum / a.Length);
-    }
+    private static (int Max, double Mean) Difference(byte[] a, byte[] b) => PixelDifference.Of(a, b);
 
     [Theory]
     [InlineData(ScalarType.Float32)]

@@ -4,6 +4,7 @@ using SixLabors.ImageSharp.Formats.Jpeg;
 using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.PixelFormats;
 using VgtData.Images;
+using VgtData.Tests.Fixtures;
 using Xunit.Abstractions;
 
 namespace VgtData.Tests.Images;
@@ -178,17 +179,7 @@ public class DecoderTests(ITestOutputHelper output)
         Assert.Equal(color == JpegColorType.Luminance ? 1 : 3, SkiaDecoder.JpegComponents(jpeg));
         using var a = new ImageSharpDecoder().Decode(jpeg, "x.jpg", ImageLimits.Default);
         using var b = new SkiaDecoder(decodeJpeg: true).Decode(jpeg, "x.jpg", ImageLimits.Default);
-        var pa = Pixels(a);
-        var pb = Pixels(b);
-        long sum = 0;
-        int max = 0;
-        for (int i = 0; i < pa.Length; i++)
-        {
-            int d = Math.Abs(pa[i] - pb[i]);
-            sum += d;
-            max = Math.Max(max, d);
-        }
-        double mean = (double)sum / pa.Length;
+        var (max, mean) = PixelDifference.Of(Pixels(a), Pixels(b));
         output.WriteLine($"{color}: skia vs imagesharp mean |diff| {mean:0.000}/255, max {max}/255");
         // Two different JPEG decoders (IDCT and chroma upsampling differ slightly), so only close, not equal.
         Assert.True(mean <= 1.0, $"mean {mean}");

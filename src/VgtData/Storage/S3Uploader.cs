@@ -1,0 +1,155 @@
+using System.Diagnostics;
+using System.Globalization;
+using VgtData.Preparation;
+using VgtData.Progress;
+
+namespace VgtData.Storage;
+
+/// <summary>
+/// Uploads a prepared dataset folder (data.json, images, tar parts, latents) below an s3:// prefix, keeping relative
+/// paths, so that <c>ceph_folder</c> = the prefix reads it. Resumable: a file is skipped when the bucket already holds an
+/// object of the same size whose ETag is the file's MD5 or its multipart form (<see cref="LocalETag"/>); the
+/// <see cref="UploadJournal"/> spares re-reading files unchanged since they were uploaded. Files larger than one part go
+/// up as multipart uploads streamed from disk, one part at a time, so memory stays bounded whatever their size; an
+/// interrupted multipart upload is aborted and its file restarts from the first part on the next run (ListParts, which
+/// resuming would need, is not implemented by every S3-compatible server). Top-level manifests (*.json, *.jsonl) go up
+/// last, so a reader never finds a data.json naming images that are not there yet.
+/// </summary>
+public static class S3Uploader
+{
+    /// <summary>Folder names below the dataset that are never uploaded: extraction temporaries.</summary>
+    private static readonly string[] ExcludedFolders = [ExtractionTemp.FolderName];
+
+    /// <summary>
+    /// Uploads every file below <paramref name="folder"/> to <paramref name="target"/>. Checks the endpoint and
+    /// credentials first (one line on failure). Objects below the prefix that have no local file are left alone.
+    /// </summary>
+    /// <exception cref="S3AccessException">the endpoint refused the credentials.</exception>
+    /// <exception cref="VgtDataException">no such folder, no such bucket, endpoint unreachable, a file changed while uploading.</exception>
+    /// <exception cref="S3UnavailableException">an upload still failed after every retry.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancel"/> fired; what was uploaded stays and a rerun resumes.</exception>
+    public static async Task<UploadReport> UploadAsync(S3Store store, string folder, S3Location target, UploadOptions options,
+        CancellationToken cancel = default)
+    {
+        if (!Directory.Exists(folder)) throw new VgtDataException($"{folder}: no such folder to upload");
+        if (options.Concurrency < 1) throw new ArgumentOutOfRangeException(nameof(options), "Concurrency must be at least 1");
+        if (options.PartSize < 1) throw new ArgumentOutOfRangeException(nameof(options), "PartSize must be at least 1");
+        var clock = Stopwatch.StartNew();
+        var files = LocalFiles(folder);
+        store.Probe(target);
+        var remote = new Dictionary<string, S3ObjectInfo>(StringComparer.Ordinal);
+        var prefix = target.KeyPrefix;
+        foreach (var o in store.List(target with { Key = prefix })) remote[o.Key[prefix.Length..]] = o;
+
+        var journal = UploadJournal.Load(folder);
+        int uploaded = 0, skipped = 0, multipart = 0;
+        long bytesUploaded = 0, bytesSkipped = 0;
+        using var meter = options.ProgressWriter is { } writer
+            ? new ProgressMeter(writer, options.ProgressIsTerminal, files.Sum(f => f.Size), s => string.Create(CultureInfo.InvariantCulture,
+                $"upload: {s.Count}/{files.Count} files, {s.Fraction * 100,5:0.0}% of {ProgressMeter.FormatBytes(s.Total)}, {ProgressMeter.FormatBytes((long)s.RatePerSecond)}/s, ETA {s.EtaText}"))
+            : null;
+        try
+        {
+            // Manifests wait for everything else: a reader of the prefix sees either the old data.json or a complete dataset.
+            foreach (var batch in new[] { files.Where(f => !f.IsManifest).ToList(), files.Where(f => f.IsManifest).ToList() })
+            {
+                await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = options.Concurrency, CancellationToken = cancel },
+                    async (file, token) =>
+                    {
+                        var location = target.Append(file.Relative);
+                        if (remote.TryGetValue(file.Relative, out var there) && await IsSameAsync(file, there, journal, options.PartSize, token).ConfigureAwait(false))
+                        {
+                            Interlocked.Increment(ref skipped);
+                            Interlocked.Add(ref bytesSkipped, file.Size);
+                            meter?.Add(file.Size);
+                            meter?.AddCount();
+                            options.Observer?.Invoke(new UploadEvent(file.Relative, UploadStep.Skipped));
+                            return;
+                        }
+                        bool inParts = file.Size > options.PartSize;
+                        var etag = inParts
+                            ? await PutInPartsAsync(store, location, file, options, meter, token).ConfigureAwait(false)
+                            : await store.PutFileAsync(location, file.FullPath, token).ConfigureAwait(false);
+                        if (!inParts) meter?.Add(file.Size);
+                        var now = new FileInfo(file.FullPath);
+                        if (now.Length != file.Size || now.LastWriteTimeUtc != file.MtimeUtc)
+                            throw new VgtDataException($"{file.FullPath}: changed while it was uploaded to {location}; rerun to upload it again");
+                        journal.Record(file.Relative, file.Size, file.MtimeUtc, etag);
+                        Interlocked.Increment(ref uploaded);
+                        Interlocked.Add(ref bytesUploaded, file.Size);
+                        if (inParts) Interlocked.Increment(ref multipart);
+                        meter?.AddCount();
+                        options.Observer?.Invoke(new UploadEvent(file.Relative, UploadStep.Uploaded));
+                    }).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            // Whatever happened, keep what this run learned: the rerun then skips those files without reading them.
+            try
+            {
+                journal.Save();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }   // a read-only folder only costs re-hashing
+        }
+        return new UploadReport(target, files.Count, uploaded, skipped, bytesUploaded, bytesSkipped, multipart, clock.Elapsed);
+    }
+
+    /// <summary>Same size, and the object's ETag is the one recorded for the unchanged file or one of its content hashes.</summary>
+    private static async Task<bool> IsSameAsync(LocalFile file, S3ObjectInfo there, UploadJournal journal, long partSize, CancellationToken token)
+    {
+        if (there.Size != file.Size) return false;
+        if (journal.ETagFor(file.Relative, file.Size, file.MtimeUtc) is { } recorded && recorded == S3Store.UnquoteETag(there.ETag)) return true;
+        var local = await LocalETag.ComputeAsync(file.FullPath, partSize, token).ConfigureAwait(false);
+        if (!local.Matches(there.ETag)) return false;
+        journal.Record(file.Relative, file.Size, file.MtimeUtc, there.ETag);
+        return true;
+    }
+
+    private static async Task<string> PutInPartsAsync(S3Store store, S3Location location, LocalFile file, UploadOptions options,
+        ProgressMeter? meter, CancellationToken token)
+    {
+        var uploadId = await store.StartMultipartAsync(location, token).ConfigureAwait(false);
+        long sent = 0;
+        try
+        {
+            var etags = new List<string>();
+            for (long offset = 0; offset < file.Size; offset += options.PartSize)
+            {
+                long length = Math.Min(options.PartSize, file.Size - offset);
+                etags.Add(await store.UploadPartAsync(location, uploadId, etags.Count + 1, file.FullPath, offset, length, token).ConfigureAwait(false));
+                meter?.Add(length);
+                sent += length;
+                options.Observer?.Invoke(new UploadEvent(file.Relative, UploadStep.Part, etags.Count));
+            }
+            return await store.CompleteMultipartAsync(location, uploadId, etags, token).ConfigureAwait(false);
+        }
+        catch
+        {
+            // The next run starts this file over: its parts here would only take space.
+            meter?.Add(-sent);
+            await store.TryAbortMultipartAsync(location, uploadId).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private readonly record struct LocalFile(string FullPath, string Relative, long Size, DateTime MtimeUtc, bool IsManifest);
+
+    /// <summary>Regular files below <paramref name="folder"/> in path order, without temporaries and the journal.</summary>
+    private static List<LocalFile> LocalFiles(string folder)
+    {
+        var enumeration = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false };
+        var files = new List<LocalFile>();
+        foreach (var info in new DirectoryInfo(folder).EnumerateFiles("*", enumeration))
+        {
+            var relative = Path.GetRelativePath(folder, info.FullName).Replace(Path.DirectorySeparatorChar, '/');
+            if (relative == UploadJournal.FileName || relative == UploadJournal.FileName + ".tmp") continue;
+            if (relative.Split('/')[..^1].Any(part => ExcludedFolders.Contains(part, StringComparer.Ordinal))) continue;
+            bool manifest = !relative.Contains('/') && (relative.EndsWith(".json", StringComparison.OrdinalIgnoreCase)
+                || relative.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase));
+            files.Add(new LocalFile(info.FullName, relative, info.Length, info.LastWriteTimeUtc, manifest));
+        }
+        files.Sort((a, b) => string.CompareOrdinal(a.Relative, b.Relative));
+        return files;
+    }
+}

@@ -10,15 +10,17 @@ namespace VgtData.Storage;
 /// paths, so that <c>ceph_folder</c> = the prefix reads it. Resumable: a file is skipped when the bucket already holds an
 /// object of the same size whose ETag is the file's MD5 or its multipart form (<see cref="LocalETag"/>); the
 /// <see cref="UploadJournal"/> spares re-reading files unchanged since they were uploaded. Files larger than one part go
-/// up as multipart uploads streamed from disk, one part at a time, so memory stays bounded whatever their size; an
-/// interrupted multipart upload is aborted and its file restarts from the first part on the next run (ListParts, which
-/// resuming would need, is not implemented by every S3-compatible server). Top-level manifests (*.json, *.jsonl) go up
-/// last, so a reader never finds a data.json naming images that are not there yet.
+/// up as multipart uploads streamed from disk, one part at a time, so memory stays bounded whatever their size. An
+/// interrupted multipart upload is resumed, not restarted: the journal holds its upload id and each stored part's ETag
+/// (recorded as soon as the part is stored), so the rerun sends the next part with the same id. We keep that list
+/// ourselves rather than asking the server (ListParts), which not every S3-compatible server implements (s3rver does
+/// not); if the server no longer knows the upload (aborted, expired by a lifecycle rule), the file starts over. Top-level
+/// manifests (*.json, *.jsonl) go up last, so a reader never finds a data.json naming images that are not there yet.
 /// </summary>
 public static class S3Uploader
 {
     /// <summary>Folder names below the dataset that are never uploaded: extraction temporaries.</summary>
-    private static readonly string[] ExcludedFolders = [ExtractionTemp.FolderName];
+    private static readonly string[] ExcludedFolders = [ExtractionTemp.FolderName, UploadJournal.FolderName];
 
     /// <summary>
     /// Uploads every file below <paramref name="folder"/> to <paramref name="target"/>. Checks the endpoint and
@@ -41,56 +43,44 @@ public static class S3Uploader
         var prefix = target.KeyPrefix;
         foreach (var o in store.List(target with { Key = prefix })) remote[o.Key[prefix.Length..]] = o;
 
-        var journal = UploadJournal.Load(folder);
+        using var journal = UploadJournal.Open(folder, store.EndpointName, target);
         int uploaded = 0, skipped = 0, multipart = 0;
         long bytesUploaded = 0, bytesSkipped = 0;
         using var meter = options.ProgressWriter is { } writer
             ? new ProgressMeter(writer, options.ProgressIsTerminal, files.Sum(f => f.Size), s => string.Create(CultureInfo.InvariantCulture,
                 $"upload: {s.Count}/{files.Count} files, {s.Fraction * 100,5:0.0}% of {ProgressMeter.FormatBytes(s.Total)}, {ProgressMeter.FormatBytes((long)s.RatePerSecond)}/s, ETA {s.EtaText}"))
             : null;
-        try
+        // Manifests wait for everything else: a reader of the prefix sees either the old data.json or a complete dataset.
+        foreach (var batch in new[] { files.Where(f => !f.IsManifest).ToList(), files.Where(f => f.IsManifest).ToList() })
         {
-            // Manifests wait for everything else: a reader of the prefix sees either the old data.json or a complete dataset.
-            foreach (var batch in new[] { files.Where(f => !f.IsManifest).ToList(), files.Where(f => f.IsManifest).ToList() })
-            {
-                await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = options.Concurrency, CancellationToken = cancel },
-                    async (file, token) =>
+            await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = options.Concurrency, CancellationToken = cancel },
+                async (file, token) =>
+                {
+                    var location = target.Append(file.Relative);
+                    if (remote.TryGetValue(file.Relative, out var there) && await IsSameAsync(file, there, journal, options.PartSize, token).ConfigureAwait(false))
                     {
-                        var location = target.Append(file.Relative);
-                        if (remote.TryGetValue(file.Relative, out var there) && await IsSameAsync(file, there, journal, options.PartSize, token).ConfigureAwait(false))
-                        {
-                            Interlocked.Increment(ref skipped);
-                            Interlocked.Add(ref bytesSkipped, file.Size);
-                            meter?.Add(file.Size);
-                            meter?.AddCount();
-                            options.Observer?.Invoke(new UploadEvent(file.Relative, UploadStep.Skipped));
-                            return;
-                        }
-                        bool inParts = file.Size > options.PartSize;
-                        var etag = inParts
-                            ? await PutInPartsAsync(store, location, file, options, meter, token).ConfigureAwait(false)
-                            : await store.PutFileAsync(location, file.FullPath, token).ConfigureAwait(false);
-                        if (!inParts) meter?.Add(file.Size);
-                        var now = new FileInfo(file.FullPath);
-                        if (now.Length != file.Size || now.LastWriteTimeUtc != file.MtimeUtc)
-                            throw new VgtDataException($"{file.FullPath}: changed while it was uploaded to {location}; rerun to upload it again");
-                        journal.Record(file.Relative, file.Size, file.MtimeUtc, etag);
-                        Interlocked.Increment(ref uploaded);
-                        Interlocked.Add(ref bytesUploaded, file.Size);
-                        if (inParts) Interlocked.Increment(ref multipart);
+                        Interlocked.Increment(ref skipped);
+                        Interlocked.Add(ref bytesSkipped, file.Size);
+                        meter?.Add(file.Size);
                         meter?.AddCount();
-                        options.Observer?.Invoke(new UploadEvent(file.Relative, UploadStep.Uploaded));
-                    }).ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            // Whatever happened, keep what this run learned: the rerun then skips those files without reading them.
-            try
-            {
-                journal.Save();
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }   // a read-only folder only costs re-hashing
+                        options.Observer?.Invoke(new UploadEvent(file.Relative, UploadStep.Skipped));
+                        return;
+                    }
+                    bool inParts = file.Size > options.PartSize;
+                    var etag = inParts
+                        ? await PutInPartsAsync(store, location, file, options, journal, meter, token).ConfigureAwait(false)
+                        : await store.PutFileAsync(location, file.FullPath, token).ConfigureAwait(false);
+                    if (!inParts) meter?.Add(file.Size);
+                    var now = new FileInfo(file.FullPath);
+                    if (now.Length != file.Size || now.LastWriteTimeUtc != file.MtimeUtc)
+                        throw new VgtDataException($"{file.FullPath}: changed while it was uploaded to {location}; rerun to upload it again");
+                    journal.Record(file.Relative, file.Size, file.MtimeUtc, etag);
+                    Interlocked.Increment(ref uploaded);
+                    Interlocked.Add(ref bytesUploaded, file.Size);
+                    if (inParts) Interlocked.Increment(ref multipart);
+                    meter?.AddCount();
+                    options.Observer?.Invoke(new UploadEvent(file.Relative, UploadStep.Uploaded));
+                }).ConfigureAwait(false);
         }
         return new UploadReport(target, files.Count, uploaded, skipped, bytesUploaded, bytesSkipped, multipart, clock.Elapsed);
     }
@@ -107,30 +97,45 @@ public static class S3Uploader
     }
 
     private static async Task<string> PutInPartsAsync(S3Store store, S3Location location, LocalFile file, UploadOptions options,
-        ProgressMeter? meter, CancellationToken token)
+        UploadJournal journal, ProgressMeter? meter, CancellationToken token)
     {
-        var uploadId = await store.StartMultipartAsync(location, token).ConfigureAwait(false);
-        long sent = 0;
+        var pending = journal.PendingFor(file.Relative, file.Size, file.MtimeUtc, options.PartSize, out var stale);
+        if (stale is not null)
+        {
+            // Started for an earlier version of the file: its parts are of no use.
+            await store.TryAbortMultipartAsync(location, stale).ConfigureAwait(false);
+            journal.Forget(file.Relative);
+        }
         try
         {
-            var etags = new List<string>();
-            for (long offset = 0; offset < file.Size; offset += options.PartSize)
-            {
-                long length = Math.Min(options.PartSize, file.Size - offset);
-                etags.Add(await store.UploadPartAsync(location, uploadId, etags.Count + 1, file.FullPath, offset, length, token).ConfigureAwait(false));
-                meter?.Add(length);
-                sent += length;
-                options.Observer?.Invoke(new UploadEvent(file.Relative, UploadStep.Part, etags.Count));
-            }
-            return await store.CompleteMultipartAsync(location, uploadId, etags, token).ConfigureAwait(false);
+            return await SendPartsAsync(store, location, file, options, journal, meter, pending, token).ConfigureAwait(false);
         }
-        catch
+        catch (Amazon.S3.AmazonS3Exception e) when (pending is not null && e.ErrorCode is "NoSuchUpload" or "InvalidPart")
         {
-            // The next run starts this file over: its parts here would only take space.
-            meter?.Add(-sent);
-            await store.TryAbortMultipartAsync(location, uploadId).ConfigureAwait(false);
-            throw;
+            // The server no longer has the upload we were resuming: start this file over, once.
+            meter?.Add(-pending.PartETags.Count * options.PartSize);
+            journal.Forget(file.Relative);
+            return await SendPartsAsync(store, location, file, options, journal, meter, null, token).ConfigureAwait(false);
         }
+    }
+
+    private static async Task<string> SendPartsAsync(S3Store store, S3Location location, LocalFile file, UploadOptions options,
+        UploadJournal journal, ProgressMeter? meter, UploadJournal.PendingUpload? pending, CancellationToken token)
+    {
+        var uploadId = pending?.UploadId ?? await store.StartMultipartAsync(location, token).ConfigureAwait(false);
+        var etags = new List<string>(pending?.PartETags ?? []);
+        meter?.Add(etags.Count * options.PartSize);
+        for (long offset = etags.Count * options.PartSize; offset < file.Size; offset += options.PartSize)
+        {
+            long length = Math.Min(options.PartSize, file.Size - offset);
+            int number = etags.Count + 1;
+            var etag = await store.UploadPartAsync(location, uploadId, number, file.FullPath, offset, length, token).ConfigureAwait(false);
+            etags.Add(etag);
+            journal.RecordPart(file.Relative, file.Size, file.MtimeUtc, options.PartSize, uploadId, number, etag);
+            meter?.Add(length);
+            options.Observer?.Invoke(new UploadEvent(file.Relative, UploadStep.Part, number));
+        }
+        return await store.CompleteMultipartAsync(location, uploadId, etags, token).ConfigureAwait(false);
     }
 
     private readonly record struct LocalFile(string FullPath, string Relative, long Size, DateTime MtimeUtc, bool IsManifest);
@@ -143,8 +148,7 @@ public static class S3Uploader
         foreach (var info in new DirectoryInfo(folder).EnumerateFiles("*", enumeration))
         {
             var relative = Path.GetRelativePath(folder, info.FullName).Replace(Path.DirectorySeparatorChar, '/');
-            if (relative == UploadJournal.FileName || relative == UploadJournal.FileName + ".tmp") continue;
-            if (relative.Split('/')[..^1].Any(part => ExcludedFolders.Contains(part, StringComparer.Ordinal))) continue;
+                        if (relative.Split('/')[..^1].Any(part => ExcludedFolders.Contains(part, StringComparer.Ordinal))) continue;
             bool manifest = !relative.Contains('/') && (relative.EndsWith(".json", StringComparison.OrdinalIgnoreCase)
                 || relative.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase));
             files.Add(new LocalFile(info.FullName, relative, info.Length, info.LastWriteTimeUtc, manifest));

@@ -45,7 +45,9 @@ public sealed class S3UploadTests : IDisposable
 
     private static int UploadableCount(string local) =>
         Directory.EnumerateFiles(local, "*", SearchOption.AllDirectories)
-            .Count(f => !f.Contains(".vgtdata-tmp") && Path.GetFileName(f) != UploadJournal.FileName);
+            .Select(f => Path.GetRelativePath(local, f)).Count(IsUploadable);
+
+    private static bool IsUploadable(string relative) => !relative.Contains(".vgtdata-tmp") && !relative.StartsWith(UploadJournal.FolderName, StringComparison.Ordinal);
 
     private S3Store Store()
     {
@@ -66,7 +68,7 @@ public sealed class S3UploadTests : IDisposable
         var keys = store.List(location with { Key = location.KeyPrefix }).Select(o => o.Key[location.KeyPrefix.Length..]).ToList();
         var files = Directory.EnumerateFiles(local, "*", SearchOption.AllDirectories)
             .Select(f => Path.GetRelativePath(local, f).Replace('\\', '/'))
-            .Where(r => !r.Contains(".vgtdata-tmp") && r != UploadJournal.FileName)
+            .Where(IsUploadable)
             .Order(StringComparer.Ordinal).ToList();
         Assert.Equal(files, keys);
         foreach (var relative in files)
@@ -135,11 +137,11 @@ public sealed class S3UploadTests : IDisposable
         var local = MakeDataset();
         using var store = Store();
         Upload(store, local, "s3://vgt/hash");
-        File.Delete(Path.Combine(local, UploadJournal.FileName));
+        Directory.Delete(Path.Combine(local, UploadJournal.FolderName), recursive: true);
         // Every file is read and hashed, the multipart one included (s3rver stores its plain MD5; S3 the md5-of-md5s form).
         var rerun = Upload(store, local, "s3://vgt/hash");
         Assert.Equal((0, UploadableCount(local)), (rerun.Uploaded, rerun.Skipped));
-        Assert.True(File.Exists(Path.Combine(local, UploadJournal.FileName)));
+        Assert.Single(Directory.GetFiles(Path.Combine(local, UploadJournal.FolderName)));
 
         // A remote object of the same size but other bytes (written by someone else) is replaced.
         store.Put(S3Location.Parse("s3://vgt/hash/raw/part_0.tar"), RandomBytes(300 << 10, 7));
@@ -167,31 +169,57 @@ public sealed class S3UploadTests : IDisposable
         Assert.Equal(6, Upload(store, local, "s3://vgt/mp").Skipped);
     }
 
+    /// <summary>Uploads with a cancel after part <paramref name="stopAfterPart"/> of the 300 KiB "tar part" (5 parts of
+    /// 64 KiB); returns the part numbers sent per file.</summary>
+    private static ConcurrentDictionary<string, ConcurrentBag<int>> UploadUntilCancelled(S3Store store, string local, string target, int stopAfterPart)
+    {
+        using var cancel = new CancellationTokenSource();
+        var parts = new ConcurrentDictionary<string, ConcurrentBag<int>>();
+        void Observer(UploadEvent e)
+        {
+            if (e.Step != UploadStep.Part) return;
+            parts.GetOrAdd(e.RelativePath, _ => []).Add(e.PartNumber);
+            if (e.PartNumber == stopAfterPart) cancel.Cancel();
+        }
+        Assert.ThrowsAny<OperationCanceledException>(() => Upload(store, local, target, concurrency: 2, observer: Observer, cancel: cancel.Token));
+        return parts;
+    }
+
     [SkippableFact]
-    public void InterruptedRunThenRerunCompletesWithEverythingEqual()
+    public void InterruptedRunThenRerunResumesTheMultipartUploadAtItsNextPart()
     {
         var local = MakeDataset();
         using var store = Store();
-        using var cancel = new CancellationTokenSource();
-        int events = 0;
-        // Stop in the middle of the multipart "tar part" (after its second of five parts) while other files are in flight.
-        void Observer(UploadEvent e)
-        {
-            Interlocked.Increment(ref events);
-            if (e is { Step: UploadStep.Part, PartNumber: 2 }) cancel.Cancel();
-        }
-        Assert.ThrowsAny<OperationCanceledException>(() => Upload(store, local, "s3://vgt/cut", concurrency: 2, observer: Observer, cancel: cancel.Token));
+        var first = UploadUntilCancelled(store, local, "s3://vgt/cut", stopAfterPart: 2);
+        Assert.Equal([1, 2], first["raw/part_0.tar"].Order());
         var location = S3Location.Parse("s3://vgt/cut");
         Assert.Null(store.Head(location.Append("raw/part_0.tar")));
         Assert.Null(store.Head(location.Append("data.json")));   // manifests go last
 
-        var rerun = Upload(store, local, "s3://vgt/cut");
+        var parts = new ConcurrentBag<int>();
+        var rerun = Upload(store, local, "s3://vgt/cut", observer: e => { if (e.Step == UploadStep.Part) parts.Add(e.PartNumber); });
         int files = UploadableCount(local);
         Assert.Equal(files, rerun.Uploaded + rerun.Skipped);
         Assert.True(rerun.Skipped > 0, "nothing uploaded before the interruption was kept");
         Assert.Equal(1, rerun.Multipart);
+        Assert.Equal([3, 4, 5], parts.Order());
         AssertBucketEqualsFolder(store, local, "s3://vgt/cut");
         Assert.Equal(files, Upload(store, local, "s3://vgt/cut").Skipped);
+    }
+
+    [SkippableFact]
+    public void AFileChangedAfterTheInterruptionStartsItsMultipartUploadOver()
+    {
+        var local = MakeDataset();
+        using var store = Store();
+        UploadUntilCancelled(store, local, "s3://vgt/chg", stopAfterPart: 3);
+        var tar = Path.Combine(local, "raw", "part_0.tar");
+        File.WriteAllBytes(tar, RandomBytes(250 << 10, 8));
+        File.SetLastWriteTimeUtc(tar, DateTime.UtcNow.AddMinutes(1));
+        var parts = new ConcurrentBag<int>();
+        Upload(store, local, "s3://vgt/chg", observer: e => { if (e.Step == UploadStep.Part) parts.Add(e.PartNumber); });
+        Assert.Equal([1, 2, 3, 4], parts.Order());
+        AssertBucketEqualsFolder(store, local, "s3://vgt/chg");
     }
 
     [Fact]

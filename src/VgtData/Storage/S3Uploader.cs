@@ -57,7 +57,7 @@ public static class S3Uploader
                 async (file, token) =>
                 {
                     var location = target.Append(file.Relative);
-                    if (remote.TryGetValue(file.Relative, out var there) && await IsSameAsync(file, there, journal, options.PartSize, token).ConfigureAwait(false))
+                    if (remote.TryGetValue(file.Relative, out var there) && await IsSameAsync(file, there, journal, PartSizeFor(file.Size, options.PartSize), token).ConfigureAwait(false))
                     {
                         Interlocked.Increment(ref skipped);
                         Interlocked.Add(ref bytesSkipped, file.Size);
@@ -66,9 +66,10 @@ public static class S3Uploader
                         options.Observer?.Invoke(new UploadEvent(file.Relative, UploadStep.Skipped));
                         return;
                     }
-                    bool inParts = file.Size > options.PartSize;
+                    long partSize = PartSizeFor(file.Size, options.PartSize);
+                    bool inParts = file.Size > partSize;
                     var etag = inParts
-                        ? await PutInPartsAsync(store, location, file, options, journal, meter, token).ConfigureAwait(false)
+                        ? await PutInPartsAsync(store, location, file, partSize, options.Observer, journal, meter, token).ConfigureAwait(false)
                         : await store.PutFileAsync(location, file.FullPath, token).ConfigureAwait(false);
                     if (!inParts) meter?.Add(file.Size);
                     var now = new FileInfo(file.FullPath);
@@ -96,10 +97,10 @@ public static class S3Uploader
         return true;
     }
 
-    private static async Task<string> PutInPartsAsync(S3Store store, S3Location location, LocalFile file, UploadOptions options,
-        UploadJournal journal, ProgressMeter? meter, CancellationToken token)
+    private static async Task<string> PutInPartsAsync(S3Store store, S3Location location, LocalFile file, long partSize,
+        Action<UploadEvent>? observer, UploadJournal journal, ProgressMeter? meter, CancellationToken token)
     {
-        var pending = journal.PendingFor(file.Relative, file.Size, file.MtimeUtc, options.PartSize, out var stale);
+        var pending = journal.PendingFor(file.Relative, file.Size, file.MtimeUtc, partSize, out var stale);
         if (stale is not null)
         {
             // Started for an earlier version of the file: its parts are of no use.
@@ -108,34 +109,44 @@ public static class S3Uploader
         }
         try
         {
-            return await SendPartsAsync(store, location, file, options, journal, meter, pending, token).ConfigureAwait(false);
+            return await SendPartsAsync(store, location, file, partSize, observer, journal, meter, pending, token).ConfigureAwait(false);
         }
         catch (Amazon.S3.AmazonS3Exception e) when (pending is not null && e.ErrorCode is "NoSuchUpload" or "InvalidPart")
         {
             // The server no longer has the upload we were resuming: start this file over, once.
-            meter?.Add(-pending.PartETags.Count * options.PartSize);
+            meter?.Add(-pending.PartETags.Count * partSize);
             journal.Forget(file.Relative);
-            return await SendPartsAsync(store, location, file, options, journal, meter, null, token).ConfigureAwait(false);
+            return await SendPartsAsync(store, location, file, partSize, observer, journal, meter, null, token).ConfigureAwait(false);
         }
     }
 
-    private static async Task<string> SendPartsAsync(S3Store store, S3Location location, LocalFile file, UploadOptions options,
-        UploadJournal journal, ProgressMeter? meter, UploadJournal.PendingUpload? pending, CancellationToken token)
+    private static async Task<string> SendPartsAsync(S3Store store, S3Location location, LocalFile file, long partSize,
+        Action<UploadEvent>? observer, UploadJournal journal, ProgressMeter? meter, UploadJournal.PendingUpload? pending, CancellationToken token)
     {
         var uploadId = pending?.UploadId ?? await store.StartMultipartAsync(location, token).ConfigureAwait(false);
         var etags = new List<string>(pending?.PartETags ?? []);
-        meter?.Add(etags.Count * options.PartSize);
-        for (long offset = etags.Count * options.PartSize; offset < file.Size; offset += options.PartSize)
+        meter?.Add(etags.Count * partSize);
+        for (long offset = etags.Count * partSize; offset < file.Size; offset += partSize)
         {
-            long length = Math.Min(options.PartSize, file.Size - offset);
+            long length = Math.Min(partSize, file.Size - offset);
             int number = etags.Count + 1;
             var etag = await store.UploadPartAsync(location, uploadId, number, file.FullPath, offset, length, token).ConfigureAwait(false);
             etags.Add(etag);
-            journal.RecordPart(file.Relative, file.Size, file.MtimeUtc, options.PartSize, uploadId, number, etag);
+            journal.RecordPart(file.Relative, file.Size, file.MtimeUtc, partSize, uploadId, number, etag);
             meter?.Add(length);
-            options.Observer?.Invoke(new UploadEvent(file.Relative, UploadStep.Part, number));
+            observer?.Invoke(new UploadEvent(file.Relative, UploadStep.Part, number));
         }
         return await store.CompleteMultipartAsync(location, uploadId, etags, token).ConfigureAwait(false);
+    }
+
+    /// <summary>S3 allows at most 10,000 parts: beyond 10,000 × the part size (625 GiB at 64 MiB), parts grow to the
+    /// next whole MiB that fits.</summary>
+    internal static long PartSizeFor(long size, long partSize)
+    {
+        const int maxParts = 10_000;
+        if (size <= partSize * maxParts) return partSize;
+        long needed = (size + maxParts - 1) / maxParts;
+        return (needed + (1 << 20) - 1) / (1 << 20) * (1 << 20);
     }
 
     private readonly record struct LocalFile(string FullPath, string Relative, long Size, DateTime MtimeUtc, bool IsManifest);

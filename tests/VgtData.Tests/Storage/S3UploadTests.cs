@@ -222,6 +222,18 @@ public sealed class S3UploadTests : IDisposable
         AssertBucketEqualsFolder(store, local, "s3://vgt/chg");
     }
 
+    [Theory]
+    [InlineData(0L, 64L << 20)]
+    [InlineData(640_000L << 20, 64L << 20)]            // exactly 10,000 parts
+    [InlineData((640_000L << 20) + 1, 65L << 20)]      // one byte more: the next whole MiB
+    [InlineData(5L << 40, 525L << 20)]                 // 5 TiB, S3's largest object: 9,987 parts
+    public void PartsGrowBeyondTenThousand(long size, long expected)
+    {
+        long part = S3Uploader.PartSizeFor(size, UploadOptions.DefaultPartSize);
+        Assert.Equal(expected, part);
+        Assert.True((size + part - 1) / part <= 10_000);
+    }
+
     [Fact]
     public void LocalETagHasTheMultipartFormOfS3()
     {

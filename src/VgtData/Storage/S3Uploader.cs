@@ -68,9 +68,18 @@ public static class S3Uploader
                     }
                     long partSize = PartSizeFor(file.Size, options.PartSize);
                     bool inParts = file.Size > partSize;
-                    var etag = inParts
-                        ? await PutInPartsAsync(store, location, file, partSize, options.Observer, journal, meter, token).ConfigureAwait(false)
-                        : await store.PutFileAsync(location, file.FullPath, token).ConfigureAwait(false);
+                    string etag;
+                    try
+                    {
+                        etag = inParts
+                            ? await PutInPartsAsync(store, location, file, partSize, options.Observer, journal, meter, token).ConfigureAwait(false)
+                            : await store.PutFileAsync(location, file.FullPath, token).ConfigureAwait(false);
+                    }
+                    catch (Amazon.Runtime.AmazonServiceException e) when (!token.IsCancellationRequested)
+                    {
+                        // A refusal the retries cannot fix (a 4xx other than refused credentials): one line naming the object.
+                        throw new VgtDataException($"{location}: {store.EndpointName} answered {(int)e.StatusCode} {e.ErrorCode} uploading {file.FullPath}: {e.Message}", e);
+                    }
                     if (!inParts) meter?.Add(file.Size);
                     var now = new FileInfo(file.FullPath);
                     if (now.Length != file.Size || now.LastWriteTimeUtc != file.MtimeUtc)
@@ -114,7 +123,6 @@ public static class S3Uploader
         catch (Amazon.S3.AmazonS3Exception e) when (pending is not null && e.ErrorCode is "NoSuchUpload" or "InvalidPart")
         {
             // The server no longer has the upload we were resuming: start this file over, once.
-            meter?.Add(-pending.PartETags.Count * partSize);
             journal.Forget(file.Relative);
             return await SendPartsAsync(store, location, file, partSize, observer, journal, meter, null, token).ConfigureAwait(false);
         }
@@ -125,18 +133,29 @@ public static class S3Uploader
     {
         var uploadId = pending?.UploadId ?? await store.StartMultipartAsync(location, token).ConfigureAwait(false);
         var etags = new List<string>(pending?.PartETags ?? []);
-        meter?.Add(etags.Count * partSize);
-        for (long offset = etags.Count * partSize; offset < file.Size; offset += partSize)
+        long counted = Math.Min(etags.Count * partSize, file.Size);
+        meter?.Add(counted);
+        try
         {
-            long length = Math.Min(partSize, file.Size - offset);
-            int number = etags.Count + 1;
-            var etag = await store.UploadPartAsync(location, uploadId, number, file.FullPath, offset, length, token).ConfigureAwait(false);
-            etags.Add(etag);
-            journal.RecordPart(file.Relative, file.Size, file.MtimeUtc, partSize, uploadId, number, etag);
-            meter?.Add(length);
-            observer?.Invoke(new UploadEvent(file.Relative, UploadStep.Part, number));
+            for (long offset = etags.Count * partSize; offset < file.Size; offset += partSize)
+            {
+                long length = Math.Min(partSize, file.Size - offset);
+                int number = etags.Count + 1;
+                var etag = await store.UploadPartAsync(location, uploadId, number, file.FullPath, offset, length, token).ConfigureAwait(false);
+                etags.Add(etag);
+                journal.RecordPart(file.Relative, file.Size, file.MtimeUtc, partSize, uploadId, number, etag);
+                meter?.Add(length);
+                counted += length;
+                observer?.Invoke(new UploadEvent(file.Relative, UploadStep.Part, number));
+            }
+            return await store.CompleteMultipartAsync(location, uploadId, etags, token).ConfigureAwait(false);
         }
-        return await store.CompleteMultipartAsync(location, uploadId, etags, token).ConfigureAwait(false);
+        catch
+        {
+            // The parts stay for the next run (the journal has them), but this run's progress no longer counts them.
+            meter?.Add(-counted);
+            throw;
+        }
     }
 
     /// <summary>S3 allows at most 10,000 parts: beyond 10,000 × the part size (625 GiB at 64 MiB), parts grow to the

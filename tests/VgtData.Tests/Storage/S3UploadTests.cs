@@ -222,6 +222,47 @@ public sealed class S3UploadTests : IDisposable
         AssertBucketEqualsFolder(store, local, "s3://vgt/chg");
     }
 
+    [SkippableFact]
+    public void AnUploadTheServerForgotStartsOver()
+    {
+        var local = MakeDataset();
+        using var store = Store();
+        UploadUntilCancelled(store, local, "s3://vgt/gone", stopAfterPart: 2);
+        var journal = Assert.Single(Directory.GetFiles(Path.Combine(local, UploadJournal.FolderName)));
+        var uploadId = File.ReadLines(journal).Select(l => l.Split('\t')).First(f => f[0] == "P")[5];
+        // The proxy answers NoSuchUpload for that id, as S3 does after an abort or a lifecycle expiry.
+        using var proxy = new RefusingS3Proxy(Server.Endpoint, r => r.QueryString["uploadId"] == uploadId ? (404, "NoSuchUpload") : null);
+        using var viaProxy = new S3Store(Server.Settings() with { Endpoint = proxy.Endpoint });
+        var target = S3Location.Parse("s3://vgt/gone");
+        string proxyJournal;
+        using (var j = UploadJournal.Open(local, viaProxy.EndpointName, target)) proxyJournal = j.FilePath;
+        File.Copy(journal, proxyJournal, overwrite: true);
+
+        var parts = new ConcurrentBag<int>();
+        var report = Upload(viaProxy, local, "s3://vgt/gone", observer: e => { if (e.Step == UploadStep.Part) parts.Add(e.PartNumber); });
+        Assert.True(proxy.Refused >= 1, "the resumed upload never reached the server");
+        Assert.Equal([1, 2, 3, 4, 5], parts.Order());
+        Assert.Equal(1, report.Multipart);
+        AssertBucketEqualsFolder(store, local, "s3://vgt/gone");
+    }
+
+    [SkippableFact]
+    public void ARefusedUploadIsOneTypedErrorNamingTheObject()
+    {
+        var local = MakeDataset();
+        using var store = Store();
+        using var proxy = new RefusingS3Proxy(Server.Endpoint,
+            r => r.HttpMethod == "PUT" && r.Url!.AbsolutePath.EndsWith("/000003.png", StringComparison.Ordinal) ? (400, "InvalidArgument") : null);
+        using var viaProxy = new S3Store(Server.Settings() with { Endpoint = proxy.Endpoint });
+        var e = Assert.Throws<VgtDataException>(() => Upload(viaProxy, local, "s3://vgt/bad", concurrency: 1));
+        Assert.StartsWith($"s3://vgt/bad/images/000003.png: {proxy.Endpoint} answered 400 InvalidArgument uploading {Path.Combine(local, "images", "000003.png")}: refused by the test proxy", e.Message);
+        Assert.Equal(1, proxy.Refused);
+        // Files before it in path order are stored and recorded: the rerun (past the refusal) skips them.
+        var rerun = Upload(store, local, "s3://vgt/bad");
+        Assert.Equal(3, rerun.Skipped);
+        AssertBucketEqualsFolder(store, local, "s3://vgt/bad");
+    }
+
     [Theory]
     [InlineData(0L, 64L << 20)]
     [InlineData(640_000L << 20, 64L << 20)]            // exactly 10,000 parts
@@ -235,12 +276,12 @@ public sealed class S3UploadTests : IDisposable
     }
 
     [Fact]
-    public void LocalETagHasTheMultipartFormOfS3()
+    public async Task LocalETagHasTheMultipartFormOfS3()
     {
         var path = Path.Combine(_root, "f.bin");
         var bytes = RandomBytes(250_000, 5);
         File.WriteAllBytes(path, bytes);
-        var etag = LocalETag.ComputeAsync(path, 100_000).GetAwaiter().GetResult();
+        var etag = await LocalETag.ComputeAsync(path, 100_000);
         Assert.Equal(Convert.ToHexStringLower(MD5.HashData(bytes)), etag.Md5);
         var digests = new[] { bytes[..100_000], bytes[100_000..200_000], bytes[200_000..] }.SelectMany(MD5.HashData).ToArray();
         Assert.Equal(Convert.ToHexStringLower(MD5.HashData(digests)) + "-3", etag.Multipart);
@@ -248,7 +289,7 @@ public sealed class S3UploadTests : IDisposable
         Assert.True(etag.Matches(etag.Md5));
         Assert.False(etag.Matches(etag.Md5[..^1] + (etag.Md5[^1] == '0' ? '1' : '0')));
         // One part or less: only the plain MD5 (a single PUT's ETag).
-        Assert.Null(LocalETag.ComputeAsync(path, 250_000).GetAwaiter().GetResult().Multipart);
+        Assert.Null((await LocalETag.ComputeAsync(path, 250_000)).Multipart);
     }
 
     private string WriteFile(string name, string text)

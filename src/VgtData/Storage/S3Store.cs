@@ -233,4 +233,75 @@ public sealed class S3Store : IDisposable
     }
 
     public void Dispose() => _client.Dispose();
+
+    /// <summary>Uploads the local file <paramref name="path"/> as one object (streamed from disk); returns its ETag, unquoted.</summary>
+    public async Task<string> PutFileAsync(S3Location location, string path, CancellationToken cancel = default)
+    {
+        var response = await Run(location, token => _client.PutObjectAsync(new PutObjectRequest
+        {
+            BucketName = location.Bucket, Key = location.Key, FilePath = path, UseChunkEncoding = false,
+        }, token), cancel).ConfigureAwait(false);
+        return UnquoteETag(response.ETag);
+    }
+
+    /// <summary>Starts a multipart upload; returns its upload id.</summary>
+    public async Task<string> StartMultipartAsync(S3Location location, CancellationToken cancel = default)
+    {
+        var response = await Run(location, token => _client.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest
+        {
+            BucketName = location.Bucket, Key = location.Key,
+        }, token), cancel).ConfigureAwait(false);
+        return response.UploadId;
+    }
+
+    /// <summary>Uploads bytes [<paramref name="offset"/>, +<paramref name="length"/>) of a local file as part
+    /// <paramref name="partNumber"/> (1-based), streamed from disk; returns the part's ETag, unquoted.</summary>
+    public async Task<string> UploadPartAsync(S3Location location, string uploadId, int partNumber, string path, long offset, long length,
+        CancellationToken cancel = default)
+    {
+        var response = await Run(location, token => _client.UploadPartAsync(new UploadPartRequest
+        {
+            BucketName = location.Bucket, Key = location.Key, UploadId = uploadId, PartNumber = partNumber,
+            FilePath = path, FilePosition = offset, PartSize = length, UseChunkEncoding = false,
+        }, token), cancel).ConfigureAwait(false);
+        return UnquoteETag(response.ETag);
+    }
+
+    /// <summary>Joins the uploaded parts (ETags in part order) into the object; returns its ETag, unquoted.</summary>
+    public async Task<string> CompleteMultipartAsync(S3Location location, string uploadId, IReadOnlyList<string> partETags,
+        CancellationToken cancel = default)
+    {
+        var response = await Run(location, token => _client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+        {
+            BucketName = location.Bucket, Key = location.Key, UploadId = uploadId,
+            PartETags = partETags.Select((etag, i) => new PartETag(i + 1, etag)).ToList(),
+        }, token), cancel).ConfigureAwait(false);
+        return UnquoteETag(response.ETag);
+    }
+
+    /// <summary>Abandons a multipart upload so its parts stop taking space. Best effort, one try: servers without
+    /// AbortMultipartUpload (s3rver) or an unreachable endpoint leave it to the bucket's lifecycle rules.</summary>
+    public async Task<bool> TryAbortMultipartAsync(S3Location location, string uploadId)
+    {
+        using var deadline = new CancellationTokenSource(Settings.Timeout);
+        try
+        {
+            await _client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest
+            {
+                BucketName = location.Bucket, Key = location.Key, UploadId = uploadId,
+            }, deadline.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception e) when (e is AmazonServiceException or HttpRequestException or IOException or OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Deletes one object; a missing one is fine.</summary>
+    public void Delete(S3Location location) =>
+        Run(location, token => _client.DeleteObjectAsync(location.Bucket, location.Key, token)).GetAwaiter().GetResult();
+
+    /// <summary>An ETag without the double quotes S3 puts around it, lower case.</summary>
+    public static string UnquoteETag(string? etag) => (etag ?? "").Trim().Trim('"').ToLowerInvariant();
 }

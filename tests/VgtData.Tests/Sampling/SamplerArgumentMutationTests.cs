@@ -269,6 +269,11 @@ public sealed class SamplerOrderPinTests
         Assert.Equal(int.MaxValue, w.BatchDraws().First()[^1].DrawEpoch);
         Assert.Throws<OverflowException>(() => w.BatchDraws().First());
 
+        var f = new FixedBatchMultiSourceSampler([1], [1], 1 << 21, shuffle: false, rank: 0, worldSize: 1);
+        f.Restore(new SamplerState(0, 1023));
+        Assert.Equal(int.MaxValue, f.BatchDraws().First()[^1].DrawEpoch);
+        Assert.Throws<OverflowException>(() => f.BatchDraws().First());
+
         Assert.Throws<OverflowException>(() => new FixedBatchMultiSourceSampler([1, 1], [int.MaxValue, 1], 1, rank: 0, worldSize: 1));
         Assert.Throws<ArgumentNullException>(() => new FixedBatchMultiSourceSampler([1], null!, 1, rank: 0, worldSize: 1));
     }

@@ -280,7 +280,7 @@ public static class PipelineFactory
                     ["image_latents_folder"] = d.String("image_latents_folder"),
                     ["image_source.parts"] = d.Section("image_source").String("parts"),
                 },
-                hasLocalImages: d.Has("image_folder"), readAhead: Math.Max(1, workers) * 8);
+                hasLocalImages: d.Has("image_folder"), readAhead: Math.Max(1, workers) * 16);
         }
         catch (StorageConfigException e)
         {

@@ -149,7 +149,13 @@ public static class PillowResampler
     {
         int outStride = outWidth * 3;
         bool avx = vectorize && Avx2.IsSupported;
-        for (int r = 0; r < rowCount; r++)
+        int r = 0;
+        // Two rows at a time share each load of the coefficients, which are larger than L1 for a 1024-wide row.
+        if (avx)
+            for (; r + 1 < rowCount; r += 2)
+                HorizontalTwoRowsAvx2(rows.Row(firstRow + r), rows.Row(firstRow + r + 1), c,
+                    output.Slice(r * outStride, outStride), output.Slice((r + 1) * outStride, outStride), outWidth);
+        for (; r < rowCount; r++)
         {
             var input = rows.Row(firstRow + r);
             var outRow = output.Slice(r * outStride, outStride);
@@ -207,21 +213,67 @@ public static class PillowResampler
                     HorizontalPixelAvx2(input, c, src, dst, kp, bounds, groups, xx + 1, readable, outWidth);
                     continue;
                 }
-                var a = Sums(src, kp, bounds, groups, xx);
-                var b = Sums(src, kp, bounds, groups, xx + 1);
-                // (a.low + a.high, b.low + b.high): RGBX of pixel xx, then of xx + 1.
-                var s = Avx2.Add(Avx2.Permute2x128(a, b, 0x20), Avx2.Permute2x128(a, b, 0x31));
-                s = Avx2.ShiftRightArithmetic(s, ResampleCoefficients.PrecisionBits);
-                var w = Avx2.PackSignedSaturate(s, s);                 // lanes: a a | b b (int16)
-                var bytes = Avx2.PackUnsignedSaturate(w, w);           // lanes: a a a a | b b b b (bytes)
-                var ab = Avx2.PermuteVar8x32(bytes.AsInt32(), Vector256.Create(0, 4, 0, 4, 0, 4, 0, 4)).GetLower(); // aRGBX bRGBX
-                // RGBX RGBX → RGB RGB and two spare bytes, which the next pixel overwrites.
-                var rgb = Ssse3.Shuffle(ab.AsByte(), Vector128.Create((byte)0, 1, 2, 4, 5, 6, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7));
-                Unsafe.WriteUnaligned(dst + xx * 3, rgb.AsUInt64().ToScalar());
+                StorePair(Sums(src, kp, bounds, groups, xx), Sums(src, kp, bounds, groups, xx + 1), dst + xx * 3);
             }
             for (; xx < outWidth; xx++)
                 HorizontalPixelAvx2(input, c, src, dst, kp, bounds, groups, xx, readable, outWidth);
         }
+    }
+
+    /// <summary><see cref="HorizontalRowAvx2"/> for two rows at once: the same sums, each coefficient load serving both.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void HorizontalTwoRowsAvx2(ReadOnlySpan<byte> input0, ReadOnlySpan<byte> input1, ResampleCoefficients c,
+        Span<byte> outRow0, Span<byte> outRow1, int outWidth)
+    {
+        var pairs = c.HorizontalPairs;
+        int groups = c.Groups;
+        int readable = Math.Min(input0.Length, input1.Length);
+        fixed (byte* src0 = input0)
+        fixed (byte* src1 = input1)
+        fixed (byte* dst0 = outRow0)
+        fixed (byte* dst1 = outRow1)
+        fixed (short* kp = pairs)
+        fixed (int* bounds = c.Bounds)
+        {
+            int xx = 0;
+            for (; xx + 2 < outWidth; xx += 2)
+            {
+                if (!Safe(bounds, xx, readable) || !Safe(bounds, xx + 1, readable))
+                {
+                    for (int x = xx; x < xx + 2; x++)
+                    {
+                        HorizontalPixelAvx2(input0, c, src0, dst0, kp, bounds, groups, x, input0.Length, outWidth);
+                        HorizontalPixelAvx2(input1, c, src1, dst1, kp, bounds, groups, x, input1.Length, outWidth);
+                    }
+                    continue;
+                }
+                var (a0, a1) = SumsOfTwoRows(src0, src1, kp, bounds, groups, xx);
+                var (b0, b1) = SumsOfTwoRows(src0, src1, kp, bounds, groups, xx + 1);
+                StorePair(a0, b0, dst0 + xx * 3);
+                StorePair(a1, b1, dst1 + xx * 3);
+            }
+            for (; xx < outWidth; xx++)
+            {
+                HorizontalPixelAvx2(input0, c, src0, dst0, kp, bounds, groups, xx, input0.Length, outWidth);
+                HorizontalPixelAvx2(input1, c, src1, dst1, kp, bounds, groups, xx, input1.Length, outWidth);
+            }
+        }
+    }
+
+    /// <summary>Writes output pixels xx and xx + 1 from their split sums <paramref name="a"/> and <paramref name="b"/>:
+    /// 8 bytes, the last two spare (the next pixel overwrites them).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void StorePair(Vector256<int> a, Vector256<int> b, byte* dst)
+    {
+        // (a.low + a.high, b.low + b.high): RGBX of pixel xx, then of xx + 1.
+        var s = Avx2.Add(Avx2.Permute2x128(a, b, 0x20), Avx2.Permute2x128(a, b, 0x31));
+        s = Avx2.ShiftRightArithmetic(s, ResampleCoefficients.PrecisionBits);
+        var w = Avx2.PackSignedSaturate(s, s);                 // lanes: a a | b b (int16)
+        var bytes = Avx2.PackUnsignedSaturate(w, w);           // lanes: a a a a | b b b b (bytes)
+        var ab = Avx2.PermuteVar8x32(bytes.AsInt32(), Vector256.Create(0, 4, 0, 4, 0, 4, 0, 4)).GetLower(); // aRGBX bRGBX
+        // RGBX RGBX → RGB RGB and two spare bytes.
+        var rgb = Ssse3.Shuffle(ab.AsByte(), Vector128.Create((byte)0, 1, 2, 4, 5, 6, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7));
+        Unsafe.WriteUnaligned(dst, rgb.AsUInt64().ToScalar());
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -253,6 +305,36 @@ public static class PillowResampler
             hi = Avx2.Add(hi, Avx2.MultiplyAddAdjacent(words, Avx.LoadVector256(k + 16)));
         }
         return Avx2.Add(lo, Avx2.ShiftLeftLogical(hi, 15));
+    }
+
+    /// <summary><see cref="Sums"/> of the same output pixel in two rows, loading each coefficient group once.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe (Vector256<int>, Vector256<int>) SumsOfTwoRows(byte* src0, byte* src1, short* kp, int* bounds, int groups, int xx)
+    {
+        int xmin = bounds[xx * 2], count = bounds[xx * 2 + 1];
+        int used = (count + 3) >> 2;
+        const byte Z = 0x80;
+        var shuffle = Vector256.Create(
+            (byte)0, Z, 3, Z, 1, Z, 4, Z, 2, Z, 5, Z, Z, Z, Z, Z,
+            6, Z, 9, Z, 7, Z, 10, Z, 8, Z, 11, Z, Z, Z, Z, Z);
+        var lo0 = Vector256.Create(Bias, Bias, Bias, Bias, 0, 0, 0, 0);
+        var lo1 = lo0;
+        var hi0 = Vector256<int>.Zero;
+        var hi1 = Vector256<int>.Zero;
+        short* k = kp + xx * groups * 32;
+        int offset = xmin * 3;
+        for (int g = 0; g < used; g++, offset += 12, k += 32)
+        {
+            var kLow = Avx.LoadVector256(k);
+            var kHigh = Avx.LoadVector256(k + 16);
+            var words0 = Avx2.Shuffle(Avx2.BroadcastVector128ToVector256(src0 + offset), shuffle).AsInt16();
+            var words1 = Avx2.Shuffle(Avx2.BroadcastVector128ToVector256(src1 + offset), shuffle).AsInt16();
+            lo0 = Avx2.Add(lo0, Avx2.MultiplyAddAdjacent(words0, kLow));
+            hi0 = Avx2.Add(hi0, Avx2.MultiplyAddAdjacent(words0, kHigh));
+            lo1 = Avx2.Add(lo1, Avx2.MultiplyAddAdjacent(words1, kLow));
+            hi1 = Avx2.Add(hi1, Avx2.MultiplyAddAdjacent(words1, kHigh));
+        }
+        return (Avx2.Add(lo0, Avx2.ShiftLeftLogical(hi0, 15)), Avx2.Add(lo1, Avx2.ShiftLeftLogical(hi1, 15)));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -290,10 +290,7 @@ public static class PillowResampler
     {
         int xmin = bounds[xx * 2], count = bounds[xx * 2 + 1];
         int used = (count + 3) >> 2;
-        const byte Z = 0x80;
-        var shuffle = Vector256.Create(
-            (byte)0, Z, 3, Z, 1, Z, 4, Z, 2, Z, 5, Z, Z, Z, Z, Z,
-            6, Z, 9, Z, 7, Z, 10, Z, 8, Z, 11, Z, Z, Z, Z, Z);
+        var shuffle = GroupShuffle();
         var lo = Vector256.Create(Bias, Bias, Bias, Bias, 0, 0, 0, 0);
         var hi = Vector256<int>.Zero;
         short* k = kp + xx * groups * 32;
@@ -307,16 +304,24 @@ public static class PillowResampler
         return Avx2.Add(lo, Avx2.ShiftLeftLogical(hi, 15));
     }
 
+    /// <summary>Four RGB taps (12 bytes, broadcast to both lanes) → int16 (R_t, R_t+1, G_t, G_t+1, B_t, B_t+1, 0, 0) for taps
+    /// t, t+1 in the low lane and t+2, t+3 in the high lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> GroupShuffle()
+    {
+        const byte Z = 0x80;
+        return Vector256.Create(
+            (byte)0, Z, 3, Z, 1, Z, 4, Z, 2, Z, 5, Z, Z, Z, Z, Z,
+            6, Z, 9, Z, 7, Z, 10, Z, 8, Z, 11, Z, Z, Z, Z, Z);
+    }
+
     /// <summary><see cref="Sums"/> of the same output pixel in two rows, loading each coefficient group once.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe (Vector256<int>, Vector256<int>) SumsOfTwoRows(byte* src0, byte* src1, short* kp, int* bounds, int groups, int xx)
     {
         int xmin = bounds[xx * 2], count = bounds[xx * 2 + 1];
         int used = (count + 3) >> 2;
-        const byte Z = 0x80;
-        var shuffle = Vector256.Create(
-            (byte)0, Z, 3, Z, 1, Z, 4, Z, 2, Z, 5, Z, Z, Z, Z, Z,
-            6, Z, 9, Z, 7, Z, 10, Z, 8, Z, 11, Z, Z, Z, Z, Z);
+        var shuffle = GroupShuffle();
         var lo0 = Vector256.Create(Bias, Bias, Bias, Bias, 0, 0, 0, 0);
         var lo1 = lo0;
         var hi0 = Vector256<int>.Zero;

@@ -12,7 +12,8 @@ public sealed class ProcessEnvironmentCollection
 [Collection(ProcessEnvironmentCollection.Name)]
 public class EnvironmentRankTests
 {
-    private static void WithEnv(string? rank, string? world, Action body)
+    /// <summary>Runs <paramref name="body"/> with RANK and WORLD_SIZE set (null: unset), restoring them after.</summary>
+    internal static void WithEnv(string? rank, string? world, Action body)
     {
         var oldRank = Environment.GetEnvironmentVariable("RANK");
         var oldWorld = Environment.GetEnvironmentVariable("WORLD_SIZE");

@@ -283,22 +283,7 @@ public sealed class SamplerOrderPinTests
 [Collection(ProcessEnvironmentCollection.Name)]
 public sealed class DistributedEnvMutationTests
 {
-    private static void WithEnv(string? rank, string? world, Action body)
-    {
-        var oldRank = Environment.GetEnvironmentVariable("RANK");
-        var oldWorld = Environment.GetEnvironmentVariable("WORLD_SIZE");
-        try
-        {
-            Environment.SetEnvironmentVariable("RANK", rank);
-            Environment.SetEnvironmentVariable("WORLD_SIZE", world);
-            body();
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("RANK", oldRank);
-            Environment.SetEnvironmentVariable("WORLD_SIZE", oldWorld);
-        }
-    }
+    private static void WithEnv(string? rank, string? world, Action body) => EnvironmentRankTests.WithEnv(rank, world, body);
 
     [Fact]
     public void EnvironmentValuesOutOfRangeAreNamedWithTheVariables()

@@ -8,16 +8,7 @@ namespace VgtData.Tests.Collate;
 /// <summary>Collate behaviour that mutation testing found unguarded: latent batches, builder misuse, vertical crops and pads.</summary>
 public sealed class CollateMutationTests
 {
-    private static RgbImage Image(int width, int height, Func<int, int, int, byte> px)
-    {
-        var img = new RgbImage(width, height);
-        var p = img.Pixels;
-        for (int y = 0; y < height; y++)
-        for (int x = 0; x < width; x++)
-        for (int c = 0; c < 3; c++)
-            p[(y * width + x) * 3 + c] = px(x, y, c);
-        return img;
-    }
+    private static RgbImage Image(int width, int height, Func<int, int, int, byte> px) => CollatorTests.Image(width, height, px);
 
     private static CaptionSample Sample(int index, long[] ids, RgbImage? pixels = null, Tensor? latents = null, Tensor? tokens = null) => new()
     {

@@ -8,18 +8,25 @@ namespace VgtData.Tests.Collate;
 
 public sealed class CollatorTests
 {
-    private const long Pad = 151643;
-
-    /// <summary>A sample whose pixel (x, y) channel c is <paramref name="px"/>(x, y, c).</summary>
-    private static CaptionSample Sample(int index, long[] ids, int height = 16, int width = 16, Func<int, int, int, byte>? px = null)
+    /// <summary>An image whose channel c of pixel (x, y) is px(x, y, c).</summary>
+    internal static RgbImage Image(int width, int height, Func<int, int, int, byte> px)
     {
-        px ??= (x, y, c) => (byte)((x * 13 + y * 7 + c * 50 + index * 31) & 255);
         var img = new RgbImage(width, height);
         var p = img.Pixels;
         for (int y = 0; y < height; y++)
         for (int x = 0; x < width; x++)
         for (int c = 0; c < 3; c++)
             p[(y * width + x) * 3 + c] = px(x, y, c);
+        return img;
+    }
+
+    private const long Pad = 151643;
+
+    /// <summary>A sample whose pixel (x, y) channel c is <paramref name="px"/>(x, y, c).</summary>
+    private static CaptionSample Sample(int index, long[] ids, int height = 16, int width = 16, Func<int, int, int, byte>? px = null)
+    {
+        px ??= (x, y, c) => (byte)((x * 13 + y * 7 + c * 50 + index * 31) & 255);
+        var img = Image(width, height, px);
         return new CaptionSample
         {
             Index = index, SourceIndex = index + 100, ImageFile = $"{index}.png", Caption = $"caption {index}", Cfg = index == 1,

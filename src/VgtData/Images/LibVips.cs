@@ -42,6 +42,13 @@ internal static class LibVips
         }
     }
 
+    [DllImport("libvips.so.42", EntryPoint = "vips_error_clear")]
+    private static extern void ErrorClear();
+
+    /// <summary>Empties libvips' error buffer (one per process), which an exception's message is read from: without this a
+    /// failure's message, and so its reason (truncated or undecodable), also carried the text of earlier failures.</summary>
+    public static void ClearErrors() => ErrorClear();
+
     [DllImport("libvips.so.42", EntryPoint = "vips_source_new_from_memory")]
     private static extern IntPtr SourceNewFromMemory(IntPtr data, nuint length);
 

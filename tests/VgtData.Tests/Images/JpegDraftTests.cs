@@ -19,7 +19,8 @@ public sealed class JpegDraftTests : IDisposable
     // cases.txt: name, requested size S, crop offset along the long side, Pillow's drafted width and height.
     public static IEnumerable<object[]> Cases() =>
         File.ReadAllLines(Path.Combine(Folder, "cases.txt")).Where(l => l.Length > 0).Select(l => l.Split(' '))
-            .SelectMany(f => new[] { "fast", "skia" }.Select(d => new object[] { f[0], int.Parse(f[1]), int.Parse(f[2]), int.Parse(f[3]), int.Parse(f[4]), d }));
+            .SelectMany(f => new[] { "fast", "skia" }.SelectMany(d => JpegRoute.Names.Select(r =>
+                new object[] { f[0], int.Parse(f[1]), int.Parse(f[2]), int.Parse(f[3]), int.Parse(f[4]), d, r })));
 
     private static byte[] Pixels(Image<Rgb24> image)
     {
@@ -38,9 +39,10 @@ public sealed class JpegDraftTests : IDisposable
 
     [SkippableTheory]
     [MemberData(nameof(Cases))]
-    public void DraftCropAndResizeMatchPillow(string name, int size, int offset, int draftWidth, int draftHeight, string decoder)
+    public void DraftCropAndResizeMatchPillow(string name, int size, int offset, int draftWidth, int draftHeight, string decoder, string route)
     {
         Skip.IfNot(LibjpegTurboDecoder.IsAvailable, $"libvips is not available: {LibjpegTurboDecoder.UnavailableReason}");
+        using var _ = JpegRoute.Use(route);
         var jpg = Path.Combine(Folder, name + ".jpg");
         var bytes = File.ReadAllBytes(jpg);
         var d = ImageDecoders.Create(decoder);
@@ -50,14 +52,14 @@ public sealed class JpegDraftTests : IDisposable
         using var drafted = d.DecodeDraft(bytes, jpg, limits, size, size, int.MaxValue);
         Assert.Equal((draftWidth, draftHeight), (drafted.Width, drafted.Height));
         using (var pillowDraft = Image.Load<Rgb24>(Path.Combine(Folder, name + ".draft.png")))
-            AssertSame(Pixels(pillowDraft), Pixels(drafted), $"{name} draft ({decoder})");
+            AssertSame(Pixels(pillowDraft), Pixels(drafted), $"{name} draft ({decoder}, {route})");
 
         var box = CropBox.Square(draftWidth, draftHeight, offset);
         using var top = d.DecodeDraft(bytes, jpg, limits, size, size, box.Lower);   // only the rows the crop needs
         Assert.InRange(top.Height, box.Lower, draftHeight);
         using var resized = SquareResize.Apply(top, box, size, size);
         using var pillow = Image.Load<Rgb24>(Path.Combine(Folder, $"{name}.{size}.png"));
-        AssertSame(Pixels(pillow), resized.Pixels, $"{name} draft + crop + resize ({decoder})");
+        AssertSame(Pixels(pillow), resized.Pixels, $"{name} draft + crop + resize ({decoder}, {route})");
     }
 
     [SkippableFact]

@@ -22,7 +22,8 @@ public sealed class PillowJpegTests : IDisposable
         foreach (var name in new[] { "baseline420_q90", "baseline444_q95", "baseline422_q85", "progressive420", "gray_q90", "cmyk_q90",
                      "exif_rotated6", "icc_srgb", "odd_size", "optimized_q70", "small_96" })
             foreach (var decoder in new[] { "fast", "skia", "jpeg" })
-                yield return [name, decoder];
+                foreach (var route in JpegRoute.Names)
+                    yield return [name, decoder, route];
     }
 
     public static IEnumerable<object[]> SquareCases() =>
@@ -71,9 +72,10 @@ public sealed class PillowJpegTests : IDisposable
 
     [SkippableTheory]
     [MemberData(nameof(Cases))]
-    public void DecodesLikePillow(string name, string decoder)
+    public void DecodesLikePillow(string name, string decoder, string route)
     {
         Skip.IfNot(LibjpegTurboDecoder.IsAvailable, $"libvips is not available: {LibjpegTurboDecoder.UnavailableReason}");
+        using var _ = JpegRoute.Use(route);
         var c = Case(name, out var folder);
         var src = Path.Combine(folder, c.GetProperty("source").GetString()!);
         var expected = PngPixels(Path.Combine(folder, c.GetProperty("decoded").GetString()!), out int w, out int h);
@@ -84,7 +86,7 @@ public sealed class PillowJpegTests : IDisposable
         using (var image = d.Decode(bytes, src, ImageLimits.Default))
         {
             Assert.Equal((w, h), (image.Width, image.Height));
-            AssertSameBytes(expected, Pixels(image), $"{name} ({decoder})");
+            AssertSameBytes(expected, Pixels(image), $"{name} ({decoder}, {route})");
         }
 
         // A crop that ends halfway down gets at least those rows, still Pillow's bytes.
@@ -93,7 +95,7 @@ public sealed class PillowJpegTests : IDisposable
         Assert.Equal(w, top.Width);
         Assert.InRange(top.Height, rows, h);
         var mine = Pixels(top);
-        AssertSameBytes(expected.AsSpan(0, w * rows * 3).ToArray(), mine.AsSpan(0, w * rows * 3).ToArray(), $"{name} ({decoder}, {rows} rows)");
+        AssertSameBytes(expected.AsSpan(0, w * rows * 3).ToArray(), mine.AsSpan(0, w * rows * 3).ToArray(), $"{name} ({decoder}, {route}, {rows} rows)");
     }
 
     [SkippableTheory]

@@ -34,11 +34,14 @@ Console.WriteLine($"{size}x{size} photo-like: PNG {png.Length / 1024} KiB, JPEG 
 
 var limits = ImageLimits.Default;
 // "skia+jpeg" is Skia's own libjpeg-turbo (decodeJpeg: true); "fast-zlib" is "fast" with libdeflate off (zlib-ng
-// inflate, stopping at the crop); "fast-draft" is "fast" with dataset.jpeg_draft (DCT-scaled decode for 448).
+// inflate, stopping at the crop); "fast-draft" is "fast" with dataset.jpeg_draft (DCT-scaled decode for 448);
+// "fast-vips" and "draft-vips" are those with the system's TurboJPEG off (JPEGs through libvips).
 var decoders = ImageDecoders.Names.Select(n => (Name: n, Decoder: ImageDecoders.Create(n)))
     .Append((Name: "skia+jpeg", Decoder: (IImageDecoder)new SkiaDecoder(decodeJpeg: true)))
-    .Append((Name: "fast-zlib", Decoder: new ZlibOnly()))
-    .Append((Name: "fast-draft", Decoder: new Draft448())).ToList();
+    .Append((Name: "fast-zlib", Decoder: new Switched("fast-zlib", draft: false, libdeflate: false, turboJpeg: true)))
+    .Append((Name: "fast-vips", Decoder: new Switched("fast-vips", draft: false, libdeflate: true, turboJpeg: false)))
+    .Append((Name: "fast-draft", Decoder: new Switched("fast-draft", draft: true, libdeflate: true, turboJpeg: true)))
+    .Append((Name: "draft-vips", Decoder: new Switched("draft-vips", draft: true, libdeflate: true, turboJpeg: false))).ToList();
 foreach (var (format, bytes) in new[] { ("png", png), ("jpeg", jpeg) })
 {
     var median = new Dictionary<(string, bool), double>();
@@ -81,25 +84,23 @@ foreach (var (format, bytes) in new[] { ("png", png), ("jpeg", jpeg) })
 }
 return 0;
 
-sealed class ZlibOnly : IImageDecoder
+/// <summary>"fast" with draft mode on or off and libdeflate / TurboJPEG switched off on the calling thread.</summary>
+sealed class Switched(string name, bool draft, bool libdeflate, bool turboJpeg) : IImageDecoder
 {
     private readonly FastDecoder _fast = new();
-    public string Name => "fast-zlib";
-    public (int Width, int Height) ReadSize(ReadOnlyMemory<byte> data, string path) => _fast.ReadSize(data, path);
+    public string Name => name;
+    public (int Width, int Height) ReadSize(ReadOnlyMemory<byte> data, string path) =>
+        draft ? _fast.ReadDraftSize(data, path, 448, 448) : _fast.ReadSize(data, path);
     public Image<SixLabors.ImageSharp.PixelFormats.Rgb24> Decode(ReadOnlyMemory<byte> data, string path, ImageLimits limits)
     {
-        bool was = Libdeflate.Enabled;
-        Libdeflate.Enabled = false;
-        try { return _fast.Decode(data, path, limits); }
-        finally { Libdeflate.Enabled = was; }
+        bool deflateWas = Libdeflate.Enabled, turboWas = TurboJpeg.Enabled;
+        Libdeflate.Enabled = libdeflate && deflateWas;
+        TurboJpeg.Enabled = turboJpeg && turboWas;
+        try { return draft ? _fast.DecodeDraft(data, path, limits, 448, 448, int.MaxValue) : _fast.Decode(data, path, limits); }
+        finally
+        {
+            Libdeflate.Enabled = deflateWas;
+            TurboJpeg.Enabled = turboWas;
+        }
     }
-}
-
-sealed class Draft448 : IImageDecoder
-{
-    private readonly FastDecoder _fast = new();
-    public string Name => "fast-draft";
-    public (int Width, int Height) ReadSize(ReadOnlyMemory<byte> data, string path) => _fast.ReadDraftSize(data, path, 448, 448);
-    public Image<SixLabors.ImageSharp.PixelFormats.Rgb24> Decode(ReadOnlyMemory<byte> data, string path, ImageLimits limits) =>
-        _fast.DecodeDraft(data, path, limits, 448, 448, int.MaxValue);
 }

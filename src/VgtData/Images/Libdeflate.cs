@@ -5,22 +5,27 @@ namespace VgtData.Images;
 /// <summary>
 /// libdeflate (Debian: libdeflate0), loaded at run time when the system has it: whole-buffer zlib inflate about 1.4× faster
 /// than .NET's zlib-ng. Absent, or disabled with <c>VGTDATA_LIBDEFLATE=0</c>, the PNG decoder keeps using zlib-ng; the
-/// pixels are the same either way. One decompressor per thread (a few tens of KB, made once, reused).
+/// pixels are the same either way. One decompressor per thread (a few tens of KB, made once, reused, freed when the
+/// thread ends).
 /// </summary>
 internal static unsafe class Libdeflate
 {
     private static readonly delegate* unmanaged<IntPtr> Alloc;
     private static readonly delegate* unmanaged<IntPtr, byte*, nuint, byte*, nuint, nuint*, int> ZlibDecompress;
 
-    [ThreadStatic] private static IntPtr _decompressor;
+    private static readonly delegate* unmanaged<IntPtr, void> Free;
+
+    [ThreadStatic] private static ThreadNativeHandle? _decompressor;
 
     static Libdeflate()
     {
         if (Environment.GetEnvironmentVariable("VGTDATA_LIBDEFLATE") == "0") return;
         if (!OperatingSystem.IsLinux() || !NativeLibrary.TryLoad("libdeflate.so.0", out var lib)) return;
         if (NativeLibrary.TryGetExport(lib, "libdeflate_alloc_decompressor", out var alloc) &&
-            NativeLibrary.TryGetExport(lib, "libdeflate_zlib_decompress", out var zlib))
+            NativeLibrary.TryGetExport(lib, "libdeflate_zlib_decompress", out var zlib) &&
+            NativeLibrary.TryGetExport(lib, "libdeflate_free_decompressor", out var free))
         {
+            Free = (delegate* unmanaged<IntPtr, void>)free;
             Alloc = (delegate* unmanaged<IntPtr>)alloc;
             ZlibDecompress = (delegate* unmanaged<IntPtr, byte*, nuint, byte*, nuint, nuint*, int>)zlib;
         }
@@ -45,16 +50,17 @@ internal static unsafe class Libdeflate
     /// is how much it filled (less than the span when the stream ends early).</summary>
     public static Result Inflate(ReadOnlySpan<byte> input, Span<byte> output, out int written)
     {
-        if (_decompressor == IntPtr.Zero)
+        if (_decompressor == null)
         {
-            _decompressor = Alloc();
-            if (_decompressor == IntPtr.Zero) throw new OutOfMemoryException("libdeflate_alloc_decompressor failed");
+            var d = Alloc();
+            if (d == IntPtr.Zero) throw new OutOfMemoryException("libdeflate_alloc_decompressor failed");
+            _decompressor = new ThreadNativeHandle(d, Free);
         }
         nuint actual = 0;
         int rc;
         fixed (byte* i = input)
         fixed (byte* o = output)
-            rc = ZlibDecompress(_decompressor, i, (nuint)input.Length, o, (nuint)output.Length, &actual);
+            rc = ZlibDecompress(_decompressor.Value, i, (nuint)input.Length, o, (nuint)output.Length, &actual);
         written = (int)actual;
         return (Result)rc;
     }

@@ -87,3 +87,40 @@ public sealed class TurboJpegRouteTests(ITestOutputHelper output)
         Assert.Equal(expected, TurboJpeg.DecodesAtScale(width, height, scale));
     }
 }
+
+/// <summary>The per-thread native objects (TurboJPEG handles, libdeflate decompressors) are freed when their thread ends,
+/// so a process that starts and stops loader workers again and again does not keep one per thread it ever had.</summary>
+[Collection(nameof(TurboJpegRouteTests))]
+public sealed class ThreadNativeHandleTests
+{
+    [SkippableFact]
+    public void EachThreadsHandleIsFreedWhenTheThreadEnds()
+    {
+        Skip.IfNot(TurboJpeg.IsAvailable, "libturbojpeg.so.0 is not installed (Debian: libturbojpeg0)");
+        var jpeg = FuzzSeeds.Jpeg(null)[0];
+        long before = ThreadNativeHandle.Live;
+        using var decoded = new CountdownEvent(8);
+        using var release = new ManualResetEventSlim();
+        var threads = Enumerable.Range(0, 8).Select(n => new Thread(() =>
+        {
+            var pixels = new byte[48 * 40 * 3 * 2];
+            Assert.Equal(TurboJpeg.Outcome.Decoded, TurboJpeg.Decode(jpeg, pixels, 48, 40, out _));
+            Assert.Equal(TurboJpeg.Outcome.Decoded, TurboJpeg.Decode(jpeg, pixels, 48, 40, out _));   // the same handle again
+            decoded.Signal();
+            release.Wait();
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        Assert.True(decoded.Wait(TimeSpan.FromSeconds(30)), "the decoding threads did not finish");
+        Assert.Equal(before + 8, ThreadNativeHandle.Live);   // one per thread, kept while the thread lives
+        release.Set();
+        threads.ForEach(t => t.Join());
+
+        for (int i = 0; i < 50 && ThreadNativeHandle.Live > before; i++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            Thread.Sleep(10);
+        }
+        Assert.Equal(before, ThreadNativeHandle.Live);
+    }
+}

@@ -17,6 +17,9 @@ internal static unsafe class Libdeflate
 
     [ThreadStatic] private static ThreadNativeHandle? _decompressor;
 
+    /// <summary>This thread's decompressor, once it has inflated (tests).</summary>
+    internal static ThreadNativeHandle? ThreadDecompressor => _decompressor;
+
     static Libdeflate()
     {
         if (Environment.GetEnvironmentVariable("VGTDATA_LIBDEFLATE") == "0") return;

@@ -20,6 +20,9 @@ internal static unsafe class TurboJpeg
     private static readonly (int Num, int Denom)[] ScalingFactors = [];
 
     [ThreadStatic] private static ThreadNativeHandle? _handle;
+
+    /// <summary>This thread's handle, once it has decoded (tests).</summary>
+    internal static ThreadNativeHandle? ThreadHandle => _handle;
     [ThreadStatic] private static bool? _enabledOnThisThread;
 
     /// <summary>TurboJPEG's pixel formats used here.</summary>

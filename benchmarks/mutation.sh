@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Mutation testing of src/VgtData with Stryker.NET (the local tool in .config/dotnet-tools.json). Slow: not run in CI.
-# Usage: benchmarks/mutation.sh [--survivors] [FOLDER...]
+# Usage: benchmarks/mutation.sh [--survivors] [FOLDER[:FILE,FILE...]...]
 #   FOLDER: Loading Sampling Datasets Collate Text Images Preparation (default: all seven), one Stryker run each.
+#   FOLDER:FILE,FILE mutates only those files of the folder (names without .cs), e.g. Images:PillowResampler,CropBox.
 #   --survivors: also list each surviving / uncovered mutant (file:line, mutator, replacement).
 # Env: MUTATION_FILTER  a `dotnet test --filter` expression limiting the tests run (default: the whole suite)
 #      MUTATION_CONCURRENCY  test runners in parallel (default: the config's 2)
@@ -17,7 +18,11 @@ for arg in "$@"; do
     --survivors) survivors=(--survivors) ;;
     -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
     *)
-      [[ -d src/VgtData/$arg ]] || { echo "mutation: no folder src/VgtData/$arg" >&2; exit 2; }
+      [[ -d src/VgtData/${arg%%:*} ]] || { echo "mutation: no folder src/VgtData/${arg%%:*}" >&2; exit 2; }
+      if [[ $arg == *:* ]]; then
+        IFS=, read -ra files <<<"${arg#*:}"
+        for f in "${files[@]}"; do [[ -f src/VgtData/${arg%%:*}/$f.cs ]] || { echo "mutation: no file src/VgtData/${arg%%:*}/$f.cs" >&2; exit 2; }; done
+      fi
       folders+=("$arg") ;;
   esac
 done
@@ -29,7 +34,16 @@ extra=()
 [[ -n ${MUTATION_CONCURRENCY:-} ]] && extra+=(--concurrency "$MUTATION_CONCURRENCY")
 
 reports=()
-for folder in "${folders[@]}"; do
+for run in "${folders[@]}"; do
+  folder=${run%%:*}
+  mutate=()
+  if [[ $run == *:* ]]; then
+    IFS=, read -ra files <<<"${run#*:}"
+    for f in "${files[@]}"; do mutate+=(--mutate "**/src/VgtData/$folder/$f.cs"); done
+    folder="$folder-part"
+  else
+    mutate=(--mutate "**/src/VgtData/$folder/**/*.cs")
+  fi
   out="$root/artifacts/mutation/$folder"
   rm -rf "$out"
   mkdir -p "$out"
@@ -37,7 +51,7 @@ for folder in "${folders[@]}"; do
   start=$SECONDS
   # Run from the test project's folder: at the root Stryker would switch to solution mode.
   (cd tests/VgtData.Tests && dotnet stryker --config-file "$root/benchmarks/mutation/stryker-config.json" \
-    --mutate "**/src/VgtData/$folder/**/*.cs" --output "$out" --skip-version-check "${extra[@]}") >"$out/stryker.log" 2>&1 || {
+    "${mutate[@]}" --output "$out" --skip-version-check "${extra[@]}") >"$out/stryker.log" 2>&1 || {
     echo "mutation: Stryker failed on $folder; the end of its log:" >&2
     tail -n 20 "$out/stryker.log" >&2
     exit 1

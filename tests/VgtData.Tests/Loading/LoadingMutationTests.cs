@@ -173,6 +173,19 @@ public sealed class LoadingMutationTests(LoaderFixture data) : IClassFixture<Loa
     }
 
     [Fact]
+    public void AFailedRunLetsGoOfTheLoaderEvenWhenItsEnumeratorIsNotDisposed()
+    {
+        using var inner = data.Dataset();
+        int bad = (int)LoaderFixture.Infinite().Indices().First();
+        var ds = new Failing(inner, bad, () => new InvalidOperationException("boom"));
+        using var loader = LoaderFixture.Loader(ds, LoaderFixture.Infinite(), workers: 2);
+        var first = loader.GetEnumerator();   // left undisposed, as a caller catching the error might
+        Assert.Throws<VgtDataException>(() => first.MoveNext());
+        using var second = loader.GetEnumerator();   // not "already being enumerated": the failure ended the run
+        Assert.Throws<VgtDataException>(() => second.MoveNext());
+    }
+
+    [Fact]
     public void AVgtDataExceptionFromASampleReachesTheCallerAsItIs()
     {
         using var inner = data.Dataset();

@@ -6,6 +6,7 @@ using VgtData.Images;
 using VgtData.Loading;
 using VgtData.Sources;
 using VgtData.Tests.Fixtures;
+using VgtData.Tests.Latents;
 
 namespace VgtData.Tests.Datasets;
 
@@ -290,5 +291,156 @@ public sealed class DatasetsMutationTests : IDisposable
         using (ds.GetSample(0)) { }
         ds.Dispose();
         Assert.False(spy.Disposed);
+    }
+
+    // ---- read-ahead, Check, latents / tokens folders, device resize ----
+
+    private sealed class ReadAheadSpy(IImageSource inner) : IReadAheadSource
+    {
+        public readonly List<string> Asked = [];
+        public PooledBytes Read(string imageFile) => inner.Read(imageFile);
+        public string Describe(string imageFile) => inner.Describe(imageFile);
+        public bool Exists(string imageFile) => inner.Exists(imageFile);
+        public void ReadAhead(string imageFile) => Asked.Add(imageFile);
+        public void Dispose() { }
+    }
+
+    [Fact]
+    public void ReadAheadAsksForTheImagesOfValidIndexesOnly()
+    {
+        var o = Three();
+        using var folder = new FolderImageSource(_dir.Root, 1 << 20);
+        var spy = new ReadAheadSpy(folder);
+        using (var ds = new CaptionDataset(o with { ImageSource = spy })) ds.ReadAhead([0, 2, 3, -1, 1]);
+        Assert.Equal(["i0.png", "i2.png", "i1.png"], spy.Asked);
+        spy.Asked.Clear();
+        using (var debug = new CaptionDataset(o with { ImageSource = spy, Debug = true })) debug.ReadAhead([1, 2]);
+        Assert.Equal(["i0.png", "i0.png"], spy.Asked);   // debug serves entry 0 everywhere
+        spy.Asked.Clear();
+        using (var latents = new CaptionDataset(o with { ImageSource = spy, ImageLatentsFolder = _dir.Root })) latents.ReadAhead([0]);
+        using (var tokens = new CaptionDataset(o with { ImageSource = spy, ImageTokensFolder = _dir.Root })) tokens.ReadAhead([0]);
+        Assert.Empty(spy.Asked);   // no image is read when latents or tokens are served
+    }
+
+    private static byte[] TokensFile(params long[] ids) =>
+        TorchSaveBuilder.Tensor("LongStorage", ids.SelectMany(BitConverter.GetBytes).ToArray(), ids.Length, 0, [ids.Length], [1]);
+
+    [Fact]
+    public void LatentsAndTokensFoldersNameTheirKeyWhenAFileIsMissing()
+    {
+        var o = Three() with { MaxReplacements = 1 };
+        Directory.CreateDirectory(_dir.PathOf("lat"));
+        Directory.CreateDirectory(_dir.PathOf("tok"));
+        foreach (var (key, options) in new[] { ("image_latents_folder", o with { ImageLatentsFolder = _dir.PathOf("lat") }),
+                     ("image_tokens_folder", o with { ImageTokensFolder = _dir.PathOf("tok") }) })
+        {
+            var folder = options.ImageLatentsFolder ?? options.ImageTokensFolder!;
+            using var ds = new CaptionDataset(options);
+            var checkedEntry = ds.Check(0, out var caption);
+            Assert.Equal("c 0", caption);
+            Assert.Equal((SampleFailureReason.MissingLatents, Path.Combine(folder, "i0.png.pt"), $"no {key} file for this image"),
+                (checkedEntry!.Reason, checkedEntry.Path, checkedEntry.Detail));
+            Assert.Throws<VgtDataException>(() => ds.GetSample(1));
+            var f = Assert.Single(ds.Failures.Recorded);
+            Assert.Equal((SampleFailureReason.MissingLatents, $"no {key} file for this image"), (f.Reason, f.Detail));
+        }
+    }
+
+    [Fact]
+    public void TokensAreServedInsteadOfPixels()
+    {
+        var o = Three();
+        Directory.CreateDirectory(_dir.PathOf("tok"));
+        for (int i = 0; i < 3; i++) File.WriteAllBytes(_dir.PathOf($"tok/i{i}.png.pt"), TokensFile(7, 8, i));
+        using var ds = new CaptionDataset(o with { ImageTokensFolder = _dir.PathOf("tok") });
+        Assert.Null(ds.Check(2, out _));
+        using var s = ds.GetSample(2);
+        Assert.Equal("text2image", s.Type);
+        Assert.Equal([7L, 8, 2], s.ImageTokens!.data<long>().ToArray());
+        var tensors = s.ToTensors();
+        Assert.Equal(["input_ids", "image_tokens"], tensors.Keys);
+        Assert.Equal([7L, 8, 2], tensors["image_tokens"].data<long>().ToArray());
+        foreach (var t in tensors.Values) t.Dispose();
+        Assert.Equal("this sample carries no pixels", Assert.Throws<InvalidOperationException>(() => s.PixelValuesTensor()).Message);
+    }
+
+    [Fact]
+    public void CheckDecodesTheImage()
+    {
+        var o = Three();
+        File.WriteAllBytes(_dir.PathOf("i1.png"), File.ReadAllBytes(_dir.PathOf("i1.png"))[..200]);   // cut short
+        using var ds = new CaptionDataset(o);
+        Assert.Null(ds.Check(0, out _));
+        var f = ds.Check(1, out var caption);
+        Assert.Equal("c 1", caption);
+        Assert.Equal(SampleFailureReason.Truncated, f!.Reason);
+        Assert.Equal(0, ds.Failures.Reads);   // Check leaves the failure log alone
+    }
+
+    [Fact]
+    public void DeviceResizeSamplesCarryTheCropAndRecordTheirTime()
+    {
+        var o = Three();
+        using var ds = new CaptionDataset(o with { ResizeOnDevice = true });
+        ds.Stats = new PipelineStats();
+        using var s = ds.GetSample(0);
+        Assert.Null(s.Pixels);
+        Assert.NotNull(s.Crop);
+        Assert.True(ds.Stats.Seconds(PipelineStats.Stage.Resize) > 0, "no resize time recorded");
+        using var pixels = s.PixelValuesTensor();   // resized here, as the device would
+        Assert.Equal([3L, 16, 16], pixels.shape);
+    }
+
+    // ---- ConcatDataset ----
+
+    private sealed class Member(int count, (int, int)? size) : ISampleDataset, IHasSampleSize, IDisposable
+    {
+        public bool Disposed;
+        public int Count => count;
+        public (int Height, int Width)? SampleSize => size;
+        public CaptionSample GetSample(int index, int epoch = 0) => throw new NotSupportedException();
+        public SampleFailureLog Failures { get; } = new(1.0);
+        public string Describe(int index) => $"member{count}[{index}]";
+        public PipelineStats? Stats { get; set; }
+        public void Dispose() => Disposed = true;
+    }
+
+    [Fact]
+    public void ConcatDatasetSizesFailuresStatsDescribeAndDisposal()
+    {
+        Assert.Equal("ConcatDataset needs at least one dataset", Assert.Throws<VgtDataException>(() => new ConcatDataset([])).Message);
+        using (var mixed = new ConcatDataset([new Member(2, null), new Member(3, (16, 16))])) Assert.Equal((16, 16), mixed.SampleSize);
+        using (var none = new ConcatDataset([new Member(2, null), new Member(3, null)])) Assert.Null(none.SampleSize);
+        using (var two = new ConcatDataset([new Member(2, (16, 16)), new Member(3, (24, 24))])) Assert.Equal((16, 16), two.SampleSize);
+
+        var a = new Member(2, null);
+        var b = new Member(3, null);
+        var concat = new ConcatDataset([a, b]);
+        a.Failures.RecordFailure(Failure(0));
+        b.Failures.RecordFailure(Failure(1));
+        b.Failures.RecordFailure(Failure(2));
+        Assert.Equal(3, concat.TotalFailures);
+        var stats = new PipelineStats();
+        concat.Stats = stats;
+        Assert.Same(stats, a.Stats);
+        Assert.Same(stats, b.Stats);
+        Assert.Equal("member3[1]", concat.Describe(3));
+        Assert.Equal("member2[1]", concat.Describe(1));
+        Assert.Throws<OverflowException>(() => concat.GetTensor(1L << 32));
+        concat.Dispose();
+        Assert.True(a.Disposed && b.Disposed);
+    }
+
+    [Fact]
+    public void ConcatReadAheadSkipsIndexesOutsideIt()
+    {
+        var o = Three();
+        using var folder = new FolderImageSource(_dir.Root, 1 << 20);
+        var spyA = new ReadAheadSpy(folder);
+        var spyB = new ReadAheadSpy(folder);
+        using var concat = new ConcatDataset([new CaptionDataset(o with { ImageSource = spyA }), new CaptionDataset(o with { ImageSource = spyB })]);
+        concat.ReadAhead([-1, 4, 6, 0, 2]);
+        Assert.Equal(["i0.png", "i2.png"], spyA.Asked);
+        Assert.Equal(["i1.png"], spyB.Asked);
     }
 }

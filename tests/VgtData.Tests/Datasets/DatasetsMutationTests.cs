@@ -429,6 +429,11 @@ public sealed class DatasetsMutationTests : IDisposable
         Assert.Throws<OverflowException>(() => concat.GetTensor(1L << 32));
         concat.Dispose();
         Assert.True(a.Disposed && b.Disposed);
+
+        // The loader indexes with int: a concatenation past int.MaxValue samples is refused, not wrapped.
+        using var huge = new ConcatDataset([new Member(int.MaxValue, null), new Member(int.MaxValue, null)]);
+        Assert.Equal(2L * int.MaxValue, huge.Count);
+        Assert.Throws<OverflowException>(() => ((ISampleDataset)huge).Count);
     }
 
     [Fact]

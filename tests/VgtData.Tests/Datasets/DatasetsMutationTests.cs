@@ -391,6 +391,41 @@ public sealed class DatasetsMutationTests : IDisposable
         Assert.Equal([3L, 16, 16], pixels.shape);
     }
 
+    [Fact]
+    public void DisposingASampleReleasesWhatItCarries()
+    {
+        var o = Three();
+        Directory.CreateDirectory(_dir.PathOf("tok"));
+        File.WriteAllBytes(_dir.PathOf("tok/i0.png.pt"), TokensFile(1, 2));
+        var withTokens = new CaptionDataset(o with { ImageTokensFolder = _dir.PathOf("tok") });
+        var tokens = withTokens.GetSample(0);
+        var tensor = tokens.ImageTokens!;
+        tokens.Dispose();
+        Assert.True(tensor.IsInvalid, "the image_tokens tensor outlived its sample");
+        withTokens.Dispose();
+
+        using var ds = new CaptionDataset(o);
+        var plain = ds.GetSample(0);
+        plain.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => plain.Pixels!.Pixels.Length);
+        using var device = new CaptionDataset(o with { ResizeOnDevice = true });
+        var crop = device.GetSample(0);
+        crop.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => crop.Crop!.Pixels.Length);
+    }
+
+    [Fact]
+    public void WithoutCrop2SquareTheWholeImageIsResized()
+    {
+        using (var wide = TestImages.Noise(192, 96, seed: 4)) _dir.WritePng("w.png", wide);
+        _dir.WriteManifest("data.json", [new { image = "w.png", caption = "c" }]);
+        using var ds = new CaptionDataset(_dir.Options() with { Crop2Square = false });
+        using var s = ds.GetSample(0);
+        using var image = SixLabors.ImageSharp.Image.Load<Rgb24>(_dir.PathOf("w.png"));
+        using var whole = SquareResize.Apply(image, new CropBox(0, 0, 192, 96), 16, 16);
+        Assert.Equal(whole.Pixels.ToArray(), s.Pixels!.Pixels.ToArray());
+    }
+
     // ---- ConcatDataset ----
 
     private sealed class Member(int count, (int, int)? size) : ISampleDataset, IHasSampleSize, IDisposable

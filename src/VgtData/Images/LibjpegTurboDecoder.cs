@@ -119,14 +119,13 @@ public sealed class LibjpegTurboDecoder : IImageDecoder
         header.Components != 4 && TurboJpeg.Enabled && TurboJpeg.DecodesAtScale(header.Width, header.Height, scale);
 
     /// <summary>The whole image, full size or DCT-scaled, straight into one pooled block (TurboJPEG cannot stop after the
-    /// crop's last row; it is still faster than libvips stopping there). Null when libjpeg reported anything, a warning
-    /// or an error: the caller then decodes through libvips, so damaged files get the same verdict on either route
-    /// (TurboJPEG 2.1 cannot tell an error that follows a warning from the warning alone).</summary>
+    /// crop's last row; it is still faster than libvips stopping there). Null when libjpeg reported anything: the caller
+    /// then decodes through libvips, so damaged files get the same verdict on either route.</summary>
     private static Image<Rgb24>? DecodeTurbo(ReadOnlyMemory<byte> data, JpegHeader header, int scale)
     {
         var (width, height) = DraftSize(header, scale);
         var pixels = new PooledPixelMemory(checked(width * height));
-        if (TurboJpeg.Decode(data.Span, pixels.Bytes, width, height, out _) == TurboJpeg.Outcome.Decoded)
+        if (TurboJpeg.Decode(data.Span, pixels.Bytes, width, height))
             return SixLabors.ImageSharp.Image.WrapMemory<Rgb24>(ImageSharpDecoder.SingleThreaded, pixels, width, height);
         ((IDisposable)pixels).Dispose();
         return null;

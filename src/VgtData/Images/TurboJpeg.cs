@@ -14,8 +14,6 @@ internal static unsafe class TurboJpeg
 {
     private static readonly delegate* unmanaged<IntPtr> InitDecompress;
     private static readonly delegate* unmanaged<IntPtr, byte*, nuint, byte*, int, int, int, int, int, int> Decompress2;
-    private static readonly delegate* unmanaged<IntPtr, byte*> GetErrorStr2;
-    private static readonly delegate* unmanaged<IntPtr, int> GetErrorCode;
     private static readonly delegate* unmanaged<IntPtr, void> Destroy;
     private static readonly (int Num, int Denom)[] ScalingFactors = [];
 
@@ -29,9 +27,8 @@ internal static unsafe class TurboJpeg
     public const int PixelFormatRgb = 0;
 
     // TJFLAG_ACCURATEDCT: the ISLOW IDCT (TurboJPEG's decoder default, stated rather than assumed). No TJFLAG_FASTUPSAMPLE
-    // (fancy upsampling stays on) and no TJFLAG_STOPONWARNING (warnings are sorted out by the caller).
+    // (fancy upsampling stays on) and no TJFLAG_STOPONWARNING (any warning already makes the decode count as failed).
     private const int FlagAccurateDct = 4096;
-    private const int ErrorCodeWarning = 0;
 
     static TurboJpeg()
     {
@@ -39,8 +36,6 @@ internal static unsafe class TurboJpeg
         if (!OperatingSystem.IsLinux() || !NativeLibrary.TryLoad("libturbojpeg.so.0", out var lib)) return;
         if (NativeLibrary.TryGetExport(lib, "tjInitDecompress", out var init) &&
             NativeLibrary.TryGetExport(lib, "tjDecompress2", out var decompress) &&
-            NativeLibrary.TryGetExport(lib, "tjGetErrorStr2", out var errorStr) &&
-            NativeLibrary.TryGetExport(lib, "tjGetErrorCode", out var errorCode) &&
             NativeLibrary.TryGetExport(lib, "tjGetScalingFactors", out var factors) &&
             NativeLibrary.TryGetExport(lib, "tjDestroy", out var destroy))
         {
@@ -50,8 +45,6 @@ internal static unsafe class TurboJpeg
             ScalingFactors = new (int, int)[count];
             for (int i = 0; i < count; i++) ScalingFactors[i] = (list[2 * i], list[2 * i + 1]);
             Destroy = (delegate* unmanaged<IntPtr, void>)destroy;   // tjDestroy returns an int, ignored here
-            GetErrorStr2 = (delegate* unmanaged<IntPtr, byte*>)errorStr;
-            GetErrorCode = (delegate* unmanaged<IntPtr, int>)errorCode;
             Decompress2 = (delegate* unmanaged<IntPtr, byte*, nuint, byte*, int, int, int, int, int, int>)decompress;
             InitDecompress = (delegate* unmanaged<IntPtr>)init;
         }
@@ -82,15 +75,12 @@ internal static unsafe class TurboJpeg
         return false;
     }
 
-    /// <summary>How a decode ended: <see cref="Outcome.Warning"/> when TurboJPEG says libjpeg warned (damaged data it
-    /// worked around), <see cref="Outcome.Failed"/> when it says libjpeg gave up; its message is in <c>message</c>. In 2.1
-    /// an error after a warning is also reported as a warning, so only <see cref="Outcome.Decoded"/> is certain.</summary>
-    public enum Outcome { Decoded, Warning, Failed }
-
     /// <summary>Decodes <paramref name="jpeg"/> into <paramref name="pixels"/> as <paramref name="width"/> ×
     /// <paramref name="height"/> RGB: the image's own size, or its size divided (rounding up) by a DCT scale of 2, 4 or 8,
-    /// which TurboJPEG picks from the size asked for (check <see cref="DecodesAtScale"/> first).</summary>
-    public static Outcome Decode(ReadOnlySpan<byte> jpeg, Span<byte> pixels, int width, int height, out string message)
+    /// which TurboJPEG picks from the size asked for (check <see cref="DecodesAtScale"/> first). False when libjpeg
+    /// reported anything, a warning or an error: TurboJPEG 2.1 reports an error that follows a warning as a warning, so
+    /// the caller cannot rely on its verdict and decodes such a file another way.</summary>
+    public static bool Decode(ReadOnlySpan<byte> jpeg, Span<byte> pixels, int width, int height)
     {
         if (pixels.Length < checked(width * height * 3))
             throw new ArgumentException($"{width}x{height} RGB needs {width * height * 3} bytes, the buffer has {pixels.Length}", nameof(pixels));
@@ -101,16 +91,8 @@ internal static unsafe class TurboJpeg
             _handle = new ThreadNativeHandle(h, Destroy);
         }
         var handle = _handle.Value;
-        int rc;
         fixed (byte* src = jpeg)
         fixed (byte* dst = pixels)
-            rc = Decompress2(handle, src, (nuint)jpeg.Length, dst, width, width * 3, height, PixelFormatRgb, FlagAccurateDct);
-        if (rc == 0)
-        {
-            message = "";
-            return Outcome.Decoded;
-        }
-        message = Marshal.PtrToStringUTF8((IntPtr)GetErrorStr2(handle)) ?? "unknown error";
-        return GetErrorCode(handle) == ErrorCodeWarning ? Outcome.Warning : Outcome.Failed;
+            return Decompress2(handle, src, (nuint)jpeg.Length, dst, width, width * 3, height, PixelFormatRgb, FlagAccurateDct) == 0;
     }
 }

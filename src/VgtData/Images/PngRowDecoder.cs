@@ -94,7 +94,7 @@ internal static class PngRowDecoder
     /// or it holds more than the header's rows: the zlib-ng path then decides, so the verdict on a damaged stream and the
     /// pixels never depend on whether libdeflate is installed.
     /// </summary>
-    private static Image<Rgb24>? DecodeWithLibdeflate(ReadOnlyMemory<byte> data, int width, int height, byte colorType, int rows, Configuration configuration, string path)
+    internal static Image<Rgb24>? DecodeWithLibdeflate(ReadOnlyMemory<byte> data, int width, int height, byte colorType, int rows, Configuration configuration, string path)
     {
         int bpp = colorType == 6 ? 4 : 3;
         int rowBytes = checked(width * bpp);

@@ -177,6 +177,26 @@ public sealed class TestImages : IDisposable
         return ms.ToArray();
     }
 
+    /// <summary>
+    /// An 8-bit PNG (colour type 2 or 6) around a given zlib stream, split into IDAT chunks of at most
+    /// <paramref name="idatChunk"/> bytes, every CRC correct.
+    /// </summary>
+    public static byte[] PngFromZlib(int width, int height, byte colorType, byte[] zlib, int idatChunk = int.MaxValue)
+    {
+        var ms = new MemoryStream();
+        ms.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
+        var ihdr = new byte[13];
+        BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
+        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
+        ihdr[8] = 8;
+        ihdr[9] = colorType;
+        WriteChunk(ms, "IHDR", ihdr);
+        for (int at = 0; at < zlib.Length; at += idatChunk)
+            WriteChunk(ms, "IDAT", zlib.AsSpan(at, Math.Min(idatChunk, zlib.Length - at)).ToArray());
+        WriteChunk(ms, "IEND", []);
+        return ms.ToArray();
+    }
+
     private static void WriteChunk(Stream s, string type, byte[] data)
     {
         Span<byte> u32 = stackalloc byte[4];

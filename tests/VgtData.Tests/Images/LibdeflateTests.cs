@@ -1,7 +1,9 @@
+using System.IO.Compression;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.PixelFormats;
 using VgtData.Images;
+using VgtData.Tests.Fixtures;
 using VgtData.Tests.Images.Fuzz;
 
 namespace VgtData.Tests.Images;
@@ -54,5 +56,102 @@ public sealed class LibdeflateTests
             }
             Assert.True(Verdict(false) == Verdict(true), $"case {i}: zlib-ng and libdeflate disagree");
         }
+    }
+    /// <summary>Scanlines of a smooth, noisy image, the filter type cycling through 0–4, deflated at <paramref name="level"/>.</summary>
+    private static byte[] Zlib(int width, int height, int bpp, CompressionLevel level, int seed)
+    {
+        var rng = new Random(seed);
+        int stride = width * bpp + 1;
+        var raw = new byte[stride * height];
+        for (int y = 0; y < height; y++)
+        {
+            raw[y * stride] = (byte)(y % 5);
+            for (int x = 1; x < stride; x++) raw[y * stride + x] = (byte)(x / 7 + y / 3 + rng.Next(4));
+        }
+        using var ms = new MemoryStream();
+        using (var z = new ZLibStream(ms, level, leaveOpen: true)) z.Write(raw);
+        return ms.ToArray();
+    }
+
+    private static byte[] Pixels(Image<Rgb24> image)
+    {
+        var bytes = new byte[image.Width * image.Height * 3];
+        image.CopyPixelDataTo(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, Rgb24>(bytes.AsSpan()));
+        return bytes;
+    }
+
+    [SkippableTheory]
+    [InlineData(CompressionLevel.NoCompression, 3, int.MaxValue)]   // stored blocks
+    [InlineData(CompressionLevel.NoCompression, 4, 5000)]
+    [InlineData(CompressionLevel.Fastest, 3, 8192)]
+    [InlineData(CompressionLevel.SmallestSize, 3, int.MaxValue)]
+    [InlineData(CompressionLevel.SmallestSize, 4, 777)]
+    public void EveryCompressionAndChunkingGivesZlibNgsRows(CompressionLevel level, int bpp, int idatChunk)
+    {
+        Skip.IfNot(Libdeflate.IsAvailable, "libdeflate.so.0 is not installed (Debian: libdeflate0)");
+        const int width = 256, height = 400;
+        byte colorType = bpp == 4 ? (byte)6 : (byte)2;
+        var png = TestImages.PngFromZlib(width, height, colorType, Zlib(width, height, bpp, level, seed: bpp), idatChunk);
+        foreach (int rows in new[] { 1, 2, 50, 399, 400 })
+        {
+            var expected = Decode(png, rows, libdeflate: false);
+            Assert.Equal(width * rows * 3, expected.Length);
+            using var fast = PngRowDecoder.DecodeWithLibdeflate(png, width, height, colorType, rows, Configuration.Default, "x.png");
+            Assert.True(fast != null, $"{rows} rows: libdeflate left the stream to zlib-ng");
+            Assert.True(expected.AsSpan().SequenceEqual(Pixels(fast!)), $"{level}, {bpp} bytes per pixel, {rows} rows: pixels differ");
+        }
+    }
+
+    [SkippableFact]
+    public void AStreamFailingItsChecksumIsLeftToZlibNg()
+    {
+        Skip.IfNot(Libdeflate.IsAvailable, "libdeflate.so.0 is not installed (Debian: libdeflate0)");
+        const int width = 256, height = 400;
+        var zlib = Zlib(width, height, 3, CompressionLevel.Fastest, seed: 9);
+        zlib[^1] ^= 0x55;   // the Adler-32 at the end: only a decoder that reads to the end sees it
+        var png = TestImages.PngFromZlib(width, height, 2, zlib);
+        // libdeflate always reads to the end and rejects the checksum, whatever the crop needs.
+        Assert.Null(PngRowDecoder.DecodeWithLibdeflate(png, width, height, 2, 100, Configuration.Default, "x.png"));
+        Assert.Null(PngRowDecoder.DecodeWithLibdeflate(png, width, height, 2, height, Configuration.Default, "x.png"));
+        // zlib-ng decides: rows above the end are served (it stops at the crop), all rows reach the checksum.
+        Assert.Equal(Decode(png, 100, libdeflate: false), Decode(png, 100, libdeflate: true));
+        Assert.Equal(width * 100 * 3, Decode(png, 100, libdeflate: true).Length);
+        foreach (bool libdeflate in new[] { false, true })
+            Assert.Equal(SampleFailureReason.Undecodable, Assert.Throws<SampleException>(() => Decode(png, height, libdeflate)).Reason);
+    }
+
+    [SkippableFact]
+    public void DamagedStreamsGetZlibNgsVerdictOrTheirEncodersPixels()
+    {
+        Skip.IfNot(Libdeflate.IsAvailable, "libdeflate.so.0 is not installed (Debian: libdeflate0)");
+        const int width = 256, height = 400;
+        var clean = Zlib(width, height, 3, CompressionLevel.Fastest, seed: 4);
+        var cleanPng = TestImages.PngFromZlib(width, height, 2, clean);
+        var verdicts = new Dictionary<string, int>();
+        for (int i = 0; i < 300; i++)
+        {
+            var rng = new Random(i);
+            var zlib = (byte[])clean.Clone();
+            zlib[2 + rng.Next(zlib.Length - 2)] ^= (byte)(1 << rng.Next(8));
+            var png = TestImages.PngFromZlib(width, height, 2, zlib);   // CRCs recomputed: only the stream is damaged
+            int rows = 1 + rng.Next(height);
+            string Verdict(byte[] file, bool libdeflate)
+            {
+                try { return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Decode(file, rows, libdeflate))); }
+                catch (SampleException e) { return e.Reason.ToString(); }
+            }
+            string zlibNg = Verdict(png, false), viaLibdeflate = Verdict(png, true);
+            string kind = zlibNg == viaLibdeflate ? (zlibNg.Length == 64 ? "decoded" : zlibNg) : "libdeflate only";
+            if (zlibNg != viaLibdeflate)
+            {
+                // libdeflate decodes a few codes zlib refuses (distance codes 30-31, length codes 286-287); reading to
+                // the end, it serves such a stream only when its output matches the Adler-32: the encoder's pixels.
+                Assert.True(zlibNg == nameof(SampleFailureReason.Undecodable), $"case {i} ({rows} rows): zlib-ng {zlibNg}, libdeflate {viaLibdeflate}");
+                Assert.True(Verdict(cleanPng, true) == viaLibdeflate, $"case {i} ({rows} rows): libdeflate served damaged pixels");
+            }
+            verdicts[kind] = verdicts.GetValueOrDefault(kind) + 1;
+        }
+        Console.WriteLine("damaged streams: " + string.Join(", ", verdicts.Select(kv => $"{kv.Key} {kv.Value}")));
+        Assert.True(verdicts.GetValueOrDefault("decoded") > 0 && verdicts.GetValueOrDefault(nameof(SampleFailureReason.Undecodable)) > 0);
     }
 }

@@ -1,6 +1,6 @@
 // Per-core decode throughput of each IImageDecoder on a 1024×1024 photo-like PNG (and a JPEG of it), alone and
 // followed by the loader's crop + resize to 448. Single-threaded; prints the median of the runs for each decoder.
-// Usage: dotnet run -c Release --project benchmarks/DecodeBench -- [--images N] [--runs R] [--size S]
+// Usage: dotnet run -c Release --project benchmarks/DecodeBench -- [--images N] [--runs R] [--size S] [--decoders a,b]
 using System.Diagnostics;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Jpeg;
@@ -8,6 +8,7 @@ using VgtData.Images;
 using VgtData.Preparation;
 
 int images = 12, runs = 5, size = 1024;
+string[]? only = null;
 for (int i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -15,6 +16,7 @@ for (int i = 0; i < args.Length; i++)
         case "--images": images = int.Parse(args[++i]); break;
         case "--runs": runs = int.Parse(args[++i]); break;
         case "--size": size = int.Parse(args[++i]); break;
+        case "--decoders": only = args[++i].Split(','); break;
         default: Console.Error.WriteLine($"unknown argument {args[i]}"); return 2;
     }
 }
@@ -41,7 +43,8 @@ var decoders = ImageDecoders.Names.Select(n => (Name: n, Decoder: ImageDecoders.
     .Append((Name: "fast-zlib", Decoder: new Switched("fast-zlib", draft: false, libdeflate: false, turboJpeg: true)))
     .Append((Name: "fast-vips", Decoder: new Switched("fast-vips", draft: false, libdeflate: true, turboJpeg: false)))
     .Append((Name: "fast-draft", Decoder: new Switched("fast-draft", draft: true, libdeflate: true, turboJpeg: true)))
-    .Append((Name: "draft-vips", Decoder: new Switched("draft-vips", draft: true, libdeflate: true, turboJpeg: false))).ToList();
+    .Append((Name: "draft-vips", Decoder: new Switched("draft-vips", draft: true, libdeflate: true, turboJpeg: false)))
+    .Where(d => only == null || only.Contains(d.Name)).ToList();
 foreach (var (format, bytes) in new[] { ("png", png), ("jpeg", jpeg) })
 {
     var median = new Dictionary<(string, bool), double>();
@@ -77,7 +80,7 @@ foreach (var (format, bytes) in new[] { ("png", png), ("jpeg", jpeg) })
             Console.WriteLine($"{format,-4} {(resize ? "decode+crop+resize448" : "decode"),-21} {name,-10} {list[list.Count / 2],7:0.0} img/s " +
                 $"(runs {string.Join(" ", list.Select(x => x.ToString("0.0")))}; managed alloc {allocated[name] / (runs * images) / 1024} KiB/img)");
         }
-        double baseline = median[("imagesharp", resize)];
+        if (!median.TryGetValue(("imagesharp", resize), out double baseline)) continue;
         Console.WriteLine($"{format,-4} {(resize ? "decode+crop+resize448" : "decode"),-21} vs imagesharp: " +
             string.Join(", ", decoders.Where(d => d.Name != "imagesharp").Select(d => $"{d.Name} {median[(d.Name, resize)] / baseline:0.00}x")));
     }

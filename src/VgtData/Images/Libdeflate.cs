@@ -20,18 +20,31 @@ internal static unsafe class Libdeflate
     /// <summary>This thread's decompressor, once it has inflated (tests).</summary>
     internal static ThreadNativeHandle? ThreadDecompressor => _decompressor;
 
+    /// <summary>The library's file name (Debian: libdeflate0).</summary>
+    public const string LibraryName = "libdeflate.so.0";
+
     static Libdeflate()
     {
-        if (Environment.GetEnvironmentVariable("VGTDATA_LIBDEFLATE") == "0") return;
-        if (!OperatingSystem.IsLinux() || !NativeLibrary.TryLoad("libdeflate.so.0", out var lib)) return;
-        if (NativeLibrary.TryGetExport(lib, "libdeflate_alloc_decompressor", out var alloc) &&
-            NativeLibrary.TryGetExport(lib, "libdeflate_zlib_decompress", out var zlib) &&
-            NativeLibrary.TryGetExport(lib, "libdeflate_free_decompressor", out var free))
-        {
-            Free = (delegate* unmanaged<IntPtr, void>)free;
-            Alloc = (delegate* unmanaged<IntPtr>)alloc;
-            ZlibDecompress = (delegate* unmanaged<IntPtr, byte*, nuint, byte*, nuint, nuint*, int>)zlib;
-        }
+        if (Load(Environment.GetEnvironmentVariable("VGTDATA_LIBDEFLATE"), LibraryName) is not { } api) return;
+        Free = (delegate* unmanaged<IntPtr, void>)api.Free;
+        Alloc = (delegate* unmanaged<IntPtr>)api.Alloc;
+        ZlibDecompress = (delegate* unmanaged<IntPtr, byte*, nuint, byte*, nuint, nuint*, int>)api.ZlibDecompress;
+    }
+
+    /// <summary>The entry points used here.</summary>
+    internal sealed record Exports(IntPtr Alloc, IntPtr ZlibDecompress, IntPtr Free);
+
+    /// <summary>Loads <paramref name="library"/> unless <paramref name="setting"/> (the value of VGTDATA_LIBDEFLATE) is
+    /// "0"; null when it is switched off, absent or lacks an entry point.</summary>
+    internal static Exports? Load(string? setting, string library)
+    {
+        if (setting == "0") return null;
+        if (!OperatingSystem.IsLinux() || !NativeLibrary.TryLoad(library, out var lib)) return null;
+        if (!NativeLibrary.TryGetExport(lib, "libdeflate_alloc_decompressor", out var alloc) ||
+            !NativeLibrary.TryGetExport(lib, "libdeflate_zlib_decompress", out var zlib) ||
+            !NativeLibrary.TryGetExport(lib, "libdeflate_free_decompressor", out var free))
+            return null;
+        return new Exports(alloc, zlib, free);
     }
 
     /// <summary>Whether libdeflate was found (tests may switch it off with <see cref="Enabled"/>).</summary>

@@ -30,24 +30,38 @@ internal static unsafe class TurboJpeg
     // (fancy upsampling stays on) and no TJFLAG_STOPONWARNING (any warning already makes the decode count as failed).
     private const int FlagAccurateDct = 4096;
 
+    /// <summary>The library's file name (Debian: libturbojpeg0).</summary>
+    public const string LibraryName = "libturbojpeg.so.0";
+
     static TurboJpeg()
     {
-        if (Environment.GetEnvironmentVariable("VGTDATA_TURBOJPEG") == "0") return;
-        if (!OperatingSystem.IsLinux() || !NativeLibrary.TryLoad("libturbojpeg.so.0", out var lib)) return;
-        if (NativeLibrary.TryGetExport(lib, "tjInitDecompress", out var init) &&
-            NativeLibrary.TryGetExport(lib, "tjDecompress2", out var decompress) &&
-            NativeLibrary.TryGetExport(lib, "tjGetScalingFactors", out var factors) &&
-            NativeLibrary.TryGetExport(lib, "tjDestroy", out var destroy))
-        {
-            int count = 0;
-            var list = ((delegate* unmanaged<int*, int*>)factors)(&count);
-            if (list == null || count <= 0) return;
-            ScalingFactors = new (int, int)[count];
-            for (int i = 0; i < count; i++) ScalingFactors[i] = (list[2 * i], list[2 * i + 1]);
-            Destroy = (delegate* unmanaged<IntPtr, void>)destroy;   // tjDestroy returns an int, ignored here
-            Decompress2 = (delegate* unmanaged<IntPtr, byte*, nuint, byte*, int, int, int, int, int, int>)decompress;
-            InitDecompress = (delegate* unmanaged<IntPtr>)init;
-        }
+        if (Load(Environment.GetEnvironmentVariable("VGTDATA_TURBOJPEG"), LibraryName) is not { } api) return;
+        ScalingFactors = api.ScalingFactors;
+        Destroy = (delegate* unmanaged<IntPtr, void>)api.Destroy;   // tjDestroy returns an int, ignored here
+        Decompress2 = (delegate* unmanaged<IntPtr, byte*, nuint, byte*, int, int, int, int, int, int>)api.Decompress;
+        InitDecompress = (delegate* unmanaged<IntPtr>)api.Init;
+    }
+
+    /// <summary>The entry points used here and the library's scaling factors, in its order.</summary>
+    internal sealed record Exports(IntPtr Init, IntPtr Decompress, IntPtr Destroy, (int Num, int Denom)[] ScalingFactors);
+
+    /// <summary>Loads <paramref name="library"/> unless <paramref name="setting"/> (the value of VGTDATA_TURBOJPEG) is
+    /// "0"; null when it is switched off, absent or lacks an entry point.</summary>
+    internal static Exports? Load(string? setting, string library)
+    {
+        if (setting == "0") return null;
+        if (!OperatingSystem.IsLinux() || !NativeLibrary.TryLoad(library, out var lib)) return null;
+        if (!NativeLibrary.TryGetExport(lib, "tjInitDecompress", out var init) ||
+            !NativeLibrary.TryGetExport(lib, "tjDecompress2", out var decompress) ||
+            !NativeLibrary.TryGetExport(lib, "tjGetScalingFactors", out var factors) ||
+            !NativeLibrary.TryGetExport(lib, "tjDestroy", out var destroy))
+            return null;
+        int count = 0;
+        var list = ((delegate* unmanaged<int*, int*>)factors)(&count);
+        if (list == null || count <= 0) return null;
+        var scaling = new (int, int)[count];
+        for (int i = 0; i < count; i++) scaling[i] = (list[2 * i], list[2 * i + 1]);
+        return new Exports(init, decompress, destroy, scaling);
     }
 
     /// <summary>Whether libturbojpeg was found (tests may switch it off with <see cref="Enabled"/>).</summary>

@@ -52,7 +52,7 @@ public sealed class LibjpegTurboDecoder : IImageDecoder
         catch (VipsException e)
         {
             throw new SampleException(IsTruncation(e.Message) ? SampleFailureReason.Truncated : SampleFailureReason.Undecodable,
-                path, "libjpeg-turbo: " + FirstLine(e.Message), inner: e);
+                path, "libjpeg-turbo: " + LibjpegMessage(e.Message), inner: e);
         }
     }
 
@@ -109,7 +109,7 @@ public sealed class LibjpegTurboDecoder : IImageDecoder
         catch (VipsException e)
         {
             throw new SampleException(IsTruncation(e.Message) ? SampleFailureReason.Truncated : SampleFailureReason.Undecodable,
-                path, "libjpeg-turbo: " + FirstLine(e.Message), inner: e);
+                path, "libjpeg-turbo: " + LibjpegMessage(e.Message), inner: e);
         }
     }
 
@@ -284,10 +284,13 @@ public sealed class LibjpegTurboDecoder : IImageDecoder
     private static bool IsTruncation(string message) =>
         message.Contains("premature end", StringComparison.OrdinalIgnoreCase) || message.Contains("truncated", StringComparison.OrdinalIgnoreCase);
 
-    private static string FirstLine(string message)
+    /// <summary>libjpeg's own message when libvips passed one on ("VipsJpeg: Bogus sampling factors": the last, the error
+    /// that stopped the decode, follows any warnings), else the first line of libvips' ("unable to call jpegload_source").</summary>
+    internal static string LibjpegMessage(string message)
     {
-        var trimmed = message.Trim();
-        int nl = trimmed.IndexOf('\n');
-        return nl < 0 ? trimmed : trimmed[..nl].Trim();
+        var lines = message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        const string Prefix = "VipsJpeg: ";
+        var own = lines.LastOrDefault(l => l.StartsWith(Prefix, StringComparison.Ordinal));
+        return own != null ? own[Prefix.Length..] : lines.FirstOrDefault() ?? "no message";
     }
 }

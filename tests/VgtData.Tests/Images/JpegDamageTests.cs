@@ -1,0 +1,126 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Jpeg;
+using SixLabors.ImageSharp.PixelFormats;
+using VgtData.Images;
+
+namespace VgtData.Tests.Images;
+
+/// <summary>JPEGs whose headers libjpeg refuses: the same reason and libjpeg's own message on both routes, full size and
+/// in draft mode; and the libvips messages that message is taken from.</summary>
+[Collection(nameof(SerialJpegCollection))]
+public sealed class JpegDamageTests
+{
+    private static readonly ImageLimits Limits = ImageLimits.Default with { MinImageSize = 0 };
+
+    private static byte[] Photo()
+    {
+        using var image = new Image<Rgb24>(64, 48);
+        var rng = new Random(1);
+        image.ProcessPixelRows(a =>
+        {
+            for (int y = 0; y < 48; y++)
+            {
+                var row = a.GetRowSpan(y);
+                for (int x = 0; x < 64; x++) row[x] = new Rgb24((byte)(x * 4), (byte)(y * 5), (byte)rng.Next(256));
+            }
+        });
+        var ms = new MemoryStream();
+        image.SaveAsJpeg(ms, new JpegEncoder { Quality = 90 });
+        return ms.ToArray();
+    }
+
+    private static int Marker(byte[] jpeg, byte marker)
+    {
+        for (int i = 2; i < jpeg.Length - 1; i++)
+            if (jpeg[i] == 0xFF && jpeg[i + 1] == marker) return i;
+        throw new InvalidOperationException($"no marker {marker:X2}");
+    }
+
+    public static TheoryData<string, string> Damages => new()
+    {
+        { "quantisation table", "Quantization table 0x03 was not defined" },
+        { "sampling factors", "Bogus sampling factors" },
+        { "huffman table", "Bogus Huffman table definition" },
+        { "scan component", "Invalid component ID 9 in SOS" },
+    };
+
+    private static byte[] Damaged(string kind)
+    {
+        var jpeg = Photo();
+        int sof = Marker(jpeg, 0xC0), dht = Marker(jpeg, 0xC4), sos = Marker(jpeg, 0xDA);
+        switch (kind)
+        {
+            case "quantisation table": jpeg[sof + 12] = 3; break;   // the first component's table selector
+            case "sampling factors": jpeg[sof + 11] = 0; break;
+            case "huffman table": jpeg.AsSpan(dht + 5, 16).Fill(0xFF); break;   // code counts past any code length
+            case "scan component": jpeg[sos + 5] = 9; break;
+        }
+        return jpeg;
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Damages))]
+    public void LibjpegsOwnMessageOnEitherRoute(string kind, string message)
+    {
+        Skip.IfNot(LibjpegTurboDecoder.IsAvailable, $"libvips is not available: {LibjpegTurboDecoder.UnavailableReason}");
+        var jpeg = Damaged(kind);
+        var decoder = new LibjpegTurboDecoder();
+        foreach (bool turbo in new[] { true, false })
+        {
+            bool was = TurboJpeg.Enabled;
+            TurboJpeg.Enabled = turbo;
+            try
+            {
+                foreach (int draft in new[] { 0, 16 })   // 16 asks for half size: 32x24, through libvips too
+                {
+                    var e = Assert.Throws<SampleException>(() =>
+                        (draft == 0 ? decoder.Decode(jpeg, "x.jpg", Limits) : decoder.DecodeDraft(jpeg, "x.jpg", Limits, draft, draft, int.MaxValue)).Dispose());
+                    Assert.Equal(SampleFailureReason.Undecodable, e.Reason);
+                    Assert.Equal("libjpeg-turbo: " + message, e.Detail);
+                }
+            }
+            finally
+            {
+                TurboJpeg.Enabled = was;
+            }
+        }
+    }
+
+    [Fact]
+    public void TheMessageIsLibjpegsLastOrElseLibvipsFirstLine()
+    {
+        Assert.Equal("Bogus sampling factors", LibjpegTurboDecoder.LibjpegMessage("unable to call jpegload_source\nVipsJpeg: Bogus sampling factors\n"));
+        Assert.Equal("Bogus Huffman table definition", LibjpegTurboDecoder.LibjpegMessage(
+            "  unable to call jpegload_source \n VipsJpeg: Corrupt JPEG data: 3 extraneous bytes before marker 0xc4\nVipsJpeg: Bogus Huffman table definition"));
+        Assert.Equal("unable to fetch from region", LibjpegTurboDecoder.LibjpegMessage("\n unable to fetch from region \nsomething else\n"));
+        Assert.Equal("VipsJpeg:no space", LibjpegTurboDecoder.LibjpegMessage("VipsJpeg:no space"));
+        Assert.Equal("no message", LibjpegTurboDecoder.LibjpegMessage(" \n "));
+    }
+
+    [SkippableFact]
+    public void AnUndamagedPhotoDecodesOnBothRoutesAlike()
+    {
+        Skip.IfNot(LibjpegTurboDecoder.IsAvailable, $"libvips is not available: {LibjpegTurboDecoder.UnavailableReason}");
+        var jpeg = Photo();
+        var decoder = new LibjpegTurboDecoder();
+        byte[] Pixels(bool turbo, int draft)
+        {
+            bool was = TurboJpeg.Enabled;
+            TurboJpeg.Enabled = turbo;
+            try
+            {
+                using var image = draft == 0 ? decoder.Decode(jpeg, "x.jpg", Limits) : decoder.DecodeDraft(jpeg, "x.jpg", Limits, draft, draft, int.MaxValue);
+                Assert.Equal(draft == 0 ? (64, 48) : (32, 24), (image.Width, image.Height));
+                var bytes = new byte[image.Width * image.Height * 3];
+                image.CopyPixelDataTo(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, Rgb24>(bytes.AsSpan()));
+                return bytes;
+            }
+            finally
+            {
+                TurboJpeg.Enabled = was;
+            }
+        }
+        Assert.Equal(Pixels(false, 0), Pixels(true, 0));
+        Assert.Equal(Pixels(false, 16), Pixels(true, 16));
+    }
+}

@@ -11,7 +11,7 @@ namespace VgtData.Images;
 /// JPEGs decoded by libjpeg-turbo (inside libvips) exactly as Pillow 9.4's <c>Image.open(f).convert('RGB')</c>: the same
 /// library and settings (ISLOW IDCT, fancy upsampling), EXIF orientation and ICC profiles ignored, grey replicated to
 /// RGB, CMYK/YCCK through libjpeg's CMYK output (inverted when an Adobe marker is present, as Pillow's "CMYK;I") and then
-/// Pillow's <c>255 − min(255, c + k)</c>. Sequential access, so a crop that ends above the last row stops decoding there.
+/// Pillow's <c>(255 − k) − c·(255 − k)/255</c>. Sequential access, so a crop that ends above the last row stops decoding there.
 /// The pixels land in one pooled block; nothing of per-image size is kept between calls. Stateless and thread-safe.
 /// </summary>
 public sealed class LibjpegTurboDecoder : IImageDecoder
@@ -261,17 +261,24 @@ public sealed class LibjpegTurboDecoder : IImageDecoder
         }
     }
 
-    // Pillow 9.4's cmyk2rgb: each channel is 255 − min(255, ink + black).
+    // Pillow 9.4's cmyk2rgb: with nk = 255 − black, each channel is nk − ink × nk / 255, rounded as its MULDIV255.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CmykToRgb(ReadOnlySpan<byte> cmyk, Span<byte> rgb)
     {
         for (int i = 0, o = 0; i < cmyk.Length; i += 4, o += 3)
         {
-            int k = cmyk[i + 3];
-            rgb[o] = (byte)(255 - Math.Min(255, cmyk[i] + k));
-            rgb[o + 1] = (byte)(255 - Math.Min(255, cmyk[i + 1] + k));
-            rgb[o + 2] = (byte)(255 - Math.Min(255, cmyk[i + 2] + k));
+            int nk = 255 - cmyk[i + 3];
+            rgb[o] = (byte)(nk - MulDiv255(cmyk[i], nk));
+            rgb[o + 1] = (byte)(nk - MulDiv255(cmyk[i + 1], nk));
+            rgb[o + 2] = (byte)(nk - MulDiv255(cmyk[i + 2], nk));
         }
+    }
+
+    /// <summary>a × b / 255 rounded to nearest, exactly as Pillow computes it.</summary>
+    private static int MulDiv255(int a, int b)
+    {
+        int t = a * b + 128;
+        return ((t >> 8) + t) >> 8;
     }
 
     private static JpegHeader Header(ReadOnlySpan<byte> data, string path)

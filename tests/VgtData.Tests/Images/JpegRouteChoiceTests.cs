@@ -1,0 +1,163 @@
+using System.Runtime.InteropServices;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Jpeg;
+using SixLabors.ImageSharp.PixelFormats;
+using VgtData.Images;
+
+namespace VgtData.Tests.Images;
+
+/// <summary>Which JPEGs go which way (TurboJPEG, libvips, Skia), Pillow's draft scale and sizes, and CMYK with black.</summary>
+[Collection(nameof(SerialJpegCollection))]
+public sealed class JpegRouteChoiceTests
+{
+    private static readonly ImageLimits Limits = ImageLimits.Default with { MinImageSize = 0 };
+
+    private static byte[] Photo(int width, int height)
+    {
+        using var image = new Image<Rgb24>(width, height);
+        var rng = new Random(width * 1000 + height);
+        image.ProcessPixelRows(a =>
+        {
+            for (int y = 0; y < height; y++)
+            {
+                var row = a.GetRowSpan(y);
+                for (int x = 0; x < width; x++) row[x] = new Rgb24((byte)(x * 5), (byte)(y * 3), (byte)rng.Next(256));
+            }
+        });
+        var ms = new MemoryStream();
+        image.SaveAsJpeg(ms, new JpegEncoder { Quality = 90 });
+        return ms.ToArray();
+    }
+
+    private static byte[] Pixels(Image<Rgb24> image)
+    {
+        var bytes = new byte[image.Width * image.Height * 3];
+        image.CopyPixelDataTo(MemoryMarshal.Cast<byte, Rgb24>(bytes.AsSpan()));
+        return bytes;
+    }
+
+    private static T OnRoute<T>(bool turbo, Func<T> decode)
+    {
+        bool was = TurboJpeg.Enabled;
+        TurboJpeg.Enabled = turbo;
+        try { return decode(); }
+        finally { TurboJpeg.Enabled = was; }
+    }
+
+    /// <summary>Runs <paramref name="work"/> on a new thread; true when it made that thread's TurboJPEG handle.</summary>
+    private static bool UsedTurboJpeg(Action work)
+    {
+        bool used = false;
+        var thread = new Thread(() => { work(); used = TurboJpeg.ThreadHandle != null; });
+        thread.Start();
+        thread.Join();
+        return used;
+    }
+
+    [Theory]
+    [InlineData(1024, 1024, 448, 448, 2)]
+    [InlineData(1024, 1536, 448, 448, 2)]
+    [InlineData(4000, 3000, 448, 448, 4)]   // min(8, 6) = 6: the largest of 8, 4, 2, 1 not above it
+    [InlineData(4000, 4000, 448, 448, 8)]
+    [InlineData(9000, 9000, 448, 448, 8)]
+    [InlineData(800, 3000, 448, 448, 1)]
+    [InlineData(1000, 1000, 500, 250, 2)]
+    [InlineData(1000, 1000, 0, 448, 1)]
+    [InlineData(1000, 1000, 448, 0, 1)]
+    [InlineData(1000, 1000, -4, 448, 1)]
+    [InlineData(1000, 1000, 1, 1, 8)]
+    public void DraftScaleIsPillows(int width, int height, int requestWidth, int requestHeight, int expected) =>
+        Assert.Equal(expected, LibjpegTurboDecoder.DraftScale(width, height, requestWidth, requestHeight));
+
+    [Fact]
+    public void DraftSizesRoundUpExceptForCmyk()
+    {
+        var jpeg = Photo(65, 49);
+        var decoder = new LibjpegTurboDecoder();
+        Assert.Equal((65, 49), decoder.ReadDraftSize(jpeg, "x.jpg", 40, 40));    // scale 1
+        Assert.Equal((33, 25), decoder.ReadDraftSize(jpeg, "x.jpg", 16, 16));    // scale 2: libjpeg's ⌈side / 2⌉
+        Assert.Equal((17, 13), decoder.ReadDraftSize(jpeg, "x.jpg", 12, 12));    // min(5, 4) → 4
+        // The same header with four components: libvips' ⌊side / scale⌋.
+        int sof = 2;
+        while (!(jpeg[sof] == 0xFF && jpeg[sof + 1] == 0xC0)) sof++;
+        jpeg[sof + 9] = 4;
+        Assert.Equal((32, 24), decoder.ReadDraftSize(jpeg, "x.jpg", 16, 16));
+        Assert.Equal((65, 49), decoder.ReadDraftSize(jpeg, "x.jpg", 40, 40));
+    }
+
+    [SkippableFact]
+    public void ADraftWhoseSidesDoNotDivideGivesTurboJpegsPixelsThroughSkia()
+    {
+        Skip.IfNot(TurboJpeg.IsAvailable, "libturbojpeg.so.0 is not installed (Debian: libturbojpeg0)");
+        var jpeg = Photo(65, 49);
+        var decoder = new LibjpegTurboDecoder();
+        foreach (int request in new[] { 16, 12 })
+        {
+            using var turbo = OnRoute(true, () => decoder.DecodeDraft(jpeg, "x.jpg", Limits, request, request, int.MaxValue));
+            using var other = OnRoute(false, () => decoder.DecodeDraft(jpeg, "x.jpg", Limits, request, request, int.MaxValue));
+            Assert.Equal(decoder.ReadDraftSize(jpeg, "x.jpg", request, request), (other.Width, other.Height));
+            Assert.Equal(Pixels(turbo), Pixels(other));
+            using var top = OnRoute(false, () => decoder.DecodeDraft(jpeg, "x.jpg", Limits, request, request, 5));
+            Assert.Equal((other.Width, 5), (top.Width, top.Height));
+            Assert.Equal(Pixels(other).AsSpan(0, other.Width * 5 * 3).ToArray(), Pixels(top));
+        }
+    }
+
+    [SkippableFact]
+    public void GreyAndYCbCrGoThroughTurboJpegAndCmykDoesNot()
+    {
+        Skip.IfNot(TurboJpeg.IsAvailable && LibjpegTurboDecoder.IsAvailable, "needs libturbojpeg.so.0 and libvips");
+        var decoder = new LibjpegTurboDecoder();
+        var ycbcr = Photo(48, 40);
+        Assert.True(UsedTurboJpeg(() => decoder.Decode(ycbcr, "x.jpg", Limits).Dispose()));
+        Assert.True(UsedTurboJpeg(() => decoder.DecodeDraft(ycbcr, "x.jpg", Limits, 24, 20, int.MaxValue).Dispose()));
+        Assert.False(UsedTurboJpeg(() => OnRoute(false, () => { decoder.Decode(ycbcr, "x.jpg", Limits).Dispose(); return 0; })));
+        Assert.False(UsedTurboJpeg(() => decoder.Decode(CmykJpegFixture.Jpeg, "x.jpg", Limits).Dispose()));
+        // 3x3 at half size: TurboJPEG would pick 5/8 (see DecodesAtScale), so libvips or Skia decodes it.
+        var tiny = Photo(3, 3);
+        Assert.False(UsedTurboJpeg(() => decoder.DecodeDraft(tiny, "x.jpg", Limits, 1, 1, int.MaxValue).Dispose()));
+    }
+
+    [SkippableFact]
+    public void CmykWithBlackIsPillows()
+    {
+        Skip.IfNot(LibjpegTurboDecoder.IsAvailable, $"libvips is not available: {LibjpegTurboDecoder.UnavailableReason}");
+        var jpeg = CmykJpegFixture.Jpeg;
+        foreach (bool turbo in new[] { true, false })
+            foreach (IImageDecoder decoder in new IImageDecoder[] { new LibjpegTurboDecoder(), new FastDecoder() })
+            {
+                using var image = OnRoute(turbo, () => decoder.Decode(jpeg, "cmyk.jpg", Limits));
+                Assert.Equal((CmykJpegFixture.Width, CmykJpegFixture.Height), (image.Width, image.Height));
+                Assert.True(CmykJpegFixture.PillowRgb.AsSpan().SequenceEqual(Pixels(image)), $"{decoder.Name}, TurboJPEG {turbo}: not Pillow's pixels");
+            }
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(5)]
+    public void OnlyOneThreeOrFourComponentsAreDecoded(int components)
+    {
+        var jpeg = Photo(48, 40);
+        int sof = 2;
+        while (!(jpeg[sof] == 0xFF && jpeg[sof + 1] == 0xC0)) sof++;
+        jpeg[sof + 9] = (byte)components;
+        var decoder = new LibjpegTurboDecoder();
+        foreach (int request in new[] { 0, 20 })
+        {
+            var e = Assert.Throws<SampleException>(() =>
+                (request == 0 ? decoder.Decode(jpeg, "x.jpg", Limits) : decoder.DecodeDraft(jpeg, "x.jpg", Limits, request, request, int.MaxValue)).Dispose());
+            Assert.Equal(SampleFailureReason.Undecodable, e.Reason);
+            Assert.Equal($"JPEG with {components} colour components", e.Detail);
+        }
+    }
+
+    [Fact]
+    public void AnEmptyFileAndAFileThatIsNoJpegAreRefusedByName()
+    {
+        var decoder = new LibjpegTurboDecoder();
+        var empty = Assert.Throws<SampleException>(() => decoder.ReadSize(Array.Empty<byte>(), "x.jpg"));
+        Assert.Equal((SampleFailureReason.Undecodable, "file is empty"), (empty.Reason, empty.Detail));
+        var png = Assert.Throws<SampleException>(() => decoder.Decode(new byte[] { 0x89, 0x50, 0x4E, 0x47 }, "x.jpg", Limits));
+        Assert.Equal((SampleFailureReason.Undecodable, "not a JPEG file"), (png.Reason, png.Detail));
+    }
+}

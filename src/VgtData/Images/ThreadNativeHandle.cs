@@ -8,24 +8,15 @@ namespace VgtData.Images;
 /// </summary>
 internal sealed unsafe class ThreadNativeHandle
 {
-    private static long _live;
     private readonly delegate* unmanaged<IntPtr, void> _free;
 
     public IntPtr Value { get; }
-
-    /// <summary>How many are allocated and not yet freed, in this process (tests).</summary>
-    public static long Live => Interlocked.Read(ref _live);
 
     public ThreadNativeHandle(IntPtr value, delegate* unmanaged<IntPtr, void> free)
     {
         Value = value;
         _free = free;
-        Interlocked.Increment(ref _live);
     }
 
-    ~ThreadNativeHandle()
-    {
-        _free(Value);
-        Interlocked.Decrement(ref _live);
-    }
+    ~ThreadNativeHandle() => _free(Value);
 }

@@ -128,6 +128,31 @@ public sealed class ThreadNativeHandleTests
     }
 }
 
+/// <summary>A handle's finalizer hands its value to its free function, once.</summary>
+public sealed unsafe class ThreadNativeHandleFinalizerTests
+{
+    private static readonly System.Collections.Concurrent.ConcurrentBag<IntPtr> Freed = [];
+
+    [System.Runtime.InteropServices.UnmanagedCallersOnly]
+    private static void RecordFree(IntPtr value) => Freed.Add(value);
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void MakeAndDrop(IntPtr value) => _ = new ThreadNativeHandle(value, &RecordFree);
+
+    [Fact]
+    public void TheFinalizerFreesTheValue()
+    {
+        var values = Enumerable.Range(0, 5).Select(i => (IntPtr)(0x7000_0000 + 16 * i)).ToArray();
+        foreach (var v in values) MakeAndDrop(v);
+        for (int i = 0; i < 50 && !values.All(Freed.Contains); i++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        }
+        foreach (var v in values) Assert.Equal(1, Freed.Count(f => f == v));
+    }
+}
+
 /// <summary>Runs alone: libvips' error buffer and the count of native handles are process-wide.</summary>
 [CollectionDefinition(nameof(SerialJpegCollection), DisableParallelization = true)]
 public sealed class SerialJpegCollection;

@@ -186,22 +186,17 @@ public sealed class SkiaDecoder : IImageDecoder
         return new Ihdr((int)w, (int)h, data[24], data[25]);
     }
 
-    /// <summary>Number of colour components in the JPEG's frame header, or 0 when none is found before the scan.</summary>
+    /// <summary>Number of colour components in the JPEG's frame header, or 0 when its header cannot be read (the decoder
+    /// that is then chosen refuses the file with the reason).</summary>
     internal static int JpegComponents(ReadOnlySpan<byte> data)
     {
-        int pos = 2;
-        while (pos + 4 <= data.Length)
+        try
         {
-            if (data[pos] != 0xFF) return 0;
-            byte marker = data[pos + 1];
-            if (marker == 0xFF) { pos++; continue; }
-            if (marker is 0x01 or (>= 0xD0 and <= 0xD7)) { pos += 2; continue; }
-            if (marker is 0xDA or 0xD9) return 0;
-            int length = BinaryPrimitives.ReadUInt16BigEndian(data[(pos + 2)..]);
-            bool isFrame = marker is >= 0xC0 and <= 0xCF && marker is not (0xC4 or 0xC8 or 0xCC);
-            if (isFrame) return pos + 9 < data.Length ? data[pos + 9] : 0;
-            pos += 2 + length;
+            return JpegHeader.Read(data, "").Components;
         }
-        return 0;
+        catch (SampleException)
+        {
+            return 0;
+        }
     }
 }

@@ -65,4 +65,17 @@ public sealed class PngHeaderRefusalTests
         var empty = Assert.Throws<SampleException>(() => skia.ReadSize(Array.Empty<byte>(), "x.jpg"));
         Assert.Equal("file is empty", empty.Detail);
     }
+
+    [Theory]
+    [InlineData("imagesharp")]
+    [InlineData("skia")]
+    [InlineData("fast")]
+    public void BytesNoFormatMatchesAreNotARecognisedImage(string decoder)
+    {
+        var d = ImageDecoders.Create(decoder);
+        var e = Assert.Throws<SampleException>(() => d.ReadSize("hello, world"u8.ToArray(), "x.png"));
+        Assert.Equal((SampleFailureReason.Undecodable, "not a recognised image format"), (e.Reason, e.Detail));
+        var empty = Assert.Throws<SampleException>(() => d.Decode(Array.Empty<byte>(), "x.png", ImageLimits.Default));
+        Assert.Equal((SampleFailureReason.Undecodable, "file is empty"), (empty.Reason, empty.Detail));
+    }
 }

@@ -92,7 +92,8 @@ internal static class PngRowDecoder
     /// The whole image data inflated in one libdeflate call (all rows: libdeflate cannot stop early, and is still faster
     /// than zlib-ng stopping at the crop), then the rows the crop needs unfiltered. Null when libdeflate rejects the stream
     /// or it holds more than the header's rows: the zlib-ng path then decides, so the verdict on a damaged stream and the
-    /// pixels never depend on whether libdeflate is installed.
+    /// pixels do not depend on whether libdeflate is installed; the one exception, codes zlib refuses in a stream whose
+    /// Adler-32 still matches, is served with its encoder's pixels (docs/images.md).
     /// </summary>
     internal static Image<Rgb24>? DecodeWithLibdeflate(ReadOnlyMemory<byte> data, int width, int height, byte colorType, int rows, Configuration configuration, string path)
     {

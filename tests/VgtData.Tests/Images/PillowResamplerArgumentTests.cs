@@ -73,4 +73,30 @@ public sealed class PillowResamplerArgumentTests
         Assert.All(dst.Chunk(3), p => Assert.Equal(new byte[] { 10, 20, 30 }, p));
         PillowResampler.Resample(image, new CropBox(0, 0, 4, 3), new byte[12], 2, 2);
     }
+
+    [Fact]
+    public void CoefficientsNeedSizesAndAreCachedPerAxis()
+    {
+        Assert.Equal("inSize", Assert.Throws<ArgumentOutOfRangeException>(() => ResampleCoefficients.For(0, 0, 1, 4)).ParamName);
+        Assert.Equal("outSize", Assert.Throws<ArgumentOutOfRangeException>(() => ResampleCoefficients.For(4, 0, 4, 0)).ParamName);
+        // Other tests fill the shared cache too, so a clear may fall between two calls: one of five pairs suffices.
+        Assert.Contains(Enumerable.Range(0, 5), _ => ReferenceEquals(ResampleCoefficients.For(1000, 0, 1000, 448), ResampleCoefficients.For(1000, 0, 1000, 448)));
+        var first = ResampleCoefficients.For(1000, 0, 1000, 448);
+        Assert.NotSame(first, ResampleCoefficients.For(1000, 0, 999, 448));
+        // The cache stays small: after many other sizes the first is made again, equal but new.
+        for (int size = 2; size < 200; size++) ResampleCoefficients.For(size, 0, size, 7);
+        var again = ResampleCoefficients.For(1000, 0, 1000, 448);
+        Assert.NotSame(first, again);
+        Assert.Equal(first.Bounds, again.Bounds);
+    }
+
+    [Fact]
+    public void SquareResizeRefusesACropOutsideTheImage()
+    {
+        using var image = new Image<Rgb24>(4, 3);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => SquareResize.Apply(image, new CropBox(0, 0, 5, 3), 2, 2));
+        Assert.Equal("region", e.ParamName);
+        using var ok = SquareResize.Apply(image, new CropBox(0, 0, 3, 3), 2, 2);
+        Assert.Equal((2, 2), (ok.Width, ok.Height));
+    }
 }

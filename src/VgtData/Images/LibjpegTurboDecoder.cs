@@ -288,7 +288,7 @@ public sealed class LibjpegTurboDecoder : IImageDecoder
         return JpegHeader.Read(data, path);
     }
 
-    private static bool IsTruncation(string message) =>
+    internal static bool IsTruncation(string message) =>
         message.Contains("premature end", StringComparison.OrdinalIgnoreCase) || message.Contains("truncated", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>libjpeg's own message when libvips passed one on ("VipsJpeg: Bogus sampling factors": the last, the error

@@ -97,6 +97,15 @@ public sealed class JpegDamageTests
         Assert.Equal("no message", LibjpegTurboDecoder.LibjpegMessage(" \n "));
     }
 
+    [Theory]
+    [InlineData("unable to call jpegload_source\nVipsJpeg: Premature end of JPEG file", true)]
+    [InlineData("VipsJpeg: premature END of input", true)]
+    [InlineData("read gave 0 bytes: file TRUNCATED", true)]
+    [InlineData("unable to call jpegload_source\nVipsJpeg: Bogus sampling factors", false)]
+    [InlineData("", false)]
+    public void ATruncationIsToldByLibjpegsWords(string message, bool truncated) =>
+        Assert.Equal(truncated, LibjpegTurboDecoder.IsTruncation(message));
+
     [SkippableFact]
     public void AnUndamagedPhotoDecodesOnBothRoutesAlike()
     {

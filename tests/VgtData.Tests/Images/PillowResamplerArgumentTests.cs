@@ -99,4 +99,29 @@ public sealed class PillowResamplerArgumentTests
         using var ok = SquareResize.Apply(image, new CropBox(0, 0, 3, 3), 2, 2);
         Assert.Equal((2, 2), (ok.Width, ok.Height));
     }
+
+    /// <summary>Pillow 9.4's <c>im.resize((5, 4), Image.BICUBIC, box=box)</c> of a 5x4 image whose pixel (x, y) is
+    /// ((53x + 17y) % 256, (29x + 71y) % 256, (11x + 97y + 40) % 256): a box smaller than the image, resized back to the
+    /// image's own size, still needs the pass along its short side (Pillow decides by the box against the output size).</summary>
+    [Theory]
+    [InlineData(0, 0, 4, 4, new byte[] { 0, 0, 40, 34, 19, 47, 80, 44, 57, 122, 67, 65, 165, 90, 74, 15, 70, 137, 51, 90, 144, 97, 115, 154, 139, 138, 162, 182, 161, 171, 32, 141, 234, 68, 161, 255, 114, 186, 123, 156, 217, 0, 199, 215, 12, 49, 212, 75, 85, 250, 82, 131, 129, 92, 181, 5, 100, 198, 47, 109 })]
+    [InlineData(0, 0, 5, 3, new byte[] { 0, 0, 35, 52, 25, 46, 105, 54, 57, 158, 83, 68, 211, 112, 79, 9, 40, 94, 62, 69, 105, 115, 98, 134, 168, 127, 145, 221, 173, 156, 23, 98, 185, 76, 127, 196, 129, 167, 107, 182, 196, 118, 247, 125, 129, 36, 152, 224, 89, 181, 235, 142, 187, 1, 195, 216, 12, 225, 0, 23 })]
+    [InlineData(1, 0, 5, 4, new byte[] { 47, 26, 50, 90, 49, 59, 133, 73, 68, 178, 97, 77, 214, 117, 84, 64, 97, 147, 107, 120, 156, 150, 144, 165, 195, 168, 174, 231, 188, 181, 81, 168, 254, 124, 191, 63, 167, 231, 0, 212, 167, 15, 248, 0, 22, 98, 249, 85, 141, 72, 94, 200, 14, 103, 157, 54, 112, 0, 74, 119 })]
+    [InlineData(0, 1, 5, 4, new byte[] { 15, 61, 124, 68, 90, 135, 121, 119, 158, 174, 148, 169, 227, 189, 180, 28, 115, 216, 81, 144, 227, 134, 192, 52, 187, 221, 63, 255, 64, 74, 42, 173, 181, 95, 202, 192, 148, 136, 25, 201, 165, 36, 158, 16, 47, 52, 217, 67, 105, 246, 78, 158, 5, 102, 211, 34, 113, 0, 77, 124 })]
+    public void ABoxResizedToTheImagesOwnSizeIsPillows(int left, int top, int right, int bottom, byte[] expected)
+    {
+        var source = new byte[5 * 4 * 3];
+        for (int y = 0; y < 4; y++)
+            for (int x = 0; x < 5; x++)
+            {
+                int o = (y * 5 + x) * 3;
+                (source[o], source[o + 1], source[o + 2]) = ((byte)((53 * x + 17 * y) % 256), (byte)((29 * x + 71 * y) % 256), (byte)((11 * x + 97 * y + 40) % 256));
+            }
+        foreach (bool vectorize in new[] { false, true })
+        {
+            var dst = new byte[5 * 4 * 3];
+            PillowResampler.Resample(source, 5, 4, 15, new ResampleBox(left, top, right, bottom), dst, 5, 4, vectorize);
+            Assert.Equal(expected, dst);
+        }
+    }
 }

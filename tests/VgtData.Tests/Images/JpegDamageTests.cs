@@ -1,7 +1,5 @@
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.Formats.Jpeg;
-using SixLabors.ImageSharp.PixelFormats;
 using VgtData.Images;
+using VgtData.Tests.Fixtures;
 
 namespace VgtData.Tests.Images;
 
@@ -12,22 +10,7 @@ public sealed class JpegDamageTests
 {
     private static readonly ImageLimits Limits = ImageLimits.Default with { MinImageSize = 0 };
 
-    private static byte[] Photo()
-    {
-        using var image = new Image<Rgb24>(64, 48);
-        var rng = new Random(1);
-        image.ProcessPixelRows(a =>
-        {
-            for (int y = 0; y < 48; y++)
-            {
-                var row = a.GetRowSpan(y);
-                for (int x = 0; x < 64; x++) row[x] = new Rgb24((byte)(x * 4), (byte)(y * 5), (byte)rng.Next(256));
-            }
-        });
-        var ms = new MemoryStream();
-        image.SaveAsJpeg(ms, new JpegEncoder { Quality = 90 });
-        return ms.ToArray();
-    }
+    private static byte[] Photo() => JpegRoute.Photo(64, 48, redStep: 4, greenStep: 5);
 
     private static int Marker(byte[] jpeg, byte marker)
     {
@@ -66,24 +49,13 @@ public sealed class JpegDamageTests
         var jpeg = Damaged(kind);
         var decoder = new LibjpegTurboDecoder();
         foreach (bool turbo in new[] { true, false })
-        {
-            bool was = TurboJpeg.Enabled;
-            TurboJpeg.Enabled = turbo;
-            try
+            foreach (int draft in new[] { 0, 16 })   // 16 asks for half size: 32x24, through libvips too
             {
-                foreach (int draft in new[] { 0, 16 })   // 16 asks for half size: 32x24, through libvips too
-                {
-                    var e = Assert.Throws<SampleException>(() =>
-                        (draft == 0 ? decoder.Decode(jpeg, "x.jpg", Limits) : decoder.DecodeDraft(jpeg, "x.jpg", Limits, draft, draft, int.MaxValue)).Dispose());
-                    Assert.Equal(SampleFailureReason.Undecodable, e.Reason);
-                    Assert.Equal("libjpeg-turbo: " + message, e.Detail);
-                }
+                var e = Assert.Throws<SampleException>(() => JpegRoute.On(turbo, () =>
+                    draft == 0 ? decoder.Decode(jpeg, "x.jpg", Limits) : decoder.DecodeDraft(jpeg, "x.jpg", Limits, draft, draft, int.MaxValue)).Dispose());
+                Assert.Equal(SampleFailureReason.Undecodable, e.Reason);
+                Assert.Equal("libjpeg-turbo: " + message, e.Detail);
             }
-            finally
-            {
-                TurboJpeg.Enabled = was;
-            }
-        }
     }
 
     [Fact]
@@ -114,20 +86,9 @@ public sealed class JpegDamageTests
         var decoder = new LibjpegTurboDecoder();
         byte[] Pixels(bool turbo, int draft)
         {
-            bool was = TurboJpeg.Enabled;
-            TurboJpeg.Enabled = turbo;
-            try
-            {
-                using var image = draft == 0 ? decoder.Decode(jpeg, "x.jpg", Limits) : decoder.DecodeDraft(jpeg, "x.jpg", Limits, draft, draft, int.MaxValue);
-                Assert.Equal(draft == 0 ? (64, 48) : (32, 24), (image.Width, image.Height));
-                var bytes = new byte[image.Width * image.Height * 3];
-                image.CopyPixelDataTo(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, Rgb24>(bytes.AsSpan()));
-                return bytes;
-            }
-            finally
-            {
-                TurboJpeg.Enabled = was;
-            }
+            using var image = JpegRoute.On(turbo, () => draft == 0 ? decoder.Decode(jpeg, "x.jpg", Limits) : decoder.DecodeDraft(jpeg, "x.jpg", Limits, draft, draft, int.MaxValue));
+            Assert.Equal(draft == 0 ? (64, 48) : (32, 24), (image.Width, image.Height));
+            return JpegRoute.Pixels(image);
         }
         Assert.Equal(Pixels(false, 0), Pixels(true, 0));
         Assert.Equal(Pixels(false, 16), Pixels(true, 16));

@@ -1,8 +1,7 @@
-using System.Runtime.InteropServices;
 using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.Formats.Jpeg;
 using SixLabors.ImageSharp.PixelFormats;
 using VgtData.Images;
+using VgtData.Tests.Fixtures;
 
 namespace VgtData.Tests.Images;
 
@@ -12,37 +11,11 @@ public sealed class JpegRouteChoiceTests
 {
     private static readonly ImageLimits Limits = ImageLimits.Default with { MinImageSize = 0 };
 
-    private static byte[] Photo(int width, int height)
-    {
-        using var image = new Image<Rgb24>(width, height);
-        var rng = new Random(width * 1000 + height);
-        image.ProcessPixelRows(a =>
-        {
-            for (int y = 0; y < height; y++)
-            {
-                var row = a.GetRowSpan(y);
-                for (int x = 0; x < width; x++) row[x] = new Rgb24((byte)(x * 5), (byte)(y * 3), (byte)rng.Next(256));
-            }
-        });
-        var ms = new MemoryStream();
-        image.SaveAsJpeg(ms, new JpegEncoder { Quality = 90 });
-        return ms.ToArray();
-    }
+    private static byte[] Photo(int width, int height) => JpegRoute.Photo(width, height, seed: width * 1000 + height);
 
-    private static byte[] Pixels(Image<Rgb24> image)
-    {
-        var bytes = new byte[image.Width * image.Height * 3];
-        image.CopyPixelDataTo(MemoryMarshal.Cast<byte, Rgb24>(bytes.AsSpan()));
-        return bytes;
-    }
+    private static byte[] Pixels(Image<Rgb24> image) => JpegRoute.Pixels(image);
 
-    private static T OnRoute<T>(bool turbo, Func<T> decode)
-    {
-        bool was = TurboJpeg.Enabled;
-        TurboJpeg.Enabled = turbo;
-        try { return decode(); }
-        finally { TurboJpeg.Enabled = was; }
-    }
+    private static T OnRoute<T>(bool turbo, Func<T> decode) => JpegRoute.On(turbo, decode);
 
     /// <summary>Runs <paramref name="work"/> on a new thread; true when it made that thread's TurboJPEG handle.</summary>
     private static bool UsedTurboJpeg(Action work)

@@ -154,4 +154,57 @@ public sealed class LibdeflateTests
         Console.WriteLine("damaged streams: " + string.Join(", ", verdicts.Select(kv => $"{kv.Key} {kv.Value}")));
         Assert.True(verdicts.GetValueOrDefault("decoded") > 0 && verdicts.GetValueOrDefault(nameof(SampleFailureReason.Undecodable)) > 0);
     }
+
+    /// <summary>4x3 RGB rows with the given filter bytes (pixels all 7).</summary>
+    private static byte[] Rows(params byte[] filters) =>
+        filters.SelectMany(f => new[] { f }.Concat(Enumerable.Repeat((byte)7, 12))).ToArray();
+
+    private static byte[] Deflated(byte[] raw)
+    {
+        using var ms = new MemoryStream();
+        using (var z = new ZLibStream(ms, CompressionLevel.Fastest, leaveOpen: true)) z.Write(raw);
+        return ms.ToArray();
+    }
+
+    private static SampleException RefusedOnEitherPath(byte[] png, int rows)
+    {
+        SampleException? first = null;
+        foreach (bool libdeflate in Libdeflate.IsAvailable ? new[] { false, true } : [false])
+        {
+            var e = Assert.Throws<SampleException>(() => Decode(png, rows, libdeflate));
+            if (first != null) Assert.Equal((first.Reason, first.Detail), (e.Reason, e.Detail));
+            first ??= e;
+        }
+        return first!;
+    }
+
+    [Fact]
+    public void AnUnknownFilterTypeIsNamedWithItsRow()
+    {
+        var png = TestImages.PngFromZlib(4, 3, 2, Deflated(Rows(0, 4, 5)));
+        var e = RefusedOnEitherPath(png, int.MaxValue);
+        Assert.Equal((SampleFailureReason.Undecodable, "PNG row 2 has unknown filter type 5"), (e.Reason, e.Detail));
+        // Rows above it decode: the crop stops first.
+        Assert.Equal(4 * 2 * 3, Decode(png, 2, libdeflate: false).Length);
+    }
+
+    [Fact]
+    public void ImageDataEndingEarlyNamesTheRowsItHolds()
+    {
+        var png = TestImages.PngFromZlib(4, 3, 2, Deflated(Rows(0, 1)));
+        var e = RefusedOnEitherPath(png, int.MaxValue);
+        Assert.Equal((SampleFailureReason.Truncated, "PNG image data ends after 2 of 3 rows"), (e.Reason, e.Detail));
+        Assert.Equal(4 * 2 * 3, Decode(png, 2, libdeflate: false).Length);
+    }
+
+    [Fact]
+    public void ImageDataThatDoesNotInflateIsCorruptNearTheRowItReached()
+    {
+        var png = TestImages.PngFromZlib(4, 3, 2, [0x78, 0x9C, 0xFF, 0xFF, 0xFF, 0xFF]);
+        var e = Assert.Throws<SampleException>(() => Decode(png, int.MaxValue, libdeflate: false));
+        Assert.Equal(SampleFailureReason.Undecodable, e.Reason);
+        Assert.StartsWith("PNG image data is corrupt near row 0: ", e.Detail);
+        if (Libdeflate.IsAvailable)
+            Assert.Equal(e.Detail, Assert.Throws<SampleException>(() => Decode(png, int.MaxValue, libdeflate: true)).Detail);
+    }
 }

@@ -28,6 +28,8 @@ public sealed class DeviceResizeArgumentTests
             for (int x = 0; x < 5; x++)
                 Assert.Equal(new[] { (byte)(x + 2), (byte)(y + 1), (byte)(x + 2 + 10 * (y + 1)) }, crop.Pixels.Slice((y * 5 + x) * 3, 3).ToArray());
         using var whole = DeviceResize.Crop(image, new CropBox(0, 0, 7, 5));
+        using var pixel = DeviceResize.Crop(image, new CropBox(6, 4, 7, 5));   // one pixel: the smallest crop
+        Assert.Equal(new byte[] { 6, 4, 46 }, pixel.Pixels.ToArray());
         Assert.Equal(105, whole.Pixels.Length);
         crop.Dispose();
         Assert.Throws<ObjectDisposedException>(() => crop.Pixels.Length);

@@ -277,4 +277,34 @@ public sealed class GifStructureTests
             Assert.Equal((SampleFailureReason.Truncated, $"GIF image data ends after {written} of 9 pixels"), (e.Reason, e.Detail));
         }
     }
+
+    [Fact]
+    public void MoreEdgesOfTheBlockWalk()
+    {
+        Assert.Equal("gif", new PillowGifDecoder().Name);
+        // The transparency index counts only with its flag: unflagged, the fill is index 0 whatever the index byte says.
+        byte[] unflagged = [(byte)'!', 0xF9, 4, 0, 0, 0, 2, 0];
+        Assert.Equal(Red, Decode(Gif(Screen(2, 2, Palette4), unflagged, Descriptor(1, 1, 1, 1), Frame([3]), ";"u8.ToArray()))[0]);
+        // A descriptor and code size ending the file: a frame with no data, not a cut block.
+        var noData = Refused(Gif(Screen(2, 1, Palette4), Descriptor(0, 0, 2, 1), [2]));
+        Assert.Equal((SampleFailureReason.Truncated, "GIF image data ends after 0 of 2 pixels"), (noData.Reason, noData.Detail));
+        // A local palette ending the file: the code size is missing.
+        var noCodeSize = Refused(Gif(Screen(2, 1), Descriptor(0, 0, 2, 1, Palette4)));
+        Assert.Equal((SampleFailureReason.Truncated, "GIF ends inside a block"), (noCodeSize.Reason, noCodeSize.Detail));
+        // Data that starts without a clear code: the table starts after the end code all the same.
+        var noClear = Gif(Screen(4, 1, Palette4), Descriptor(0, 0, 4, 1), [2, .. SubBlocks(Pack([1, 1, 6, 5], 3))], ";"u8.ToArray());
+        Assert.All(Decode(noClear), p => Assert.Equal(Green, p));
+    }
+
+    [Fact]
+    public void OnlyTheExactGreyRampIsDropped()
+    {
+        // (i, 255 − i, i) and (3i, 3i, 3i): neither is the ramp, so their colours are used.
+        byte[] offRamp = [0, 255, 0, 1, 254, 1, 2, 253, 2, 3, 252, 3];
+        Assert.Equal([new Rgb24(1, 254, 1), new Rgb24(3, 252, 3)], Decode(Gif(Screen(2, 1, offRamp), Descriptor(0, 0, 2, 1), Frame([1, 3]), ";"u8.ToArray())));
+        byte[] triple = [0, 0, 0, 9, 9, 9, 18, 18, 18, 27, 27, 27];
+        Assert.Equal([new Rgb24(9, 9, 9), new Rgb24(27, 27, 27)], Decode(Gif(Screen(2, 1, triple), Descriptor(0, 0, 2, 1), Frame([1, 3]), ";"u8.ToArray())));
+        byte[] twoOff = [0, 0, 7, 1, 1, 1, 2, 2, 2, 3, 3, 3];
+        Assert.Equal([new Rgb24(0, 0, 7), new Rgb24(3, 3, 3)], Decode(Gif(Screen(2, 1, twoOff), Descriptor(0, 0, 2, 1), Frame([0, 3]), ";"u8.ToArray())));
+    }
 }

@@ -91,6 +91,7 @@ public sealed class PngContainerTests
     {
         Assert.Null(ContainerCheck.FindTruncation("GIF89a"u8));
         Assert.Null(ContainerCheck.FindTruncation(new byte[] { 0xFF, 0xD8 }));
+        Assert.Equal("JPEG has no scan data", ContainerCheck.FindTruncation(new byte[] { 0xFF, 0xD8, 0xFF }));
         Assert.Null(ContainerCheck.FindTruncation(Signature.AsSpan(0, 7)));
     }
 
@@ -107,6 +108,8 @@ public sealed class PngContainerTests
             PngCrc.FindDamagedChunk(Png(Ihdr(4, 3), Chunk("gAMA", [0, 0, 0, 1]), Chunk("tEXt", [65], badCrc: true), Chunk("IDAT", [1], badCrc: true), Chunk("IEND", []))));
         Assert.Equal("PNG chunk 1 ('a?b?' at byte 33) fails its CRC check: the file is damaged",
             PngCrc.FindDamagedChunk(Png(Ihdr(4, 3), Chunk("a\u0001b\u007F", [], badCrc: true), Chunk("IEND", []))));
+        Assert.Equal("PNG chunk 1 ('!~??' at byte 33) fails its CRC check: the file is damaged",
+            PngCrc.FindDamagedChunk(Png(Ihdr(4, 3), Chunk("!~ \u0080", [], badCrc: true), Chunk("IEND", []))));
     }
 
     [Fact]

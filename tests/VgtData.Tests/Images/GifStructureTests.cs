@@ -299,12 +299,14 @@ public sealed class GifStructureTests
     [Fact]
     public void OnlyTheExactGreyRampIsDropped()
     {
-        // (i, 255 − i, i) and (3i, 3i, 3i): neither is the ramp, so their colours are used.
+        // Near the ramp in one way each ((i, 255 − i, i), (3i, 3i, 3i), (i, i, i + 7), grey but not i): colours used.
         byte[] offRamp = [0, 255, 0, 1, 254, 1, 2, 253, 2, 3, 252, 3];
         Assert.Equal([new Rgb24(1, 254, 1), new Rgb24(3, 252, 3)], Decode(Gif(Screen(2, 1, offRamp), Descriptor(0, 0, 2, 1), Frame([1, 3]), ";"u8.ToArray())));
         byte[] triple = [0, 0, 0, 9, 9, 9, 18, 18, 18, 27, 27, 27];
         Assert.Equal([new Rgb24(9, 9, 9), new Rgb24(27, 27, 27)], Decode(Gif(Screen(2, 1, triple), Descriptor(0, 0, 2, 1), Frame([1, 3]), ";"u8.ToArray())));
-        byte[] twoOff = [0, 0, 7, 1, 1, 1, 2, 2, 2, 3, 3, 3];
-        Assert.Equal([new Rgb24(0, 0, 7), new Rgb24(3, 3, 3)], Decode(Gif(Screen(2, 1, twoOff), Descriptor(0, 0, 2, 1), Frame([0, 3]), ";"u8.ToArray())));
+        byte[] blueOff = [0, 0, 7, 1, 1, 8, 2, 2, 9, 3, 3, 10];
+        Assert.Equal([new Rgb24(0, 0, 7), new Rgb24(3, 3, 10)], Decode(Gif(Screen(2, 1, blueOff), Descriptor(0, 0, 2, 1), Frame([0, 3]), ";"u8.ToArray())));
+        byte[] greyOff = [5, 5, 5, 9, 9, 9, 6, 6, 6, 7, 7, 7];
+        Assert.Equal([new Rgb24(9, 9, 9), new Rgb24(7, 7, 7)], Decode(Gif(Screen(2, 1, greyOff), Descriptor(0, 0, 2, 1), Frame([1, 3]), ";"u8.ToArray())));
     }
 }

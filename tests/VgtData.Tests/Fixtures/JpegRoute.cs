@@ -23,10 +23,9 @@ public static class JpegRoute
     /// <summary>Runs <paramref name="decode"/> with TurboJPEG on or off on this thread (off: the libvips/Skia route).</summary>
     public static T On<T>(bool turbo, Func<T> decode)
     {
-        bool was = TurboJpeg.Enabled;
+        using var restore = new Restore(TurboJpeg.Enabled);
         TurboJpeg.Enabled = turbo;
-        try { return decode(); }
-        finally { TurboJpeg.Enabled = was; }
+        return decode();
     }
 
     /// <summary>A q90 4:2:0 JPEG of a smooth, noisy photo-like image (red follows x, green y, blue is noise).</summary>

@@ -13,10 +13,6 @@ public sealed class JpegRouteChoiceTests
 
     private static byte[] Photo(int width, int height) => JpegRoute.Photo(width, height, seed: width * 1000 + height);
 
-    private static byte[] Pixels(Image<Rgb24> image) => JpegRoute.Pixels(image);
-
-    private static T OnRoute<T>(bool turbo, Func<T> decode) => JpegRoute.On(turbo, decode);
-
     /// <summary>Runs <paramref name="work"/> on a new thread; true when it made that thread's TurboJPEG handle.</summary>
     private static bool UsedTurboJpeg(Action work)
     {
@@ -66,13 +62,13 @@ public sealed class JpegRouteChoiceTests
         var decoder = new LibjpegTurboDecoder();
         foreach (int request in new[] { 16, 12 })
         {
-            using var turbo = OnRoute(true, () => decoder.DecodeDraft(jpeg, "x.jpg", Limits, request, request, int.MaxValue));
-            using var other = OnRoute(false, () => decoder.DecodeDraft(jpeg, "x.jpg", Limits, request, request, int.MaxValue));
+            using var turbo = JpegRoute.On(true, () => decoder.DecodeDraft(jpeg, "x.jpg", Limits, request, request, int.MaxValue));
+            using var other = JpegRoute.On(false, () => decoder.DecodeDraft(jpeg, "x.jpg", Limits, request, request, int.MaxValue));
             Assert.Equal(decoder.ReadDraftSize(jpeg, "x.jpg", request, request), (other.Width, other.Height));
-            Assert.Equal(Pixels(turbo), Pixels(other));
-            using var top = OnRoute(false, () => decoder.DecodeDraft(jpeg, "x.jpg", Limits, request, request, 5));
+            Assert.Equal(JpegRoute.Pixels(turbo), JpegRoute.Pixels(other));
+            using var top = JpegRoute.On(false, () => decoder.DecodeDraft(jpeg, "x.jpg", Limits, request, request, 5));
             Assert.Equal((other.Width, 5), (top.Width, top.Height));
-            Assert.Equal(Pixels(other).AsSpan(0, other.Width * 5 * 3).ToArray(), Pixels(top));
+            Assert.Equal(JpegRoute.Pixels(other).AsSpan(0, other.Width * 5 * 3).ToArray(), JpegRoute.Pixels(top));
         }
     }
 
@@ -84,7 +80,7 @@ public sealed class JpegRouteChoiceTests
         var ycbcr = Photo(48, 40);
         Assert.True(UsedTurboJpeg(() => decoder.Decode(ycbcr, "x.jpg", Limits).Dispose()));
         Assert.True(UsedTurboJpeg(() => decoder.DecodeDraft(ycbcr, "x.jpg", Limits, 24, 20, int.MaxValue).Dispose()));
-        Assert.False(UsedTurboJpeg(() => OnRoute(false, () => { decoder.Decode(ycbcr, "x.jpg", Limits).Dispose(); return 0; })));
+        Assert.False(UsedTurboJpeg(() => JpegRoute.On(false, () => { decoder.Decode(ycbcr, "x.jpg", Limits).Dispose(); return 0; })));
         Assert.False(UsedTurboJpeg(() => decoder.Decode(CmykJpegFixture.Jpeg, "x.jpg", Limits).Dispose()));
         // 3x3 at half size: TurboJPEG would pick 5/8 (see DecodesAtScale), so libvips or Skia decodes it.
         var tiny = Photo(3, 3);
@@ -99,9 +95,9 @@ public sealed class JpegRouteChoiceTests
         foreach (bool turbo in new[] { true, false })
             foreach (IImageDecoder decoder in new IImageDecoder[] { new LibjpegTurboDecoder(), new FastDecoder() })
             {
-                using var image = OnRoute(turbo, () => decoder.Decode(jpeg, "cmyk.jpg", Limits));
+                using var image = JpegRoute.On(turbo, () => decoder.Decode(jpeg, "cmyk.jpg", Limits));
                 Assert.Equal((CmykJpegFixture.Width, CmykJpegFixture.Height), (image.Width, image.Height));
-                Assert.True(CmykJpegFixture.PillowRgb.AsSpan().SequenceEqual(Pixels(image)), $"{decoder.Name}, TurboJPEG {turbo}: not Pillow's pixels");
+                Assert.True(CmykJpegFixture.PillowRgb.AsSpan().SequenceEqual(JpegRoute.Pixels(image)), $"{decoder.Name}, TurboJPEG {turbo}: not Pillow's pixels");
             }
     }
 

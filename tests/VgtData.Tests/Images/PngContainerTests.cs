@@ -196,4 +196,17 @@ public sealed class PngContainerTests
         var cut = Assert.Throws<SampleException>(() => ReadAll(png[..^8]));   // two payload bytes and the CRC missing
         Assert.Equal((SampleFailureReason.Truncated, "PNG image data chunk is cut short"), (cut.Reason, cut.Detail));
     }
+
+    [Fact]
+    public void AnIdatHeaderEndingExactlyAtTheEndOfTheFileIsACutChunk()
+    {
+        // The first IDAT: its 8-byte header is found, its payload is missing.
+        var first = Png(Ihdr(4, 3), Chunk("IDAT", [1, 2, 3])[..8]);
+        var e = Assert.Throws<SampleException>(() => ReadAll(first));
+        Assert.Equal((SampleFailureReason.Truncated, "PNG image data chunk is cut short"), (e.Reason, e.Detail));
+        // A later IDAT: the stream goes on into it rather than ending after the first payload.
+        var later = Png(Ihdr(4, 3), Chunk("IDAT", [1, 2]), Chunk("IDAT", [3, 4])[..8]);
+        e = Assert.Throws<SampleException>(() => ReadAll(later));
+        Assert.Equal((SampleFailureReason.Truncated, "PNG image data chunk is cut short"), (e.Reason, e.Detail));
+    }
 }

@@ -3,6 +3,7 @@
 # Usage: benchmarks/mutation.sh [--survivors] [FOLDER[:FILE,FILE...]...]
 #   FOLDER: Loading Sampling Datasets Collate Text Images Preparation (default: all seven), one Stryker run each.
 #   FOLDER:FILE,FILE mutates only those files of the folder (names without .cs), e.g. Images:PillowResampler,CropBox.
+#   A file may name line spans, Stryker's syntax, to rerun only those lines: Images:PngIdatStream{20..20}{36..36}.
 #   --survivors: also list each surviving / uncovered mutant (file:line, mutator, replacement).
 # Env: MUTATION_FILTER  a `dotnet test --filter` expression limiting the tests run (default: the whole suite)
 #      MUTATION_CONCURRENCY  test runners in parallel (default: the config's 2)
@@ -16,12 +17,12 @@ folders=()
 for arg in "$@"; do
   case $arg in
     --survivors) survivors=(--survivors) ;;
-    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
     *)
       [[ -d src/VgtData/${arg%%:*} ]] || { echo "mutation: no folder src/VgtData/${arg%%:*}" >&2; exit 2; }
       if [[ $arg == *:* ]]; then
         IFS=, read -ra files <<<"${arg#*:}"
-        for f in "${files[@]}"; do [[ -f src/VgtData/${arg%%:*}/$f.cs ]] || { echo "mutation: no file src/VgtData/${arg%%:*}/$f.cs" >&2; exit 2; }; done
+        for f in "${files[@]}"; do [[ -f src/VgtData/${arg%%:*}/${f%%\{*}.cs ]] || { echo "mutation: no file src/VgtData/${arg%%:*}/$f.cs" >&2; exit 2; }; done
       fi
       folders+=("$arg") ;;
   esac
@@ -39,7 +40,10 @@ for run in "${folders[@]}"; do
   mutate=()
   if [[ $run == *:* ]]; then
     IFS=, read -ra files <<<"${run#*:}"
-    for f in "${files[@]}"; do mutate+=(--mutate "**/src/VgtData/$folder/$f.cs"); done
+    for f in "${files[@]}"; do
+      name=${f%%\{*}
+      mutate+=(--mutate "**/src/VgtData/$folder/$name.cs${f#"$name"}")
+    done
     folder="$folder-part"
   else
     mutate=(--mutate "**/src/VgtData/$folder/**/*.cs")

@@ -1,8 +1,10 @@
 using VgtData.Images;
+using static TorchSharp.torch;
 
 namespace VgtData.Tests.Images;
 
-/// <summary>bfloat16 rounding to nearest even at its ties, and the layout conversions' buffer checks at their bounds.</summary>
+/// <summary>bfloat16 rounding to nearest even at its ties, the layout conversions' buffer checks at their bounds, and the
+/// tensors made from the table.</summary>
 public sealed class PixelValuesBoundsTests
 {
     [Theory]
@@ -38,5 +40,33 @@ public sealed class PixelValuesBoundsTests
         Assert.Equal("buffer too small", Assert.Throws<ArgumentException>(() => PixelValues.ToChw(hwc, floats.AsSpan(1), h, w)).Message);
         Assert.Equal("buffer too small", Assert.Throws<ArgumentException>(() => PixelValues.ToChw(hwc.AsSpan(1), bytes, h, w)).Message);
         Assert.Equal("buffer too small", Assert.Throws<ArgumentException>(() => PixelValues.ToChw(hwc, bytes.AsSpan(1), h, w)).Message);
+    }
+    [Fact]
+    public void ToTensorIsTheFloatPlanesOfTheImage()
+    {
+        using var image = new RgbImage(5, 3);
+        for (int i = 0; i < image.Length; i++) image.Pixels[i] = (byte)(i * 17);
+        using var tensor = PixelValues.ToTensor(image);
+        Assert.Equal(new long[] { 3, 3, 5 }, tensor.shape);
+        Assert.Equal(ScalarType.Float32, tensor.dtype);
+        var values = tensor.data<float>().ToArray();
+        for (int c = 0; c < 3; c++)
+            for (int p = 0; p < 15; p++)
+                Assert.Equal(PixelValues.Table[image.Pixels[p * 3 + c]], values[c * 15 + p]);
+    }
+
+    [Fact]
+    public void NormalizeGivesTheTablesBitsInTheAskedType()
+    {
+        using var levels = arange(256, dtype: ScalarType.Int32).to(ScalarType.Byte).reshape(16, 16);
+        using var single = PixelValues.Normalize(levels, ScalarType.Float32);
+        Assert.Equal(ScalarType.Float32, single.dtype);
+        Assert.Equal(new long[] { 16, 16 }, single.shape);
+        Assert.Equal(PixelValues.Table, single.data<float>().ToArray());
+        using var half = PixelValues.Normalize(levels, ScalarType.BFloat16);
+        Assert.Equal(ScalarType.BFloat16, half.dtype);
+        Assert.Equal(new long[] { 16, 16 }, half.shape);
+        using var widened = half.to(ScalarType.Float32);   // bfloat16 to float32 is exact
+        Assert.Equal(PixelValues.BFloat16Table.Select(b => BitConverter.UInt32BitsToSingle((uint)b << 16)), widened.data<float>().ToArray());
     }
 }

@@ -190,9 +190,10 @@ internal static class PngRowDecoder
         }
     }
 
-    /// <summary>Reverses the PNG filter of one row in place (filter types 0–4, bytes per pixel 3 or 4).</summary>
+    /// <summary>Reverses the PNG filter of one row in place (filter types 0–4, bytes per pixel 3 or 4). The vector paths
+    /// give the same bytes as the scalar ones (<paramref name="vectorize"/> false: what CPUs without SSE4.1 run, and tests).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void Unfilter(byte filter, Span<byte> cur, ReadOnlySpan<byte> prev, int bpp, string path, int y)
+    internal static void Unfilter(byte filter, Span<byte> cur, ReadOnlySpan<byte> prev, int bpp, string path, int y, bool vectorize = true)
     {
         int n = cur.Length;
         switch (filter)
@@ -205,13 +206,13 @@ internal static class PngRowDecoder
             case 2:
             {
                 int i = 0;
-                for (; i + Vector<byte>.Count <= n; i += Vector<byte>.Count)
+                for (; vectorize && i + Vector<byte>.Count <= n; i += Vector<byte>.Count)
                     (new Vector<byte>(cur[i..]) + new Vector<byte>(prev[i..])).CopyTo(cur[i..]);
                 for (; i < n; i++) cur[i] += prev[i];
                 return;
             }
             case 3:
-                if (Sse41.IsSupported && n >= 2 * bpp)
+                if (vectorize && Sse41.IsSupported)
                 {
                     AverageVector(cur, prev, bpp);
                     return;
@@ -220,7 +221,7 @@ internal static class PngRowDecoder
                 for (int i = bpp; i < n; i++) cur[i] += (byte)((cur[i - bpp] + prev[i]) >> 1);
                 return;
             case 4:
-                if (Sse41.IsSupported && n >= 2 * bpp)
+                if (vectorize && Sse41.IsSupported)
                 {
                     PaethVector(cur, prev, bpp);
                     return;

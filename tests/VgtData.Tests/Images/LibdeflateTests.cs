@@ -207,4 +207,68 @@ public sealed class LibdeflateTests
         if (Libdeflate.IsAvailable)
             Assert.Equal(e.Detail, Assert.Throws<SampleException>(() => Decode(png, int.MaxValue, libdeflate: true)).Detail);
     }
+
+    /// <summary>A PNG from chunks given as (type, payload), each with its right CRC.</summary>
+    private static byte[] Chunks(int width, int height, params (string Type, byte[] Data)[] chunks)
+    {
+        var whole = TestImages.PngFromZlib(width, height, 2, []);   // signature, IHDR, an empty IDAT, IEND
+        var ms = new MemoryStream();
+        ms.Write(whole, 0, 33);
+        foreach (var (type, data) in chunks)
+        {
+            var chunk = new byte[12 + data.Length];
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(chunk, (uint)data.Length);
+            System.Text.Encoding.ASCII.GetBytes(type).CopyTo(chunk, 4);
+            data.CopyTo(chunk, 8);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(chunk.AsSpan(8 + data.Length), TestImages.Crc32(chunk.AsSpan(4, 4 + data.Length)));
+            ms.Write(chunk);
+        }
+        return ms.ToArray();
+    }
+
+    [SkippableFact]
+    public void TheImageDataMayBeTheFilesLastChunk()
+    {
+        Skip.IfNot(Libdeflate.IsAvailable, "libdeflate.so.0 is not installed (Debian: libdeflate0)");
+        var zlib = Deflated(Rows(0, 1, 2));
+        var png = Chunks(4, 3, ("IDAT", zlib[..5]), ("IDAT", zlib[5..]));   // no IEND after it
+        using var image = PngRowDecoder.DecodeWithLibdeflate(png, 4, 3, 2, 3, ImageSharpDecoder.SingleThreaded, "x.png");
+        Assert.NotNull(image);
+        Assert.Equal(Decode(TestImages.PngFromZlib(4, 3, 2, zlib), int.MaxValue, libdeflate: false),
+            Enumerable.Range(0, 3).SelectMany(y => Enumerable.Range(0, 4).SelectMany(x => new[] { image[x, y].R, image[x, y].G, image[x, y].B })).ToArray());
+    }
+
+    [SkippableFact]
+    public void ImageDataEndsAtTheFirstOtherChunkOnEitherPath()
+    {
+        Skip.IfNot(Libdeflate.IsAvailable, "libdeflate.so.0 is not installed (Debian: libdeflate0)");
+        var zlib = Deflated(Rows(0, 1, 2));
+        // The stream's second half after an empty ancillary chunk: not image data, so the stream is cut short.
+        var png = Chunks(4, 3, ("IDAT", zlib[..(zlib.Length / 2)]), ("tEXt", []), ("IDAT", zlib[(zlib.Length / 2)..]), ("IEND", []));
+        Assert.Null(PngRowDecoder.DecodeWithLibdeflate(png, 4, 3, 2, 3, ImageSharpDecoder.SingleThreaded, "x.png"));
+        var e = RefusedOnEitherPath(png, int.MaxValue);
+        Assert.Equal(SampleFailureReason.Truncated, e.Reason);
+    }
+
+    [Fact]
+    public void ARowTooLongForAnIntIsRefusedOnEitherPath()
+    {
+        var png = TestImages.PngFromZlib(4, 3, 2, Deflated(Rows(0, 1, 2)));
+        foreach (bool libdeflate in Libdeflate.IsAvailable ? new[] { false, true } : [false])
+        {
+            bool was = Libdeflate.Enabled;
+            Libdeflate.Enabled = libdeflate;
+            try
+            {
+                // 2^30 RGBA pixels a row: 4 GiB, past what an int counts; 2^28 a row fits, but not 8 rows of them.
+                Assert.Throws<OverflowException>(() => PngRowDecoder.Decode(png, 1 << 30, 1, 6, 1, ImageSharpDecoder.SingleThreaded, "x.png"));
+                Assert.Throws<OverflowException>(() => PngRowDecoder.Decode(png, 1 << 28, 8, 6, 8, ImageSharpDecoder.SingleThreaded, "x.png"));
+            }
+            finally
+            {
+                Libdeflate.Enabled = was;
+            }
+        }
+        Assert.Throws<OverflowException>(() => PngRowDecoder.DecodeWithLibdeflate(png, 1 << 30, 1, 6, 1, ImageSharpDecoder.SingleThreaded, "x.png"));
+    }
 }

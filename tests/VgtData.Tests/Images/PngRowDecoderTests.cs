@@ -191,9 +191,11 @@ public class PngUnfilterTests
     [Theory]
     [InlineData(3, 1)] [InlineData(3, 2)] [InlineData(3, 5)] [InlineData(3, 333)]
     [InlineData(4, 1)] [InlineData(4, 2)] [InlineData(4, 5)] [InlineData(4, 333)]
+    [InlineData(3, 32)] [InlineData(4, 8)]   // rows of exactly whole vectors
     public void EveryFilterMatchesTheSpecification(int bpp, int pixels)
     {
         var random = new Random(bpp * 1000 + pixels);
+        foreach (bool vectorize in new[] { true, false })
         for (byte filter = 0; filter <= 4; filter++)
             for (int trial = 0; trial < 20; trial++)
             {
@@ -204,7 +206,7 @@ public class PngUnfilterTests
                 if (trial % 2 == 0) for (int i = 0; i < cur.Length; i++) { cur[i] &= 0x83; prev[i] |= 0x70; } // ties and extremes
                 var expected = (byte[])cur.Clone();
                 Reference(filter, expected, prev, bpp);
-                PngRowDecoder.Unfilter(filter, cur, prev, bpp, "x.png", 0);
+                PngRowDecoder.Unfilter(filter, cur, prev, bpp, "x.png", 0, vectorize);
                 Assert.Equal(expected, cur);
             }
     }

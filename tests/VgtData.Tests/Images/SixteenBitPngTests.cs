@@ -1,0 +1,73 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Advanced;
+using SixLabors.ImageSharp.PixelFormats;
+using VgtData.Images;
+using VgtData.Tests.Fixtures;
+
+namespace VgtData.Tests.Images;
+
+/// <summary>16-bit PNGs as Pillow 9.4 converts them to RGB: grey (mode "I") clipped at 255, colour samples reduced to
+/// their high byte. The expected values were read from Pillow for these exact files; every decoder hands them to
+/// ImageSharp, so each is checked against Pillow, not against the others.</summary>
+public sealed class SixteenBitPngTests
+{
+    private static byte[] Png16(int width, byte colorType, ushort[] samples)
+    {
+        var raw = new byte[1 + samples.Length * 2];
+        for (int i = 0; i < samples.Length; i++) BinaryPrimitives.WriteUInt16BigEndian(raw.AsSpan(1 + 2 * i), samples[i]);
+        var png = TestImages.PngFromZlib(width, 1, colorType, Zlib(raw));
+        png[24] = 16;   // bit depth; the IHDR's CRC follows
+        BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(29), TestImages.Crc32(png.AsSpan(12, 17)));
+        return png;
+    }
+
+    private static readonly ushort[] GreyLevels = [0, 1, 255, 256, 257, 0x1234, 0x80FF, 0xFFFE, 0xFFFF];
+
+    public static TheoryData<string, byte[], byte[]> Cases => new()
+    {
+        { "grey", Png16(9, 0, GreyLevels), GreyLevels.SelectMany(v => Enumerable.Repeat((byte)Math.Min(v, (ushort)255), 3)).ToArray() },
+        { "rgb", Png16(3, 2, [0, 0, 0, 1, 7, 13, 255, 1785, 3315]), [0, 0, 0, 0, 0, 0, 0, 6, 12] },
+        { "rgba", Png16(2, 6, [0x80FF, 0x1234, 0xFF00, 0x00FF, 0x0101, 0x1234, 0xFF00, 0x00FF]), [128, 18, 255, 1, 18, 255] },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void EveryDecoderGivesPillowsValues(string kind, byte[] png, byte[] pillow)
+    {
+        foreach (var name in new[] { "imagesharp", "skia", "fast" })
+        {
+            using var image = ImageDecoders.Create(name).Decode(png, $"{kind}.png", ImageLimits.Default with { MinImageSize = 0 });
+            Assert.Equal((pillow.Length / 3, 1), (image.Width, image.Height));
+            Assert.True(pillow.SequenceEqual(JpegRoute.Pixels(image)), $"{name} on {kind}: {string.Join(",", JpegRoute.Pixels(image))}");
+        }
+    }
+
+    [Fact]
+    public void TheConfigurationGivenIsPassedDownToEveryImage()
+    {
+        var custom = Configuration.Default.Clone();
+        custom.MaxDegreeOfParallelism = 1;
+        var imageSharp = new ImageSharpDecoder(custom);
+        var grey8 = TestImages.PngFromZlib(2, 1, 0, Zlib([0, 10, 20]));
+        foreach (var (decoder, png) in new (IImageDecoder, byte[])[]
+        {
+            (imageSharp, Png16(9, 0, GreyLevels)), (imageSharp, Png16(3, 2, new ushort[9])), (imageSharp, grey8),
+            (new SkiaDecoder(imageSharp), Png16(9, 0, GreyLevels)), (new SkiaDecoder(imageSharp), grey8),
+            (new FastDecoder(new SkiaDecoder(imageSharp)), Png16(9, 0, GreyLevels)), (new FastDecoder(new SkiaDecoder(imageSharp)), grey8),
+        })
+        {
+            using var image = decoder.Decode(png, "x.png", ImageLimits.Default with { MinImageSize = 0 });
+            Assert.Same(custom, image.GetConfiguration());
+        }
+        Assert.Same(ImageSharpDecoder.SingleThreaded, new ImageSharpDecoder().Configuration);
+    }
+
+    private static byte[] Zlib(byte[] raw)
+    {
+        var ms = new MemoryStream();
+        using (var z = new ZLibStream(ms, CompressionLevel.Optimal, leaveOpen: true)) z.Write(raw);
+        return ms.ToArray();
+    }
+}

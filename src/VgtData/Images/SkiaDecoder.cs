@@ -94,14 +94,14 @@ public sealed class SkiaDecoder : IImageDecoder
         {
             return _fallback.Decode(data, path, limits);
         }
-        return WithCodec(data, path, codec => DecodeWith(codec, data.Span, path, limits));
+        return WithCodec(data, path, codec => DecodeWith(codec, data, path, limits));
     }
 
-    private Image<Rgb24> DecodeWith(SKCodec codec, ReadOnlySpan<byte> data, string path, ImageLimits limits)
+    private Image<Rgb24> DecodeWith(SKCodec codec, ReadOnlyMemory<byte> data, string path, ImageLimits limits)
     {
         int width = codec.Info.Width, height = codec.Info.Height;
         limits.Check(width, height, path);
-        var truncation = ContainerCheck.FindTruncation(data);
+        var truncation = ContainerCheck.FindTruncation(data.Span);
         if (truncation != null) throw new SampleException(SampleFailureReason.Truncated, path, truncation);
 
         // No colour space on the target: Skia then leaves the encoded values as they are.
@@ -117,6 +117,10 @@ public sealed class SkiaDecoder : IImageDecoder
             {
                 fixed (byte* p = buffer) result = codec.GetPixels(info, (IntPtr)p);
             }
+            // A PNG whose image data is short or does not inflate gets the reason and detail the ImageSharp route gives
+            // (Pillow's verdicts), whichever of the two Skia reports.
+            if (result != SKCodecResult.Success && data.Span.StartsWith(PngSignature) && PngImageDataCheck.FindShortImageData(data, path) is { } shortData)
+                throw new SampleException(SampleFailureReason.Truncated, path, shortData);
             if (result == SKCodecResult.IncompleteInput)
                 throw new SampleException(SampleFailureReason.Truncated, path, "Skia: the image data ends early (IncompleteInput)");
             if (result != SKCodecResult.Success)

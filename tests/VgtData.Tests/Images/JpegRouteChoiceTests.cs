@@ -129,4 +129,52 @@ public sealed class JpegRouteChoiceTests
         var png = Assert.Throws<SampleException>(() => decoder.Decode(new byte[] { 0x89, 0x50, 0x4E, 0x47 }, "x.jpg", Limits));
         Assert.Equal((SampleFailureReason.Undecodable, "not a JPEG file"), (png.Reason, png.Detail));
     }
+
+    [SkippableFact]
+    public void ADraftWithOneSideDividingGoesThroughSkiaWithLibjpegsSize()
+    {
+        Skip.IfNot(TurboJpeg.IsAvailable && LibjpegTurboDecoder.IsAvailable, "needs libturbojpeg.so.0 and libvips");
+        var jpeg = Photo(66, 64);   // 64 divides by 4, 66 does not: libvips would round the width down
+        var decoder = new LibjpegTurboDecoder();
+        using var turbo = JpegRoute.On(true, () => decoder.DecodeDraft(jpeg, "x.jpg", Limits, 16, 16, int.MaxValue));
+        using var other = JpegRoute.On(false, () => decoder.DecodeDraft(jpeg, "x.jpg", Limits, 16, 16, int.MaxValue));
+        Assert.Equal((17, 16), (turbo.Width, turbo.Height));
+        Assert.Equal((17, 16), (other.Width, other.Height));
+        Assert.Equal(JpegRoute.Pixels(turbo), JpegRoute.Pixels(other));
+    }
+
+    [Fact]
+    public void ADraftChecksTheLimitsOnTheFullSize()
+    {
+        var jpeg = Photo(64, 48);
+        var limits = Limits with { MaxPixels = 64 * 48 - 1 };
+        foreach (bool turbo in new[] { true, false })
+        {
+            var e = Assert.Throws<SampleException>(() => JpegRoute.On(turbo, () => new LibjpegTurboDecoder().DecodeDraft(jpeg, "x.jpg", limits, 16, 12, int.MaxValue)));
+            Assert.Equal((SampleFailureReason.TooManyPixels, $"64x48 = 3072 pixels exceeds the limit of {64 * 48 - 1}"), (e.Reason, e.Detail));
+        }
+    }
+
+    [SkippableFact]
+    public void ACmykDraftRefusesADamagedFileForTheReasonTheFullDecodeGives()
+    {
+        Skip.IfNot(LibjpegTurboDecoder.IsAvailable, $"libvips is not available: {LibjpegTurboDecoder.UnavailableReason}");
+        var jpeg = CmykJpegFixture.Jpeg;
+        var decoder = new LibjpegTurboDecoder();
+        int compared = 0;
+        var random = new Random(7);
+        for (int trial = 0; trial < 200; trial++)
+        {
+            var damaged = (byte[])jpeg.Clone();
+            for (int k = 0; k < 1 + trial % 3; k++) damaged[random.Next(2, damaged.Length - 2)] = (byte)random.Next(256);
+            SampleException? full = null;
+            try { decoder.Decode(damaged, "x.jpg", Limits).Dispose(); }
+            catch (SampleException e) { full = e; }
+            if (full == null || !full.Detail.StartsWith("libjpeg-turbo: ")) continue;
+            var draft = Assert.Throws<SampleException>(() => decoder.DecodeDraft(damaged, "x.jpg", Limits, 12, 8, int.MaxValue).Dispose());
+            Assert.Equal((full.Reason, full.Detail), (draft.Reason, draft.Detail));
+            compared++;
+        }
+        Assert.True(compared >= 10, $"only {compared} damaged files refused by libjpeg");
+    }
 }

@@ -80,6 +80,10 @@ public sealed class TurboJpegRouteTests(ITestOutputHelper output)
     [InlineData(3, 3, 2, false)]   // 5/8 of 3 px rounds up to 2 px too, and TurboJPEG tries 5/8 before 1/2
     [InlineData(3, 100, 2, true)]  // 5/8 fits the width but not the height
     [InlineData(1, 1, 8, false)]   // every factor up to 1 gives 1 px
+    [InlineData(8, 1, 8, true)]    // each side alone at its smallest: 1/4 gives 2 px, 1/8 the 1 px asked for
+    [InlineData(1, 8, 8, true)]
+    [InlineData(2, 1, 2, true)]    // 1 px asked for: 7/8 to 5/8 of 2 px still round up to 2
+    [InlineData(1, 2, 2, true)]
     public void TurboJpegIsUsedOnlyWhereItDecodesAtPillowsScale(int width, int height, int scale, bool expected)
     {
         Skip.IfNot(TurboJpeg.IsAvailable, "libturbojpeg.so.0 is not installed (Debian: libturbojpeg0)");

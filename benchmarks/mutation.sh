@@ -3,7 +3,8 @@
 # Usage: benchmarks/mutation.sh [--survivors] [FOLDER[:FILE,FILE...]...]
 #   FOLDER: Loading Sampling Datasets Collate Text Images Preparation (default: all seven), one Stryker run each.
 #   FOLDER:FILE,FILE mutates only those files of the folder (names without .cs), e.g. Images:PillowResampler,CropBox.
-#   A file may name line spans, Stryker's syntax, to rerun only those lines: Images:PngIdatStream{20..20}{36..36}.
+#   A file may name line ranges, to rerun only those lines: Images:PngIdatStream{20..20}{36..40} (the script turns them
+#   into the character spans Stryker's --mutate takes).
 #   --survivors: also list each surviving / uncovered mutant (file:line, mutator, replacement).
 # Env: MUTATION_FILTER  a `dotnet test --filter` expression limiting the tests run (default: the whole suite)
 #      MUTATION_CONCURRENCY  test runners in parallel (default: the config's 2)
@@ -17,7 +18,7 @@ folders=()
 for arg in "$@"; do
   case $arg in
     --survivors) survivors=(--survivors) ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     *)
       [[ -d src/VgtData/${arg%%:*} ]] || { echo "mutation: no folder src/VgtData/${arg%%:*}" >&2; exit 2; }
       if [[ $arg == *:* ]]; then
@@ -34,6 +35,19 @@ extra=()
 [[ -n ${MUTATION_FILTER:-} ]] && extra+=(--test-case-filter "$MUTATION_FILTER")
 [[ -n ${MUTATION_CONCURRENCY:-} ]] && extra+=(--concurrency "$MUTATION_CONCURRENCY")
 
+# {L1..L2}... line ranges (1-based, inclusive) -> {C1..C2}... character spans of those lines (Stryker counts characters).
+line_spans() {
+  perl -CSD -e '
+    my ($file, $ranges) = @ARGV;
+    open(my $fh, "<:encoding(UTF-8)", $file) or die "mutation: cannot read $file\n";
+    my @start = (0); my $at = 0;
+    while (my $line = <$fh>) { $at += length($line); push @start, $at; }
+    while ($ranges =~ /\{(\d+)\.\.(\d+)\}/g) {
+      die "mutation: $file has no line $2\n" if $1 < 1 || $2 >= @start || $1 > $2;
+      printf "{%d..%d}", $start[$1 - 1], $start[$2] - 1;
+    }' "$1" "$2"
+}
+
 reports=()
 for run in "${folders[@]}"; do
   folder=${run%%:*}
@@ -42,7 +56,9 @@ for run in "${folders[@]}"; do
     IFS=, read -ra files <<<"${run#*:}"
     for f in "${files[@]}"; do
       name=${f%%\{*}
-      mutate+=(--mutate "**/src/VgtData/$folder/$name.cs${f#"$name"}")
+      spans=""
+      [[ $f == *\{* ]] && spans=$(line_spans "src/VgtData/$folder/$name.cs" "${f#"$name"}")
+      mutate+=(--mutate "**/src/VgtData/$folder/$name.cs$spans")
     done
     folder="$folder-part"
   else

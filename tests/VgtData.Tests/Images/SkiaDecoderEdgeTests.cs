@@ -111,6 +111,12 @@ public sealed class SkiaDecoderEdgeTests
             using var draft = decoder.DecodeDraft(jpeg, "x.jpg", Limits, 32, 24, int.MaxValue);
             Assert.Equal((32, 24), (draft.Width, draft.Height));
         }
+        // The default decoder's draft of an RGB PNG is its own row decode, which stops after the rows asked for.
+        var rgb = TestImages.PngFromZlib(4, 8, 2, Zlib(Enumerable.Range(0, 8).SelectMany(y => new byte[] { 0 }.Concat(Enumerable.Range(0, 12).Select(i => (byte)(i * 20 + y)))).ToArray()));
+        using var top = new FastDecoder().DecodeDraft(rgb, "x.png", Limits, 2, 2, 3);
+        using var all = new FastDecoder().Decode(rgb, "x.png", Limits);
+        Assert.Equal((4, 3), (top.Width, top.Height));
+        Assert.Equal(JpegRoute.Pixels(all)[..(4 * 3 * 3)], JpegRoute.Pixels(top));
     }
 
     [Fact]

@@ -177,6 +177,14 @@ public sealed class TestImages : IDisposable
         return ms.ToArray();
     }
 
+    /// <summary><paramref name="raw"/> as one zlib stream (.NET's zlib-ng, fastest level).</summary>
+    public static byte[] Zlib(byte[] raw)
+    {
+        var ms = new MemoryStream();
+        using (var z = new System.IO.Compression.ZLibStream(ms, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true)) z.Write(raw);
+        return ms.ToArray();
+    }
+
     /// <summary>
     /// An 8-bit PNG (colour type 2 or 6) around a given zlib stream, split into IDAT chunks of at most
     /// <paramref name="idatChunk"/> bytes, every CRC correct.

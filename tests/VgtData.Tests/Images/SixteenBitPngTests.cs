@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.IO.Compression;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Advanced;
 using SixLabors.ImageSharp.PixelFormats;
@@ -17,7 +16,7 @@ public sealed class SixteenBitPngTests
     {
         var raw = new byte[1 + samples.Length * 2];
         for (int i = 0; i < samples.Length; i++) BinaryPrimitives.WriteUInt16BigEndian(raw.AsSpan(1 + 2 * i), samples[i]);
-        var png = TestImages.PngFromZlib(width, 1, colorType, Zlib(raw));
+        var png = TestImages.PngFromZlib(width, 1, colorType, TestImages.Zlib(raw));
         png[24] = 16;   // bit depth; the IHDR's CRC follows
         BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(29), TestImages.Crc32(png.AsSpan(12, 17)));
         return png;
@@ -50,7 +49,7 @@ public sealed class SixteenBitPngTests
         var custom = Configuration.Default.Clone();
         custom.MaxDegreeOfParallelism = 1;
         var imageSharp = new ImageSharpDecoder(custom);
-        var grey8 = TestImages.PngFromZlib(2, 1, 0, Zlib([0, 10, 20]));
+        var grey8 = TestImages.PngFromZlib(2, 1, 0, TestImages.Zlib([0, 10, 20]));
         foreach (var (decoder, png) in new (IImageDecoder, byte[])[]
         {
             (imageSharp, Png16(9, 0, GreyLevels)), (imageSharp, Png16(3, 2, new ushort[9])), (imageSharp, grey8),
@@ -64,10 +63,4 @@ public sealed class SixteenBitPngTests
         Assert.Same(ImageSharpDecoder.SingleThreaded, new ImageSharpDecoder().Configuration);
     }
 
-    private static byte[] Zlib(byte[] raw)
-    {
-        var ms = new MemoryStream();
-        using (var z = new ZLibStream(ms, CompressionLevel.Optimal, leaveOpen: true)) z.Write(raw);
-        return ms.ToArray();
-    }
 }

@@ -177,28 +177,44 @@ public sealed class TestImages : IDisposable
         return ms.ToArray();
     }
 
-    /// <summary><paramref name="raw"/> as one zlib stream (.NET's zlib-ng, fastest level).</summary>
-    public static byte[] Zlib(byte[] raw)
+    /// <summary><paramref name="raw"/> as one zlib stream (.NET's zlib-ng).</summary>
+    public static byte[] Zlib(byte[] raw, System.IO.Compression.CompressionLevel level = System.IO.Compression.CompressionLevel.Fastest)
     {
         var ms = new MemoryStream();
-        using (var z = new System.IO.Compression.ZLibStream(ms, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true)) z.Write(raw);
+        using (var z = new System.IO.Compression.ZLibStream(ms, level, leaveOpen: true)) z.Write(raw);
         return ms.ToArray();
     }
 
-    /// <summary>
-    /// An 8-bit PNG (colour type 2 or 6) around a given zlib stream, split into IDAT chunks of at most
-    /// <paramref name="idatChunk"/> bytes, every CRC correct.
-    /// </summary>
-    public static byte[] PngFromZlib(int width, int height, byte colorType, byte[] zlib, int idatChunk = int.MaxValue)
+    /// <summary>A PNG's signature and IHDR (every CRC correct), with no chunk after it: 33 bytes.</summary>
+    public static byte[] PngHead(uint width, uint height, byte colorType, byte bitDepth = 8)
     {
         var ms = new MemoryStream();
         ms.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
         var ihdr = new byte[13];
-        BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
-        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
-        ihdr[8] = 8;
+        BinaryPrimitives.WriteUInt32BigEndian(ihdr, width);
+        BinaryPrimitives.WriteUInt32BigEndian(ihdr.AsSpan(4), height);
+        ihdr[8] = bitDepth;
         ihdr[9] = colorType;
-        WriteChunk(ms, "IHDR", ihdr);
+        ms.Write(PngChunk("IHDR", ihdr));
+        return ms.ToArray();
+    }
+
+    /// <summary>One PNG chunk: length, type, <paramref name="data"/> and its CRC.</summary>
+    public static byte[] PngChunk(string type, byte[] data)
+    {
+        var ms = new MemoryStream();
+        WriteChunk(ms, type, data);
+        return ms.ToArray();
+    }
+
+    /// <summary>
+    /// A PNG (8-bit unless <paramref name="bitDepth"/> says otherwise) around a given zlib stream, split into IDAT chunks of at most
+    /// <paramref name="idatChunk"/> bytes, every CRC correct.
+    /// </summary>
+    public static byte[] PngFromZlib(int width, int height, byte colorType, byte[] zlib, int idatChunk = int.MaxValue, byte bitDepth = 8)
+    {
+        var ms = new MemoryStream();
+        ms.Write(PngHead((uint)width, (uint)height, colorType, bitDepth));
         for (int at = 0; at < zlib.Length; at += idatChunk)
             WriteChunk(ms, "IDAT", zlib.AsSpan(at, Math.Min(idatChunk, zlib.Length - at)).ToArray());
         WriteChunk(ms, "IEND", []);

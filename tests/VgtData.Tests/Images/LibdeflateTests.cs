@@ -13,22 +13,26 @@ public sealed class LibdeflateTests
 {
     private static readonly ImageLimits Limits = ImageLimits.Default with { MinImageSize = 0 };
 
-    private static byte[] Decode(byte[] png, int rows, bool libdeflate)
+    /// <summary>Runs <paramref name="work"/> with libdeflate switched on or off on this thread.</summary>
+    private static T On<T>(bool libdeflate, Func<T> work)
     {
         bool was = Libdeflate.Enabled;
         Libdeflate.Enabled = libdeflate;
         try
         {
-            using var image = new FastDecoder().Decode(png, "x.png", Limits, rows);
-            var bytes = new byte[image.Width * image.Height * 3];
-            image.CopyPixelDataTo(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, Rgb24>(bytes.AsSpan()));
-            return bytes;
+            return work();
         }
         finally
         {
             Libdeflate.Enabled = was;
         }
     }
+
+    private static byte[] Decode(byte[] png, int rows, bool libdeflate) => On(libdeflate, () =>
+    {
+        using var image = new FastDecoder().Decode(png, "x.png", Limits, rows);
+        return JpegRoute.Pixels(image);
+    });
 
     [SkippableFact]
     public void SamePixelsAsZlibNg()
@@ -68,9 +72,7 @@ public sealed class LibdeflateTests
             raw[y * stride] = (byte)(y % 5);
             for (int x = 1; x < stride; x++) raw[y * stride + x] = (byte)(x / 7 + y / 3 + rng.Next(4));
         }
-        using var ms = new MemoryStream();
-        using (var z = new ZLibStream(ms, level, leaveOpen: true)) z.Write(raw);
-        return ms.ToArray();
+        return TestImages.Zlib(raw, level);
     }
 
     private static byte[] Pixels(Image<Rgb24> image)
@@ -159,13 +161,6 @@ public sealed class LibdeflateTests
     private static byte[] Rows(params byte[] filters) =>
         filters.SelectMany(f => new[] { f }.Concat(Enumerable.Repeat((byte)7, 12))).ToArray();
 
-    private static byte[] Deflated(byte[] raw)
-    {
-        using var ms = new MemoryStream();
-        using (var z = new ZLibStream(ms, CompressionLevel.Fastest, leaveOpen: true)) z.Write(raw);
-        return ms.ToArray();
-    }
-
     private static SampleException RefusedOnEitherPath(byte[] png, int rows)
     {
         SampleException? first = null;
@@ -181,7 +176,7 @@ public sealed class LibdeflateTests
     [Fact]
     public void AnUnknownFilterTypeIsNamedWithItsRow()
     {
-        var png = TestImages.PngFromZlib(4, 3, 2, Deflated(Rows(0, 4, 5)));
+        var png = TestImages.PngFromZlib(4, 3, 2, TestImages.Zlib(Rows(0, 4, 5)));
         var e = RefusedOnEitherPath(png, int.MaxValue);
         Assert.Equal((SampleFailureReason.Undecodable, "PNG row 2 has unknown filter type 5"), (e.Reason, e.Detail));
         // Rows above it decode: the crop stops first.
@@ -191,7 +186,7 @@ public sealed class LibdeflateTests
     [Fact]
     public void ImageDataEndingEarlyNamesTheRowsItHolds()
     {
-        var png = TestImages.PngFromZlib(4, 3, 2, Deflated(Rows(0, 1)));
+        var png = TestImages.PngFromZlib(4, 3, 2, TestImages.Zlib(Rows(0, 1)));
         var e = RefusedOnEitherPath(png, int.MaxValue);
         Assert.Equal((SampleFailureReason.Truncated, "PNG image data ends after 2 of 3 rows"), (e.Reason, e.Detail));
         Assert.Equal(4 * 2 * 3, Decode(png, 2, libdeflate: false).Length);
@@ -208,41 +203,26 @@ public sealed class LibdeflateTests
             Assert.Equal(e.Detail, Assert.Throws<SampleException>(() => Decode(png, int.MaxValue, libdeflate: true)).Detail);
     }
 
-    /// <summary>A PNG from chunks given as (type, payload), each with its right CRC.</summary>
-    private static byte[] Chunks(int width, int height, params (string Type, byte[] Data)[] chunks)
-    {
-        var whole = TestImages.PngFromZlib(width, height, 2, []);   // signature, IHDR, an empty IDAT, IEND
-        var ms = new MemoryStream();
-        ms.Write(whole, 0, 33);
-        foreach (var (type, data) in chunks)
-        {
-            var chunk = new byte[12 + data.Length];
-            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(chunk, (uint)data.Length);
-            System.Text.Encoding.ASCII.GetBytes(type).CopyTo(chunk, 4);
-            data.CopyTo(chunk, 8);
-            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(chunk.AsSpan(8 + data.Length), TestImages.Crc32(chunk.AsSpan(4, 4 + data.Length)));
-            ms.Write(chunk);
-        }
-        return ms.ToArray();
-    }
+    /// <summary>An RGB PNG's head followed by the given chunks, each with its right CRC.</summary>
+    private static byte[] Chunks(int width, int height, params (string Type, byte[] Data)[] chunks) =>
+        [.. TestImages.PngHead((uint)width, (uint)height, 2), .. chunks.SelectMany(c => TestImages.PngChunk(c.Type, c.Data))];
 
     [SkippableFact]
     public void TheImageDataMayBeTheFilesLastChunk()
     {
         Skip.IfNot(Libdeflate.IsAvailable, "libdeflate.so.0 is not installed (Debian: libdeflate0)");
-        var zlib = Deflated(Rows(0, 1, 2));
+        var zlib = TestImages.Zlib(Rows(0, 1, 2));
         var png = Chunks(4, 3, ("IDAT", zlib[..5]), ("IDAT", zlib[5..]));   // no IEND after it
         using var image = PngRowDecoder.DecodeWithLibdeflate(png, 4, 3, 2, 3, ImageSharpDecoder.SingleThreaded, "x.png");
         Assert.NotNull(image);
-        Assert.Equal(Decode(TestImages.PngFromZlib(4, 3, 2, zlib), int.MaxValue, libdeflate: false),
-            Enumerable.Range(0, 3).SelectMany(y => Enumerable.Range(0, 4).SelectMany(x => new[] { image[x, y].R, image[x, y].G, image[x, y].B })).ToArray());
+        Assert.Equal(Decode(TestImages.PngFromZlib(4, 3, 2, zlib), int.MaxValue, libdeflate: false), JpegRoute.Pixels(image!));
     }
 
     [SkippableFact]
     public void ImageDataEndsAtTheFirstOtherChunkOnEitherPath()
     {
         Skip.IfNot(Libdeflate.IsAvailable, "libdeflate.so.0 is not installed (Debian: libdeflate0)");
-        var zlib = Deflated(Rows(0, 1, 2));
+        var zlib = TestImages.Zlib(Rows(0, 1, 2));
         // The stream's second half after an empty ancillary chunk: not image data, so the stream is cut short.
         var png = Chunks(4, 3, ("IDAT", zlib[..(zlib.Length / 2)]), ("tEXt", []), ("IDAT", zlib[(zlib.Length / 2)..]), ("IEND", []));
         Assert.Null(PngRowDecoder.DecodeWithLibdeflate(png, 4, 3, 2, 3, ImageSharpDecoder.SingleThreaded, "x.png"));
@@ -253,22 +233,11 @@ public sealed class LibdeflateTests
     [Fact]
     public void ARowTooLongForAnIntIsRefusedOnEitherPath()
     {
-        var png = TestImages.PngFromZlib(4, 3, 2, Deflated(Rows(0, 1, 2)));
+        var png = TestImages.PngFromZlib(4, 3, 2, TestImages.Zlib(Rows(0, 1, 2)));
+        // 2^30 RGBA pixels a row: 4 GiB, past what an int counts; 2^28 a row fits, but not 8 rows of them.
         foreach (bool libdeflate in Libdeflate.IsAvailable ? new[] { false, true } : [false])
-        {
-            bool was = Libdeflate.Enabled;
-            Libdeflate.Enabled = libdeflate;
-            try
-            {
-                // 2^30 RGBA pixels a row: 4 GiB, past what an int counts; 2^28 a row fits, but not 8 rows of them.
-                Assert.Throws<OverflowException>(() => PngRowDecoder.Decode(png, 1 << 30, 1, 6, 1, ImageSharpDecoder.SingleThreaded, "x.png"));
-                Assert.Throws<OverflowException>(() => PngRowDecoder.Decode(png, 1 << 28, 8, 6, 8, ImageSharpDecoder.SingleThreaded, "x.png"));
-            }
-            finally
-            {
-                Libdeflate.Enabled = was;
-            }
-        }
+            foreach (var (width, rows) in new[] { (1 << 30, 1), (1 << 28, 8) })
+                Assert.Throws<OverflowException>(() => On(libdeflate, () => PngRowDecoder.Decode(png, width, rows, 6, rows, ImageSharpDecoder.SingleThreaded, "x.png")));
         Assert.Throws<OverflowException>(() => PngRowDecoder.DecodeWithLibdeflate(png, 1 << 30, 1, 6, 1, ImageSharpDecoder.SingleThreaded, "x.png"));
     }
 }

@@ -1,6 +1,4 @@
 using System.Buffers.Binary;
-using System.IO.Compression;
-using System.Text;
 using VgtData.Images;
 using VgtData.Tests.Fixtures;
 
@@ -14,12 +12,8 @@ public sealed class PngContainerTests
 
     private static byte[] Chunk(string type, byte[] data, bool badCrc = false)
     {
-        var chunk = new byte[12 + data.Length];
-        BinaryPrimitives.WriteUInt32BigEndian(chunk, (uint)data.Length);
-        Encoding.Latin1.GetBytes(type).CopyTo(chunk, 4);
-        data.CopyTo(chunk, 8);
-        uint crc = TestImages.Crc32(chunk.AsSpan(4, 4 + data.Length));
-        BinaryPrimitives.WriteUInt32BigEndian(chunk.AsSpan(8 + data.Length), badCrc ? ~crc : crc);
+        var chunk = TestImages.PngChunk(type, data);
+        if (badCrc) for (int i = chunk.Length - 4; i < chunk.Length; i++) chunk[i] ^= 0xFF;
         return chunk;
     }
 
@@ -34,13 +28,6 @@ public sealed class PngContainerTests
         return Chunk("IHDR", d);
     }
 
-    private static byte[] Zlib(byte[] raw)
-    {
-        var ms = new MemoryStream();
-        using (var z = new ZLibStream(ms, CompressionLevel.Fastest, leaveOpen: true)) z.Write(raw);
-        return ms.ToArray();
-    }
-
     private static byte[] Png(params byte[][] chunks) => Signature.Concat(chunks.SelectMany(c => c)).ToArray();
 
     /// <summary>A 4x3 RGB image: 3 rows of a filter byte and 12 bytes.</summary>
@@ -50,12 +37,12 @@ public sealed class PngContainerTests
 
     [Fact]
     public void ACompletePngPasses() =>
-        Assert.Null(ContainerCheck.FindTruncation(Png(Ihdr(4, 3), Chunk("IDAT", Zlib(Rows4x3)), Chunk("IEND", []))));
+        Assert.Null(ContainerCheck.FindTruncation(Png(Ihdr(4, 3), Chunk("IDAT", TestImages.Zlib(Rows4x3)), Chunk("IEND", []))));
 
     [Fact]
     public void APngChunkRunningPastTheEndIsNamed()
     {
-        var png = Png(Ihdr(4, 3), Chunk("IDAT", Zlib(Rows4x3)), Chunk("IEND", []));
+        var png = Png(Ihdr(4, 3), Chunk("IDAT", TestImages.Zlib(Rows4x3)), Chunk("IEND", []));
         int idat = 8 + 25;
         Assert.Equal($"PNG chunk 'IDAT' at byte {idat} needs {png.Length - 12 - idat - 12} bytes, the file ends at {png.Length - 13}",
             ContainerCheck.FindTruncation(png.AsSpan(0, png.Length - 13)));
@@ -69,10 +56,10 @@ public sealed class PngContainerTests
         Assert.Equal("PNG has no image data (IDAT)", ContainerCheck.FindTruncation(Png(Ihdr(4, 3), Chunk("IEND", []))));
         Assert.Equal("PNG ends at byte 8 without an IEND chunk", ContainerCheck.FindTruncation(Signature));
         // Seven bytes after the last chunk are not a chunk header.
-        var png = Png(Ihdr(4, 3), Chunk("IDAT", Zlib(Rows4x3)), new byte[7]);
+        var png = Png(Ihdr(4, 3), Chunk("IDAT", TestImages.Zlib(Rows4x3)), new byte[7]);
         Assert.Equal($"PNG ends at byte {png.Length} without an IEND chunk", ContainerCheck.FindTruncation(png));
         // IEND's own eight header bytes, with its CRC missing, still end the chunk walk (its 12 bytes do not fit).
-        var cut = Png(Ihdr(4, 3), Chunk("IDAT", Zlib(Rows4x3)), Chunk("IEND", []).AsSpan(0, 8).ToArray());
+        var cut = Png(Ihdr(4, 3), Chunk("IDAT", TestImages.Zlib(Rows4x3)), Chunk("IEND", []).AsSpan(0, 8).ToArray());
         Assert.StartsWith("PNG chunk 'IEND' at byte", ContainerCheck.FindTruncation(cut));
     }
 
@@ -100,7 +87,7 @@ public sealed class PngContainerTests
     [Fact]
     public void TheFirstDamagedChunkIsNamedByIndexTypeAndPosition()
     {
-        var idat = Chunk("IDAT", Zlib(Rows4x3));
+        var idat = Chunk("IDAT", TestImages.Zlib(Rows4x3));
         Assert.Null(PngCrc.FindDamagedChunk(Png(Ihdr(4, 3), idat, Chunk("IEND", []))));
         Assert.Equal("PNG chunk 0 ('IHDR' at byte 8) fails its CRC check: the file is damaged",
             PngCrc.FindDamagedChunk(Png(Chunk("IHDR", new byte[13], badCrc: true), idat, Chunk("IEND", []))));
@@ -115,10 +102,10 @@ public sealed class PngContainerTests
     [Fact]
     public void NothingAfterIendOrPastTheEndIsChecked()
     {
-        var png = Png(Ihdr(4, 3), Chunk("IDAT", Zlib(Rows4x3)), Chunk("IEND", []));
+        var png = Png(Ihdr(4, 3), Chunk("IDAT", TestImages.Zlib(Rows4x3)), Chunk("IEND", []));
         Assert.Null(PngCrc.FindDamagedChunk(png.Concat(Chunk("tEXt", [1, 2], badCrc: true)).ToArray()));
         // A chunk whose length runs off the end is ContainerCheck's refusal, not a CRC failure.
-        var cut = Png(Ihdr(4, 3), Chunk("IDAT", Zlib(Rows4x3), badCrc: true));
+        var cut = Png(Ihdr(4, 3), Chunk("IDAT", TestImages.Zlib(Rows4x3), badCrc: true));
         Assert.Null(PngCrc.FindDamagedChunk(cut.AsSpan(0, cut.Length - 1)));
         Assert.NotNull(PngCrc.FindDamagedChunk(cut));
     }
@@ -148,12 +135,12 @@ public sealed class PngContainerTests
     [Fact]
     public void ShortImageDataIsMeasuredAndNamed()
     {
-        Assert.Null(PngImageDataCheck.FindShortImageData(Png(Ihdr(4, 3), Chunk("IDAT", Zlib(Rows4x3)), Chunk("IEND", [])), "x.png"));
+        Assert.Null(PngImageDataCheck.FindShortImageData(Png(Ihdr(4, 3), Chunk("IDAT", TestImages.Zlib(Rows4x3)), Chunk("IEND", [])), "x.png"));
         Assert.Equal("PNG image data holds 26 of the 39 bytes its header promises",
-            PngImageDataCheck.FindShortImageData(Png(Ihdr(4, 3), Chunk("IDAT", Zlib(Rows4x3[..26])), Chunk("IEND", [])), "x.png"));
+            PngImageDataCheck.FindShortImageData(Png(Ihdr(4, 3), Chunk("IDAT", TestImages.Zlib(Rows4x3[..26])), Chunk("IEND", [])), "x.png"));
         Assert.Equal("PNG ends inside its header", PngImageDataCheck.FindShortImageData(Png(Ihdr(4, 3)).AsMemory(0, 32), "x.png"));
         // More data than the header promises is fine: only the promised rows are read.
-        Assert.Null(PngImageDataCheck.FindShortImageData(Png(Ihdr(4, 3), Chunk("IDAT", Zlib(Rows4x3.Concat(new byte[50]).ToArray())), Chunk("IEND", [])), "x.png"));
+        Assert.Null(PngImageDataCheck.FindShortImageData(Png(Ihdr(4, 3), Chunk("IDAT", TestImages.Zlib(Rows4x3.Concat(new byte[50]).ToArray())), Chunk("IEND", [])), "x.png"));
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using SixLabors.ImageSharp.PixelFormats;
 using VgtData.Images;
+using VgtData.Tests.Fixtures;
 using VgtData.Tests.Images.Fuzz;
 using Xunit.Abstractions;
 
@@ -101,9 +102,7 @@ public sealed class ThreadNativeHandleTests
     {
         Skip.IfNot(TurboJpeg.IsAvailable && Libdeflate.IsAvailable, "libturbojpeg.so.0 or libdeflate.so.0 is not installed (Debian: libturbojpeg0, libdeflate0)");
         var jpeg = FuzzSeeds.Jpeg(null)[0];
-        var zlib = new MemoryStream();
-        using (var z = new System.IO.Compression.ZLibStream(zlib, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
-            z.Write(new byte[1000]);
+        var zlib = TestImages.Zlib(new byte[1000]);
         var handles = new System.Collections.Concurrent.ConcurrentBag<WeakReference>();
         var threads = Enumerable.Range(0, 8).Select(n => new Thread(() =>
         {
@@ -112,7 +111,7 @@ public sealed class ThreadNativeHandleTests
             var first = TurboJpeg.ThreadHandle;
             Assert.True(TurboJpeg.Decode(jpeg, pixels, 48, 40));
             Assert.Same(first, TurboJpeg.ThreadHandle);   // made once per thread, then reused
-            Assert.Equal(Libdeflate.Result.Success, Libdeflate.Inflate(zlib.ToArray(), new byte[1000], out _));
+            Assert.Equal(Libdeflate.Result.Success, Libdeflate.Inflate(zlib, new byte[1000], out _));
             // Long weak references: alive until the finalizer (which frees the native object) has run.
             handles.Add(new WeakReference(first, trackResurrection: true));
             handles.Add(new WeakReference(Libdeflate.ThreadDecompressor, trackResurrection: true));

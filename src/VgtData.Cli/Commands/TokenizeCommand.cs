@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using VgtData.Text;
+using VgtData.Manifests;
 
 namespace VgtData.Cli.Commands;
 

@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Runtime.InteropServices;
 using VgtData.Datasets;
 using VgtData.Images;
-using VgtData.Loading;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -2,7 +2,6 @@ using System.Text.Json;
 using VgtData.Images;
 using System.Diagnostics;
 using VgtData.Latents;
-using VgtData.Loading;
 using VgtData.Manifests;
 using VgtData.Sampling;
 using VgtData.Sources;

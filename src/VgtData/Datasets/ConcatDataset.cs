@@ -1,4 +1,3 @@
-using VgtData.Loading;
 using VgtData.Sampling;
 using static TorchSharp.torch;
 

@@ -22,8 +22,8 @@ public sealed record ImageLimits
     /// <summary>256 MiB: a 8192² image at 4 bytes a pixel, sixteen times a 4096² RGBA image.</summary>
     public const long DefaultMaxDecodeBytes = 256L << 20;
 
-    /// <summary>256 MiB: far above any training image, far below what would hurt a worker.</summary>
-    public const long DefaultMaxFileBytes = 256L << 20;
+    /// <summary>The sources' file-size cap (<see cref="Sources.FolderImageSource.DefaultMaxFileBytes"/>).</summary>
+    public const long DefaultMaxFileBytes = Sources.FolderImageSource.DefaultMaxFileBytes;
 
     /// <summary>Refuse when decoding would need more than this many bytes, estimated from the header as width × height × 4
     /// (the widest 8-bit working format any decoder here uses), before anything is allocated.</summary>

@@ -1,7 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
-using VgtData.Text;
 
 namespace VgtData.Manifests;
 

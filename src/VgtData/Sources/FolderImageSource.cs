@@ -1,4 +1,4 @@
-using VgtData.Images;
+using VgtData.Storage;
 
 namespace VgtData.Sources;
 
@@ -6,7 +6,10 @@ namespace VgtData.Sources;
 /// folder is refused by its type before any read, so nothing can hang), and none larger than <see cref="MaxFileBytes"/>.</summary>
 public sealed class FolderImageSource : IImageSource
 {
-    public FolderImageSource(string root, long maxFileBytes = ImageLimits.DefaultMaxFileBytes)
+    /// <summary>256 MiB: far above any training image, far below what would hurt a worker.</summary>
+    public const long DefaultMaxFileBytes = 256L << 20;
+
+    public FolderImageSource(string root, long maxFileBytes = DefaultMaxFileBytes)
     {
         Root = Path.GetFullPath(root);
         MaxFileBytes = maxFileBytes;

@@ -1,3 +1,5 @@
+using VgtData.Storage;
+
 namespace VgtData.Sources;
 
 /// <summary>Where image bytes come from: a folder, tar parts, … Implementations are safe to call from many threads.</summary>

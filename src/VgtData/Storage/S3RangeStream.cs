@@ -1,4 +1,3 @@
-using VgtData.Sources;
 
 namespace VgtData.Storage;
 

@@ -4,7 +4,6 @@ using System.Net.Sockets;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
-using VgtData.Sources;
 
 namespace VgtData.Storage;
 

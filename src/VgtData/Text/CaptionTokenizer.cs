@@ -1,3 +1,5 @@
+using VgtData.Manifests;
+
 namespace VgtData.Text;
 
 /// <summary>Caption to <c>input_ids</c>: the prompt template, a tokenizer and max_length, built once and shared by workers.</summary>

@@ -3,6 +3,7 @@ using VgtData.Datasets;
 using VgtData.Images;
 using VgtData.Sources;
 using VgtData.Tests.Fixtures;
+using VgtData.Storage;
 
 namespace VgtData.Tests.Datasets;
 

@@ -7,6 +7,7 @@ using VgtData.Loading;
 using VgtData.Sources;
 using VgtData.Tests.Fixtures;
 using VgtData.Tests.Latents;
+using VgtData.Storage;
 
 namespace VgtData.Tests.Datasets;
 

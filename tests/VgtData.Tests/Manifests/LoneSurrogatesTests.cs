@@ -1,9 +1,9 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using VgtData.Tests.Fixtures;
-using VgtData.Text;
+using VgtData.Manifests;
 
-namespace VgtData.Tests.Text;
+namespace VgtData.Tests.Manifests;
 
 /// <summary>Strings as Python's json.loads makes them, lone surrogates included, and the refusal where Python fails to encode.</summary>
 public class LoneSurrogatesTests

@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace VgtData.Sources;
+namespace VgtData.Storage;
 
 /// <summary>Bytes in a rented array; dispose to give the array back. Keeps multi-megabyte reads off the large-object heap.</summary>
 public sealed class PooledBytes : IDisposable

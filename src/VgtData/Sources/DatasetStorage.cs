@@ -1,6 +1,6 @@
-using VgtData.Sources;
+using VgtData.Storage;
 
-namespace VgtData.Storage;
+namespace VgtData.Sources;
 
 /// <summary>A dataset key whose object-storage setting cannot be used; <see cref="Key"/> is the key to fix.</summary>
 public sealed class StorageConfigException(string key, string message, Exception? inner = null) : VgtDataException(message, inner)

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace VgtData.Loading;
+namespace VgtData.Datasets;
 
 /// <summary>Where loading time goes, summed over all workers (seconds of thread time per stage). Thread-safe.</summary>
 public sealed class PipelineStats

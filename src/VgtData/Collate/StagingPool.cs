@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace VgtData.Loading;
+namespace VgtData.Collate;
 
 /// <summary>
 /// Host memory for batch tensors, reused from batch to batch. A fresh libtorch tensor per batch is a 64-byte-aligned

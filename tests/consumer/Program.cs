@@ -3,12 +3,13 @@
 using TorchSharp;
 using VgtData;
 using VgtData.Config;
-using VgtData.Preparation;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
 
 try
 {
     const int batchSize = 4;
-    SyntheticDataset.Write(args[1], 12, [(512, 512), (512, 768), (768, 512)]);
+    WriteDataset(args[1], 12, [(512, 512), (512, 768), (768, 512)]);
     var config = ConfigLoader.Load(args[0], [$"train_dataloader.batch_size={batchSize}"]);
     using var pipeline = PipelineFactory.Build(config);
     using var loader = pipeline.CreateLoader();
@@ -42,4 +43,28 @@ static void Expect(long[] shape, long[] expected, torch.ScalarType dtype, torch.
 {
     if (!shape.SequenceEqual(expected) || dtype != expectedType)
         throw new InvalidOperationException($"{name}: got [{string.Join(", ", shape)}] {dtype}, expected [{string.Join(", ", expected)}] {expectedType}");
+}
+
+// A tiny dataset in the anchor's layout (images/NNNNNN.png + data.json), written with ImageSharp, which VgtData brings.
+static void WriteDataset(string root, int count, (int Width, int Height)[] sizes)
+{
+    Directory.CreateDirectory(Path.Combine(root, "images"));
+    var entries = new List<object>();
+    for (int i = 0; i < count; i++)
+    {
+        var (w, h) = sizes[i % sizes.Length];
+        using var image = new Image<Rgb24>(w, h);
+        image.ProcessPixelRows(rows =>
+        {
+            for (int y = 0; y < h; y++)
+            {
+                var row = rows.GetRowSpan(y);
+                for (int x = 0; x < w; x++) row[x] = new Rgb24((byte)(x * 255 / w), (byte)(y * 255 / h), (byte)(i * 20));
+            }
+        });
+        var name = $"images/{i:D6}.png";
+        image.SaveAsPng(Path.Combine(root, name));
+        entries.Add(new { image = name, caption = $"a gradient number {i}", width = w, height = h });
+    }
+    File.WriteAllText(Path.Combine(root, "data.json"), System.Text.Json.JsonSerializer.Serialize(entries));
 }

@@ -1,5 +1,6 @@
 using VgtData.Preparation;
 using VgtData.Storage;
+using VgtData.Upload;
 
 namespace VgtData.Cli.Commands;
 

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using VgtData.Preparation;
 using VgtData.Storage;
+using VgtData.Upload;
 
 namespace VgtData.Tests.Storage;
 

@@ -2,8 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using VgtData.Preparation;
 using VgtData.Progress;
+using VgtData.Storage;
 
-namespace VgtData.Storage;
+namespace VgtData.Upload;
 
 /// <summary>
 /// Uploads a prepared dataset folder (data.json, images, tar parts, latents) below an s3:// prefix, keeping relative

@@ -1,7 +1,8 @@
 using System.Globalization;
 using VgtData.Progress;
+using VgtData.Storage;
 
-namespace VgtData.Storage;
+namespace VgtData.Upload;
 
 /// <summary>What one <see cref="S3Uploader"/> run did.</summary>
 public sealed record UploadReport(S3Location Target, int Files, int Uploaded, int Skipped, long BytesUploaded, long BytesSkipped,

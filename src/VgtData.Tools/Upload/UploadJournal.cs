@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using VgtData.Storage;
 
-namespace VgtData.Storage;
+namespace VgtData.Upload;
 
 /// <summary>
 /// What earlier uploads of a folder to one target learned, kept in <c>FOLDER/.vgtdata-upload/</c> (never uploaded):

@@ -1,4 +1,6 @@
-namespace VgtData.Storage;
+using VgtData.Storage;
+
+namespace VgtData.Upload;
 
 /// <summary>How <see cref="S3Uploader"/> sends a prepared dataset to a bucket.</summary>
 public sealed record UploadOptions

@@ -33,7 +33,7 @@ public sealed class ValidateCommand : ICommand
             OutputPaths.CreateDirectory(pipeline.Dataset is CaptionDataset ? Path.GetDirectoryName(Path.GetFullPath(clean))! : clean, "--write-clean", clean);
         var members = EntryValidator.Members(pipeline.Dataset);
         ValidationReport report;
-        using (var progress = ValidationProgress.Create(context.Error, context.IsTerminal, members.Sum(m => (long)m.Manifest.Count)))
+        using (var progress = ValidationProgress.Create(context.Error, context.IsTerminal, members.Sum(m => (long)m.Entries.Count)))
             report = DatasetValidator.Run(pipeline.Dataset, new ValidationOptions { Workers = workers, Progress = progress });
 
         report.WriteSummary(context.Out);

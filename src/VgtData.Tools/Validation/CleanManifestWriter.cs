@@ -11,7 +11,7 @@ namespace VgtData.Validation;
 /// A data_path that is a folder of *.json or a .jsonl file becomes one array, in the order the dataset reads them.
 /// With <c>train_number_samples</c> only the entries the dataset uses (and the validator checked) are written.
 /// </summary>
-public static class CleanManifestWriter
+internal static class CleanManifestWriter
 {
     /// <summary>For one CaptionDataset: <paramref name="output"/> is the file to write. For a ConcatDataset:
     /// <paramref name="output"/> is a folder, holding <see cref="MemberFileName"/> per member. Returns the files written.</summary>
@@ -98,7 +98,7 @@ public static class CleanManifestWriter
 
     private static void WriteMember(CaptionDataset dataset, HashSet<int> bad, string path) =>
         // An s3:// data_path is read from its downloaded copy, as the dataset read it.
-        WriteEntries((dataset.Options.Files ?? Storage.DataFiles.Local).Materialize(dataset.Options.DataPath), dataset.Manifest.Count, bad, path);
+        WriteEntries((dataset.Options.Files ?? Storage.DataFiles.Local).Materialize(dataset.Options.DataPath), dataset.Entries.Count, bad, path);
 
     /// <summary>Re-emits one entry token by token: the reader skips comments and trailing commas, every token's text is copied.</summary>
     private static void CopyStrict(ReadOnlySpan<byte> json, ArrayBufferWriter<byte> output)

@@ -2,7 +2,7 @@ using VgtData.Datasets;
 
 namespace VgtData.Validation;
 
-public sealed record ValidationOptions
+internal sealed record ValidationOptions
 {
     /// <summary>Entries checked at once (each decode is single-threaded); 0: one per core.</summary>
     public int Workers { get; init; }
@@ -15,14 +15,14 @@ public sealed record ValidationOptions
 /// Checks every entry of every member dataset: caption, image read and decode under the dataset's limits, and the
 /// caption's prompt length. Unlike the dataset it replaces nothing: every bad entry is listed.
 /// </summary>
-public static class DatasetValidator
+internal static class DatasetValidator
 {
     public static ValidationReport Run(ISampleDataset dataset, ValidationOptions? options = null)
     {
         options ??= new ValidationOptions();
         var members = EntryValidator.Members(dataset);
         var offsets = new int[members.Count + 1];
-        for (int m = 0; m < members.Count; m++) offsets[m + 1] = checked(offsets[m] + members[m].Manifest.Count);
+        for (int m = 0; m < members.Count; m++) offsets[m + 1] = checked(offsets[m] + members[m].Entries.Count);
         int total = offsets[^1];
 
         var failures = new SampleFailure?[total];
@@ -46,12 +46,12 @@ public static class DatasetValidator
         int truncated = 0;
         for (int m = 0; m < members.Count; m++)
         {
-            var manifest = members[m].Manifest;
+            var entries = members[m].Entries;
             int? max = members[m].Options.Text.MaxLength;
-            for (int i = 0; i < manifest.Count; i++)
+            for (int i = 0; i < entries.Count; i++)
             {
                 int flat = offsets[m] + i;
-                if (failures[flat] is { } f) bad.Add(new BadEntry(m, i, manifest.ImageOf(i), f.Path, f.Reason, f.Detail));
+                if (failures[flat] is { } f) bad.Add(new BadEntry(m, i, entries.ImageOf(i), f.Path, f.Reason, f.Detail));
                 if (tokens[flat] < 0) continue;
                 lengths.Add(tokens[flat]);
                 if (max is int limit && tokens[flat] > limit) truncated++;
@@ -65,7 +65,7 @@ public static class DatasetValidator
             TruncatedByMaxLength = truncated,
             TokenLength = TokenLengthStats.From(lengths),
             MaxLength = maxLengths.Count == 1 ? maxLengths[0] : null,
-            DatasetSizes = members.Select(d => d.Manifest.Count).ToList(),
+            DatasetSizes = members.Select(d => d.Entries.Count).ToList(),
         };
     }
 }

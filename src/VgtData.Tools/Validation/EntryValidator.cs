@@ -4,7 +4,7 @@ namespace VgtData.Validation;
 
 /// <summary>The per-entry check, reusable outside <c>vgtdata validate</c>: the dataset's own caption, read and decode
 /// steps (<see cref="CaptionDataset.Check"/>), so the reasons are exactly the ones training would record.</summary>
-public static class EntryValidator
+internal static class EntryValidator
 {
     /// <summary>Null when entry <paramref name="index"/> of <paramref name="dataset"/> is usable, otherwise why not.</summary>
     public static SampleFailure? Check(CaptionDataset dataset, int index) => dataset.Check(index, out _);

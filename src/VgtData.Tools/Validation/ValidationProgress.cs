@@ -4,7 +4,7 @@ using VgtData.Progress;
 namespace VgtData.Validation;
 
 /// <summary>Entries checked (bad ones counted), with rate and ETA.</summary>
-public static class ValidationProgress
+internal static class ValidationProgress
 {
     public static ProgressMeter Create(TextWriter writer, bool terminal, long total, TimeSpan? interval = null) =>
         new(writer, terminal, total, s => string.Create(CultureInfo.InvariantCulture,

@@ -6,13 +6,13 @@ using System.Text.Json;
 namespace VgtData.Validation;
 
 /// <summary>One bad entry: member dataset <see cref="Dataset"/>, entry <see cref="Index"/> of its manifest.</summary>
-public sealed record BadEntry(int Dataset, int Index, string Image, string Path, SampleFailureReason Reason, string Detail)
+internal sealed record BadEntry(int Dataset, int Index, string Image, string Path, SampleFailureReason Reason, string Detail)
 {
     public string ReasonName => SampleException.ReasonName(Reason);
 }
 
 /// <summary>Nearest-rank percentiles of the prompt lengths (template applied, cfg=false, before truncation).</summary>
-public sealed record TokenLengthStats(int Count, int P50, int P90, int P99, int Max)
+internal sealed record TokenLengthStats(int Count, int P50, int P90, int P99, int Max)
 {
     /// <summary>Nearest-rank percentiles (the smallest value with at least p% of the values at or below it).</summary>
     public static TokenLengthStats? From(IReadOnlyList<int> lengths)
@@ -31,7 +31,7 @@ public sealed record TokenLengthStats(int Count, int P50, int P90, int P99, int 
 }
 
 /// <summary>What <see cref="DatasetValidator"/> found: every bad entry (in dataset, index order) and the caption statistics.</summary>
-public sealed class ValidationReport
+internal sealed class ValidationReport
 {
     public required int Checked { get; init; }
     public required IReadOnlyList<BadEntry> Bad { get; init; }

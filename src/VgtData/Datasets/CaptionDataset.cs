@@ -27,19 +27,25 @@ public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasSam
     private readonly DataFiles _files;
     private volatile int _epoch;
 
-    public CaptionDataset(CaptionDatasetOptions options)
+    public CaptionDataset(CaptionDatasetOptions options) : this(options, entries: null)
+    {
+    }
+
+    /// <summary>Over <paramref name="entries"/> when given (any <see cref="IEntryList"/>), else the list
+    /// <c>data_path</c> names.</summary>
+    internal CaptionDataset(CaptionDatasetOptions options, IEntryList? entries)
     {
         _options = options;
         _files = options.Files ?? DataFiles.Local;
-        Manifest = Manifest.Load(_files.Materialize(options.DataPath), options.CapSource, options.TrainNumberSamples);
-        if (Manifest.Count == 0) throw new VgtDataException($"{options.DataPath}: the manifest has no entries");
+        Entries = entries ?? EntryLists.Open(_files.Materialize(options.DataPath), options.CapSource, options.TrainNumberSamples);
+        if (Entries.Count == 0) throw new VgtDataException($"{options.DataPath}: the manifest has no entries");
         _ownsSource = options.ImageSource is null;
         _source = options.ImageSource ?? new FolderImageSource(options.ImageFolder, options.Limits.MaxFileBytes);
         _decoder = options.Decoder ?? ImageDecoders.Create(ImageDecoders.DefaultName);
         Failures = new SampleFailureLog(options.FailureBudget, options.FailureWindow);
     }
 
-    public Manifest Manifest { get; }
+    internal IEntryList Entries { get; }
 
     public CaptionDatasetOptions Options => _options;
 
@@ -50,19 +56,19 @@ public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasSam
     public (int Height, int Width)? SampleSize =>
         _options.ImageLatentsFolder is null && _options.ImageTokensFolder is null ? (_options.ImageSize, _options.ImageSize) : null;
 
-    public string Describe(int index) => (uint)index < (uint)Manifest.Count ? _source.Describe(Manifest.ImageOf(index)) : $"index {index}";
+    public string Describe(int index) => (uint)index < (uint)Entries.Count ? _source.Describe(Entries.ImageOf(index)) : $"index {index}";
 
-    int ISampleDataset.Count => Manifest.Count;
+    int ISampleDataset.Count => Entries.Count;
 
     /// <summary>Tells a read-ahead source (object storage) which images the next samples need.</summary>
     public void ReadAhead(ReadOnlySpan<int> indices)
     {
         if (_source is not IReadAheadSource source || _options.ImageLatentsFolder != null || _options.ImageTokensFolder != null) return;
         foreach (var index in indices)
-            if ((uint)index < (uint)Manifest.Count) source.ReadAhead(Manifest.ImageOf(_options.Debug ? 0 : index));
+            if ((uint)index < (uint)Entries.Count) source.ReadAhead(Entries.ImageOf(_options.Debug ? 0 : index));
     }
 
-    public override long Count => Manifest.Count;
+    public override long Count => Entries.Count;
 
     /// <summary>The epoch <see cref="GetTensor"/> draws with (0 until <see cref="SetEpoch"/> is called).</summary>
     public int Epoch => _epoch;
@@ -85,8 +91,8 @@ public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasSam
 
     public CaptionSample GetSample(int index, int epoch = 0)
     {
-        if ((uint)index >= (uint)Manifest.Count)
-            throw new IndexOutOfRangeException($"index {index} is outside the dataset's {Manifest.Count} samples ({_options.DataPath})");
+        if ((uint)index >= (uint)Entries.Count)
+            throw new IndexOutOfRangeException($"index {index} is outside the dataset's {Entries.Count} samples ({_options.DataPath})");
         int candidate = _options.Debug ? 0 : index;
         for (int attempt = 0; ; attempt++)
         {
@@ -104,7 +110,7 @@ public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasSam
                         $"sample {index}: no usable replacement after {attempt + 1} tries; last: {e.WithIndex(candidate).Message}", e);
                 // The replacement depends only on (seed, epoch, index, attempt): the same for every worker count.
                 var draw = new SampleRandom(_options.Seed, epoch, index, stream: 1000UL + (ulong)attempt);
-                candidate = draw.NextInt(Manifest.Count);
+                candidate = draw.NextInt(Entries.Count);
             }
         }
     }
@@ -118,7 +124,7 @@ public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasSam
     public SampleFailure? Check(int entryIndex, out string? caption)
     {
         caption = null;
-        var entry = Manifest[entryIndex];
+        var entry = Entries[entryIndex];
         try
         {
             caption = ReadCaption(entry);
@@ -143,7 +149,7 @@ public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasSam
     /// <summary>Loads one entry, throwing <see cref="SampleException"/> for anything wrong with it.</summary>
     private CaptionSample Load(int index, int entryIndex, int epoch)
     {
-        var entry = Manifest[entryIndex];
+        var entry = Entries[entryIndex];
         var caption = ReadCaption(entry);
         var random = new SampleRandom(_options.Seed, epoch, entryIndex);
         bool cfg = random.NextDouble() < _options.Unconditional;

@@ -8,7 +8,7 @@ namespace VgtData.Manifests;
 /// The entries of a data.json (or a folder of them, or JSONL) in a compact table: strings live in one UTF-8 pool and each
 /// entry is a fixed-size record, so a million entries cost tens of megabytes, not a dictionary each.
 /// </summary>
-public sealed class Manifest
+internal sealed class Manifest : IEntryList
 {
     [StructLayout(LayoutKind.Sequential, Pack = 4)]
     private struct Row

@@ -46,7 +46,7 @@ public sealed class DeviceResizeTests(ITestOutputHelper output) : IDisposable
     {
         using var dataset = new CaptionDataset(options with { ResizeOnDevice = device });
         var collator = new Collator(new CollateOptions { Seed = 3, ResizeOnDevice = device, DType = dtype });
-        var sampler = new InfiniteSampler(dataset.Manifest.Count, shuffle: true, seed: 11, rank: 0, worldSize: 1);
+        var sampler = new InfiniteSampler(dataset.Entries.Count, shuffle: true, seed: 11, rank: 0, worldSize: 1);
         using var loader = new DataLoader(dataset, sampler, collator, new DataLoaderOptions { BatchSize = 8, NumWorkers = 2, MaxBatches = count });
         var list = new List<Dictionary<string, Tensor>>();
         foreach (var batch in loader)

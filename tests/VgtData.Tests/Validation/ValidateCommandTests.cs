@@ -86,7 +86,7 @@ public sealed class ValidateCommandTests : IDisposable
         var config = BuildMixed();
         using var pipeline = PipelineFactory.Build(ConfigLoader.Load(config));
         var dataset = (CaptionDataset)pipeline.Dataset;
-        for (int i = 0; i < dataset.Manifest.Count; i++)
+        for (int i = 0; i < dataset.Entries.Count; i++)
         {
             var failure = EntryValidator.Check(dataset, i);
             try

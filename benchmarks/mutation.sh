@@ -15,15 +15,18 @@ cd "$root"
 all=(Loading Sampling Datasets Collate Text Images Preparation)
 survivors=()
 folders=()
+# A folder lives in the runtime (src/VgtData) or in the tools (src/VgtData.Tools: Preparation, Validation, ...).
+src_of() { if [[ -d src/VgtData/$1 ]]; then echo src/VgtData; elif [[ -d src/VgtData.Tools/$1 ]]; then echo src/VgtData.Tools; fi; }
 for arg in "$@"; do
   case $arg in
     --survivors) survivors=(--survivors) ;;
     -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     *)
-      [[ -d src/VgtData/${arg%%:*} ]] || { echo "mutation: no folder src/VgtData/${arg%%:*}" >&2; exit 2; }
+      src=$(src_of "${arg%%:*}")
+      [[ -n $src ]] || { echo "mutation: no folder ${arg%%:*} in src/VgtData or src/VgtData.Tools" >&2; exit 2; }
       if [[ $arg == *:* ]]; then
         IFS=, read -ra files <<<"${arg#*:}"
-        for f in "${files[@]}"; do [[ -f src/VgtData/${arg%%:*}/${f%%\{*}.cs ]] || { echo "mutation: no file src/VgtData/${arg%%:*}/$f.cs" >&2; exit 2; }; done
+        for f in "${files[@]}"; do [[ -f $src/${arg%%:*}/${f%%\{*}.cs ]] || { echo "mutation: no file $src/${arg%%:*}/$f.cs" >&2; exit 2; }; done
       fi
       folders+=("$arg") ;;
   esac
@@ -51,18 +54,19 @@ line_spans() {
 reports=()
 for run in "${folders[@]}"; do
   folder=${run%%:*}
-  mutate=()
+  src=$(src_of "$folder")
+  mutate=(--project "$(basename "$src").csproj")
   if [[ $run == *:* ]]; then
     IFS=, read -ra files <<<"${run#*:}"
     for f in "${files[@]}"; do
       name=${f%%\{*}
       spans=""
-      [[ $f == *\{* ]] && spans=$(line_spans "src/VgtData/$folder/$name.cs" "${f#"$name"}")
-      mutate+=(--mutate "**/src/VgtData/$folder/$name.cs$spans")
+      [[ $f == *\{* ]] && spans=$(line_spans "$src/$folder/$name.cs" "${f#"$name"}")
+      mutate+=(--mutate "**/$src/$folder/$name.cs$spans")
     done
     folder="$folder-part"
   else
-    mutate=(--mutate "**/src/VgtData/$folder/**/*.cs")
+    mutate+=(--mutate "**/$src/$folder/**/*.cs")
   fi
   out="$root/artifacts/mutation/$folder"
   rm -rf "$out"

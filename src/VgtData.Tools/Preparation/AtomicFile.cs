@@ -2,7 +2,7 @@ namespace VgtData.Preparation;
 
 /// <summary>Writes a file under a temporary name in the same folder and renames it into place, so readers (and
 /// a re-run after an interruption) see either the old file or the complete new one.</summary>
-public static class AtomicFile
+internal static class AtomicFile
 {
     public const string PartialSuffix = ".vgtdata-partial";
 

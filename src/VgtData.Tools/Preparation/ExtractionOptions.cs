@@ -1,7 +1,7 @@
 namespace VgtData.Preparation;
 
 /// <summary>How <see cref="TarExtractor"/> lays out and reports what it extracts.</summary>
-public sealed class ExtractionOptions
+internal sealed class ExtractionOptions
 {
     /// <summary>Nothing is ever written outside this folder.</summary>
     public required string OutputDir { get; init; }

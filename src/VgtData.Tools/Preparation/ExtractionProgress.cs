@@ -4,7 +4,7 @@ using VgtData.Progress;
 namespace VgtData.Preparation;
 
 /// <summary>Files extracted and part bytes read, with throughput and ETA.</summary>
-public static class ExtractionProgress
+internal static class ExtractionProgress
 {
     public static ProgressMeter Create(TextWriter writer, bool terminal, long totalBytes, string label = "extract", TimeSpan? interval = null) =>
         new(writer, terminal, totalBytes, s => string.Create(CultureInfo.InvariantCulture,

@@ -1,7 +1,7 @@
 namespace VgtData.Preparation;
 
 /// <summary>What one extraction run did.</summary>
-public sealed class ExtractionResult
+internal sealed class ExtractionResult
 {
     public int Parts { get; init; }
 

@@ -3,7 +3,7 @@ using System.Text;
 namespace VgtData.Preparation;
 
 /// <summary>Decides where (if anywhere) a tar member may be written below an output folder.</summary>
-public static class MemberPath
+internal static class MemberPath
 {
     /// <summary>Longest file or folder name most Linux filesystems accept (NAME_MAX), in UTF-8 bytes.</summary>
     public const int MaxComponentBytes = 255;

@@ -27,7 +27,7 @@ namespace VgtData.Preparation;
 /// </code>
 /// A name collision is reported for the member that lost (the later one in part, member order).
 /// </summary>
-public sealed class PrepareReport
+internal sealed class PrepareReport
 {
     public int Entries { get; init; }
     public int Written { get; init; }

@@ -3,7 +3,7 @@ using VgtData.Sources;
 namespace VgtData.Preparation;
 
 /// <summary>Settings for <see cref="ShareGpt4oImagePreparer"/>.</summary>
-public sealed class PrepareOptions
+internal sealed class PrepareOptions
 {
     public int Workers { get; init; }
     public CancellationToken Cancellation { get; init; }
@@ -20,7 +20,7 @@ public sealed class PrepareOptions
 /// name, see <see cref="TarExtractor"/>) and turns <c>raw/text_to_image.json</c> into <c>data.json</c>, leaving out
 /// entries without a usable prompt, image or resolution and images found in no tar. Images are not decoded.
 /// </summary>
-public static class ShareGpt4oImagePreparer
+internal static class ShareGpt4oImagePreparer
 {
     public const string AnnotationFile = "raw/text_to_image.json";
     public const string PartPattern = "raw/text_to_image_part_*.tar";

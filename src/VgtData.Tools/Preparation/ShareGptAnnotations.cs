@@ -5,10 +5,10 @@ using System.Text.Json;
 namespace VgtData.Preparation;
 
 /// <summary>One data.json row: <c>{"image": "images/17413.png", "caption": ..., "width": w, "height": h}</c>.</summary>
-public sealed record DataJsonEntry(string Image, string Caption, int Width, int Height);
+internal sealed record DataJsonEntry(string Image, string Caption, int Width, int Height);
 
 /// <summary>Turns ShareGPT-4o-Image's raw/text_to_image.json into data.json rows, counting what it leaves out.</summary>
-public static class ShareGptAnnotations
+internal static class ShareGptAnnotations
 {
     public const string BlankPrompt = "blank prompt";
     public const string MissingPrompt = "missing prompt";

@@ -22,7 +22,7 @@ namespace VgtData.Preparation;
 /// </list>
 /// gzip-compressed parts (detected by magic bytes) are inflated with .NET's GZipStream, every gzip member to the end.
 /// </summary>
-public static class TarExtractor
+internal static class TarExtractor
 {
     private const int CopyBuffer = 1 << 20;
 

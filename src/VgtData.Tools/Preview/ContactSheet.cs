@@ -13,7 +13,7 @@ using VgtData.Sampling;
 namespace VgtData.Preview;
 
 /// <summary>One sample as the model receives it: the cropped, resized pixels (as PNG) and the caption or CFG flag.</summary>
-public sealed record PreviewCell
+internal sealed record PreviewCell
 {
     public required int Index { get; init; }
     public required int SourceIndex { get; init; }
@@ -34,7 +34,7 @@ public sealed record PreviewCell
 /// sampler's order (after crop, resize, CFG and any bad-sample replacement). Written as one self-contained HTML page or as
 /// a PNG grid with a coloured border per cell (red: CFG, green: caption) and a JSON sidecar.
 /// </summary>
-public static class ContactSheet
+internal static class ContactSheet
 {
     /// <summary>Each thumbnail fits in a square of this many pixels in the PNG grid.</summary>
     public const int Thumb = 192;

@@ -4,7 +4,7 @@ using System.Globalization;
 namespace VgtData.Progress;
 
 /// <summary>What a progress line shows: the amount done of the total, a second count (files, bad entries), rate and ETA.</summary>
-public readonly record struct ProgressSnapshot(long Done, long Total, long Count, double RatePerSecond, TimeSpan? Eta)
+internal readonly record struct ProgressSnapshot(long Done, long Total, long Count, double RatePerSecond, TimeSpan? Eta)
 {
     public double Fraction => (double)Math.Min(Done, Total) / Total;
 
@@ -15,7 +15,7 @@ public readonly record struct ProgressSnapshot(long Done, long Total, long Count
 /// Thread-safe counters for long jobs (extract, validate), shown as a bar redrawn in place on a terminal or a plain
 /// line every <c>interval</c> otherwise (CI logs). Drawing happens on a timer and once at the end.
 /// </summary>
-public sealed class ProgressMeter : IDisposable
+internal sealed class ProgressMeter : IDisposable
 {
     private readonly TextWriter _writer;
     private readonly bool _terminal;

@@ -18,7 +18,7 @@ namespace VgtData.Upload;
 /// not); if the server no longer knows the upload (aborted, expired by a lifecycle rule), the file starts over. Top-level
 /// manifests (*.json, *.jsonl) go up last, so a reader never finds a data.json naming images that are not there yet.
 /// </summary>
-public static class S3Uploader
+internal static class S3Uploader
 {
     /// <summary>Folder names below the dataset that are never uploaded: extraction temporaries.</summary>
     private static readonly string[] ExcludedFolders = [ExtractionTemp.FolderName, UploadJournal.FolderName];

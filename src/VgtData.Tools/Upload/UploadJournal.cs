@@ -14,7 +14,7 @@ namespace VgtData.Upload;
 /// Losing or corrupting the journal only costs time: a line that does not parse is ignored, and files it does not
 /// vouch for are hashed.
 /// </summary>
-public sealed class UploadJournal : IDisposable
+internal sealed class UploadJournal : IDisposable
 {
     /// <summary>The folder below the uploaded folder that holds journals (one per endpoint and target).</summary>
     public const string FolderName = ".vgtdata-upload";

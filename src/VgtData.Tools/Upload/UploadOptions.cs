@@ -3,7 +3,7 @@ using VgtData.Storage;
 namespace VgtData.Upload;
 
 /// <summary>How <see cref="S3Uploader"/> sends a prepared dataset to a bucket.</summary>
-public sealed record UploadOptions
+internal sealed record UploadOptions
 {
     /// <summary>The part size of multipart uploads, and the size above which a file goes up in parts.</summary>
     public const long DefaultPartSize = 64L << 20;
@@ -27,10 +27,10 @@ public sealed record UploadOptions
 }
 
 /// <summary>What happened to one file: <see cref="UploadStep.Part"/> events carry the 1-based part number.</summary>
-public readonly record struct UploadEvent(string RelativePath, UploadStep Step, int PartNumber = 0);
+internal readonly record struct UploadEvent(string RelativePath, UploadStep Step, int PartNumber = 0);
 
 /// <summary>Steps reported to <see cref="UploadOptions.Observer"/>.</summary>
-public enum UploadStep
+internal enum UploadStep
 {
     /// <summary>The object in the bucket already has this file's size and content.</summary>
     Skipped,

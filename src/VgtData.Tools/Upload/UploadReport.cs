@@ -5,7 +5,7 @@ using VgtData.Storage;
 namespace VgtData.Upload;
 
 /// <summary>What one <see cref="S3Uploader"/> run did.</summary>
-public sealed record UploadReport(S3Location Target, int Files, int Uploaded, int Skipped, long BytesUploaded, long BytesSkipped,
+internal sealed record UploadReport(S3Location Target, int Files, int Uploaded, int Skipped, long BytesUploaded, long BytesSkipped,
     int Multipart, TimeSpan Elapsed)
 {
     /// <summary>One summary line: files uploaded, files already there, bytes, time.</summary>

@@ -14,7 +14,7 @@ namespace VgtData.Collate;
 /// <see cref="Put"/> may be called from many threads for different slots. Every host tensor of the batch comes from
 /// <see cref="StagingPool"/> (fixed-size blocks reused batch after batch), never a fresh native allocation.
 /// </summary>
-public sealed class BatchBuilder : IDisposable
+internal sealed class BatchBuilder : IDisposable
 {
     private readonly Collator _collator;
     private readonly CollateOptions _options;

@@ -37,7 +37,7 @@ public sealed class Collator
         return choices[^1];
     }
 
-    public BatchBuilder Begin(long batchNumber, int size, (int Height, int Width) sampleSize, bool pixels = true) =>
+    internal BatchBuilder Begin(long batchNumber, int size, (int Height, int Width) sampleSize, bool pixels = true) =>
         new(this, batchNumber, size, Resolution(batchNumber, sampleSize), pixels);
 
     /// <summary>Collates finished samples in one call (the samples stay owned by the caller).</summary>

@@ -5,7 +5,7 @@ using VgtData.Images;
 namespace VgtData.Collate;
 
 /// <summary>The anchor's <c>smart_resize_and_crop</c>: fit a sample to the batch resolution when it differs.</summary>
-public static class SmartResize
+internal static class SmartResize
 {
     /// <summary>Writes <paramref name="image"/> fitted to height × width into <paramref name="destination"/> (HWC).</summary>
     public static void Apply(RgbImage image, int height, int width, ResizeMode mode, ref SampleRandom random, Span<byte> destination)

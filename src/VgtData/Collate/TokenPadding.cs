@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace VgtData.Collate;
 
 /// <summary>input_ids of different lengths → [B, T] padded with pad_index, and the boolean attention mask.</summary>
-public static class TokenPadding
+internal static class TokenPadding
 {
     public static (Tensor InputIds, Tensor AttentionMask) Pad(IReadOnlyList<long[]> ids, long padIndex, PaddingSide side)
     {

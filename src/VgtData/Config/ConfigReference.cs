@@ -7,7 +7,7 @@ namespace VgtData.Config;
 /// The config reference (docs/config-reference.md), generated from <see cref="ConfigSchema"/> so it cannot drift:
 /// every key with its kind, default, allowed values or range, and help.
 /// </summary>
-public static class ConfigReference
+internal static class ConfigReference
 {
     public static string Markdown()
     {

@@ -1,13 +1,13 @@
 namespace VgtData.Config;
 
 /// <summary>The kinds of value a config key may hold.</summary>
-public enum ValueKind { String, Int, Number, Bool, Object, StringOrObject, Resolution, ResolutionList, NumberList, IntList, StringList, ObjectList, Path }
+internal enum ValueKind { String, Int, Number, Bool, Object, StringOrObject, Resolution, ResolutionList, NumberList, IntList, StringList, ObjectList, Path }
 
 /// <summary>
 /// One key of the config: its kind, its range or allowed names, its default (as documentation), and for objects the
 /// keys it may hold. <see cref="ConfigLoader"/> checks every rule here; <see cref="ConfigReference"/> prints them.
 /// </summary>
-public sealed record ConfigField(ValueKind Kind, IReadOnlyDictionary<string, ConfigField>? Children = null, string? Help = null)
+internal sealed record ConfigField(ValueKind Kind, IReadOnlyDictionary<string, ConfigField>? Children = null, string? Help = null)
 {
     /// <summary>Smallest value allowed (numbers, and every item of a number list).</summary>
     public double? Min { get; init; }
@@ -35,7 +35,7 @@ public sealed record ConfigField(ValueKind Kind, IReadOnlyDictionary<string, Con
 /// Every key a VgtData config may hold, with VGT's names. Anything else is an error naming the key, so a typo
 /// (<c>batchsize</c>) fails before a long run instead of silently using a default.
 /// </summary>
-public static class ConfigSchema
+internal static class ConfigSchema
 {
     /// <summary>Image sizes outside this range are refused before any tensor is allocated.</summary>
     public const int MinImageSize = 16, MaxImageSize = 8192;

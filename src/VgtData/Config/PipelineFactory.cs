@@ -168,10 +168,10 @@ public static class PipelineFactory
 
     /// <summary>One dataset's text settings as the config resolves them: its template and tokenizer values and the key
     /// paths that set them.</summary>
-    public sealed record DatasetText(string DatasetPath, JsonNode? Template, string TemplatePath, JsonNode? Tokenizer, string TokenizerPath);
+    internal sealed record DatasetText(string DatasetPath, JsonNode? Template, string TemplatePath, JsonNode? Tokenizer, string TokenizerPath);
 
     /// <summary>The text settings of every leaf dataset (the root's alone when the config has no dataset).</summary>
-    public static IReadOnlyList<DatasetText> LeafTexts(ResolvedConfig config)
+    internal static IReadOnlyList<DatasetText> LeafTexts(ResolvedConfig config)
     {
         var root = new ConfigSection(config.Root);
         var rootText = TextSettings.Of(root, "", null);

@@ -62,13 +62,13 @@ public sealed record CaptionDatasetOptions
     public int MaxReplacements { get; init; } = 32;
 
     /// <summary>Where image bytes come from; default: files below <see cref="ImageFolder"/>.</summary>
-    public IImageSource? ImageSource { get; init; }
+    internal IImageSource? ImageSource { get; init; }
 
     /// <summary>Annotations, latents and the manifest: local files, or s3:// paths through object storage (default: local only).</summary>
-    public Storage.DataFiles? Files { get; init; }
+    internal Storage.DataFiles? Files { get; init; }
 
     /// <summary>Bytes → RGB (config key <c>decoder</c>); default: <see cref="ImageDecoders.DefaultName"/>.</summary>
-    public IImageDecoder? Decoder { get; init; }
+    internal IImageDecoder? Decoder { get; init; }
 
     /// <summary>Caption → input_ids (template, tokenizer, max_length).</summary>
     public required CaptionTokenizer Text { get; init; }

@@ -4,7 +4,7 @@ namespace VgtData.Datasets;
 /// The random draws of one sample (CFG coin, crop offset, replacement choice) come from a small generator keyed by
 /// (seed, epoch, index, stream): the same key always gives the same draws, whatever thread or worker asks.
 /// </summary>
-public struct SampleRandom
+internal struct SampleRandom
 {
     private ulong _state;
 

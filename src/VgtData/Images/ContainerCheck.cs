@@ -6,7 +6,7 @@ namespace VgtData.Images;
 /// Detects files cut short. Pillow refuses a truncated PNG or JPEG ("image file is truncated"); some decoders instead
 /// fill the missing rows with grey, so we check the container's structure before decoding.
 /// </summary>
-public static class ContainerCheck
+internal static class ContainerCheck
 {
     private static ReadOnlySpan<byte> PngSignature => [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
 

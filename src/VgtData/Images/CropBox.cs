@@ -1,7 +1,7 @@
 namespace VgtData.Images;
 
 /// <summary>A crop rectangle in Pillow's (left, upper, right, lower) convention.</summary>
-public readonly record struct CropBox(int Left, int Upper, int Right, int Lower)
+internal readonly record struct CropBox(int Left, int Upper, int Right, int Lower)
 {
     public int Width => Right - Left;
     public int Height => Lower - Upper;

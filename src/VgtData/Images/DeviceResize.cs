@@ -14,7 +14,7 @@ namespace VgtData.Images;
 /// shrinking), rounded half up and clamped to 0..255 as Pillow's 8-bit output is. It is close to Pillow, not equal
 /// to it: Pillow rounds to 8 bits between its horizontal and vertical passes and sums in 22-bit fixed point.
 /// </summary>
-public static class DeviceResize
+internal static class DeviceResize
 {
     /// <summary>The <paramref name="box"/> region of <paramref name="image"/> as a packed HWC image (pooled: dispose it).</summary>
     public static RgbImage Crop(Image<Rgb24> image, CropBox box)

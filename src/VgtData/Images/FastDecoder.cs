@@ -10,7 +10,7 @@ namespace VgtData.Images;
 /// (libjpeg-turbo, Pillow's pixels, only the rows the crop needs); everything else through <see cref="SkiaDecoder"/>,
 /// which hands what Skia would convert differently from Pillow on to ImageSharp.
 /// </summary>
-public sealed class FastDecoder : IImageDecoder
+internal sealed class FastDecoder : IImageDecoder
 {
     private readonly SkiaDecoder _skia;
 

@@ -5,7 +5,7 @@ namespace VgtData.Images;
 
 /// <summary>Bytes → an RGB image as Pillow's <c>Image.open(f).convert('RGB')</c> would give, after the limits are checked
 /// on the header. Every failure is a <see cref="SampleException"/> with its reason.</summary>
-public interface IImageDecoder
+internal interface IImageDecoder
 {
     string Name { get; }
 

@@ -1,7 +1,7 @@
 namespace VgtData.Images;
 
 /// <summary>The decoders a config may name (<c>dataset.decoder</c>).</summary>
-public static class ImageDecoders
+internal static class ImageDecoders
 {
     /// <summary>Used when a config names none: PNGs through zlib-ng row decoding (only the rows a crop needs), the rest
     /// through Skia, same pixels as ImageSharp (benchmarks/DecodeBench).</summary>

@@ -7,7 +7,7 @@ namespace VgtData.Images;
 
 /// <summary>Decodes with ImageSharp, single-threaded inside (the loader parallelises across samples instead); GIFs with
 /// <see cref="PillowGifDecoder"/>, which keeps Pillow's colour for transparent pixels where ImageSharp gives black.</summary>
-public sealed class ImageSharpDecoder : IImageDecoder
+internal sealed class ImageSharpDecoder : IImageDecoder
 {
     public ImageSharpDecoder(Configuration? configuration = null)
     {

@@ -14,7 +14,7 @@ namespace VgtData.Images;
 /// Pillow's <c>(255 − k) − c·(255 − k)/255</c>. Sequential access, so a crop that ends above the last row stops decoding there.
 /// The pixels land in one pooled block; nothing of per-image size is kept between calls. Stateless and thread-safe.
 /// </summary>
-public sealed class LibjpegTurboDecoder : IImageDecoder
+internal sealed class LibjpegTurboDecoder : IImageDecoder
 {
     public string Name => "jpeg";
 

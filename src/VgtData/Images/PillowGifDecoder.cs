@@ -12,7 +12,7 @@ namespace VgtData.Images;
 /// entries past the table's end and palette-less files read as grey i,i,i). So a transparent pixel shows its palette
 /// colour, not black. Stateless and thread-safe.
 /// </summary>
-public sealed class PillowGifDecoder : IImageDecoder
+internal sealed class PillowGifDecoder : IImageDecoder
 {
     public string Name => "gif";
 

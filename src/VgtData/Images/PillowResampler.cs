@@ -15,7 +15,7 @@ namespace VgtData.Images;
 /// rounding to 8 bits. Pixels are interleaved RGB bytes (HWC). There is a scalar path, which is the reference, and an
 /// AVX2 path that gives the same bytes (integer sums do not depend on their order).
 /// </summary>
-public static class PillowResampler
+internal static class PillowResampler
 {
     private const int Bias = 1 << (ResampleCoefficients.PrecisionBits - 1);
 
@@ -539,4 +539,4 @@ public static class PillowResampler
 
 /// <summary>A source region for <see cref="PillowResampler"/> in Pillow's (left, top, right, bottom) order; single
 /// precision, as Pillow parses it.</summary>
-public readonly record struct ResampleBox(float Left, float Top, float Right, float Bottom);
+internal readonly record struct ResampleBox(float Left, float Top, float Right, float Bottom);

@@ -10,7 +10,7 @@ namespace VgtData.Images;
 /// uint8 → float in [-1, 1] exactly as the anchor computes it in float32: <c>x / 255 * 2 - 1</c>. A 256-entry table
 /// gives the same bits on every path (CPU, or the device after a uint8 transfer), so the two can be compared for equality.
 /// </summary>
-public static class PixelValues
+internal static class PixelValues
 {
     public static float[] Table { get; } = Enumerable.Range(0, 256).Select(v => (float)v / 255f * 2f - 1f).ToArray();
 

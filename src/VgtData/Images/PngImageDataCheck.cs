@@ -8,7 +8,7 @@ namespace VgtData.Images;
 /// Whether a PNG's compressed image data inflates to every row its header promises. Some decoders fill rows past the
 /// end of the data with zeros; Pillow refuses such a file, and so do we (used for PNGs decoded by ImageSharp).
 /// </summary>
-public static class PngImageDataCheck
+internal static class PngImageDataCheck
 {
     private static readonly (int X0, int Y0, int DX, int DY)[] Adam7 =
         [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)];

@@ -7,7 +7,7 @@ namespace VgtData.Images;
 /// first input index, the number of taps and the taps' weights, as doubles and as the 22-bit fixed-point integers the
 /// 8-bit passes use. Immutable once built; <see cref="For"/> shares them between threads.
 /// </summary>
-public sealed class ResampleCoefficients
+internal sealed class ResampleCoefficients
 {
     /// <summary>Fractional bits of the fixed-point weights: 32 − 8 − 2.</summary>
     public const int PrecisionBits = 32 - 8 - 2;

@@ -17,7 +17,7 @@ namespace VgtData.Images;
 /// (Pillow applies neither ICC profiles nor gAMA), then alpha is dropped as Pillow's <c>convert('RGB')</c> does.
 /// Stateless, so one instance may be shared by every worker.
 /// </summary>
-public sealed class SkiaDecoder : IImageDecoder
+internal sealed class SkiaDecoder : IImageDecoder
 {
     private readonly ImageSharpDecoder _fallback;
     private readonly LibjpegTurboDecoder _jpeg = new();

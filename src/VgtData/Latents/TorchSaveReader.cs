@@ -13,7 +13,7 @@ namespace VgtData.Latents;
 /// Anything else (a dict of tensors, a module, an unknown global or storage type, the legacy non-zip format,
 /// truncated data) is a <see cref="VgtDataException"/> naming the file and what was found.
 /// </summary>
-public static class TorchSaveReader
+internal static class TorchSaveReader
 {
     /// <summary>Loads the tensor in the file at <paramref name="path"/>.</summary>
     public static Tensor Load(string path)

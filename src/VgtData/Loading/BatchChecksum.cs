@@ -8,7 +8,7 @@ namespace VgtData.Loading;
 /// A running XXH3 hash of batch tensors (which tensor, its dtype, shape and bytes, in order), to show two runs produced
 /// the same batches: a change of one byte in any batch tensor changes it.
 /// </summary>
-public sealed class BatchChecksum
+internal sealed class BatchChecksum
 {
     private readonly XxHash3 _hash = new();
 

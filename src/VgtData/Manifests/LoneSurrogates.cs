@@ -8,7 +8,7 @@ namespace VgtData.Manifests;
 /// lone surrogate, which no UTF-8 encoder (HF tokenizers, <c>open()</c>) accepts later. .NET's JSON reader refuses to
 /// unescape such a value, so manifests and the tokenize verb read it here and refuse it where Python would fail.
 /// </summary>
-public static class LoneSurrogates
+internal static class LoneSurrogates
 {
     /// <summary>Index of the first surrogate not part of a high-low pair, or -1.</summary>
     public static int IndexOf(ReadOnlySpan<char> text)

@@ -1,4 +1,4 @@
 namespace VgtData.Manifests;
 
 /// <summary>One data.json entry as the dataset sees it. Caption and annotation are null when the entry lacks them.</summary>
-public readonly record struct ManifestEntry(string Image, string? Caption, string? Annotation, int? Width, int? Height);
+internal readonly record struct ManifestEntry(string Image, string? Caption, string? Annotation, int? Width, int? Height);

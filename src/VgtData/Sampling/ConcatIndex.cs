@@ -1,7 +1,7 @@
 namespace VgtData.Sampling;
 
 /// <summary>Index arithmetic of torch's <c>ConcatDataset</c>: one index space over several datasets laid end to end.</summary>
-public static class ConcatIndex
+internal static class ConcatIndex
 {
     /// <summary>Running totals of <paramref name="sizes"/> (<c>ConcatDataset.cumulative_sizes</c>).</summary>
     public static long[] CumulativeSizes(IReadOnlyList<int> sizes)

@@ -3,7 +3,7 @@ using VgtData.Storage;
 namespace VgtData.Sources;
 
 /// <summary>A dataset key whose object-storage setting cannot be used; <see cref="Key"/> is the key to fix.</summary>
-public sealed class StorageConfigException(string key, string message, Exception? inner = null) : VgtDataException(message, inner)
+internal sealed class StorageConfigException(string key, string message, Exception? inner = null) : VgtDataException(message, inner)
 {
     public string Key { get; } = key;
 }
@@ -12,7 +12,7 @@ public sealed class StorageConfigException(string key, string message, Exception
 /// What a dataset block's object-storage keys resolve to: the shared client, the image source over <c>ceph_folder</c>,
 /// the latents prefix from <c>latents_ceph_folder</c>, and the reader for s3:// annotations and manifests.
 /// </summary>
-public sealed record DatasetStorage(S3Store? Store, IImageSource? ImageSource, string? LatentsFolder, DataFiles Files)
+internal sealed record DatasetStorage(S3Store? Store, IImageSource? ImageSource, string? LatentsFolder, DataFiles Files)
 {
     /// <summary>Image fetches kept ahead of decoding, for sources opened later (<see cref="OpenTarParts"/>).</summary>
     public int ReadAhead { get; init; } = 16;

@@ -4,7 +4,7 @@ namespace VgtData.Sources;
 
 /// <summary>Images as files below <c>image_folder</c> (the anchor's layout). Only regular files are read (a FIFO, device or
 /// folder is refused by its type before any read, so nothing can hang), and none larger than <see cref="MaxFileBytes"/>.</summary>
-public sealed class FolderImageSource : IImageSource
+internal sealed class FolderImageSource : IImageSource
 {
     /// <summary>256 MiB: far above any training image, far below what would hurt a worker.</summary>
     public const long DefaultMaxFileBytes = 256L << 20;

@@ -3,7 +3,7 @@ using VgtData.Storage;
 namespace VgtData.Sources;
 
 /// <summary>Where image bytes come from: a folder, tar parts, … Implementations are safe to call from many threads.</summary>
-public interface IImageSource : IDisposable
+internal interface IImageSource : IDisposable
 {
     /// <summary>Reads the whole file named by <paramref name="imageFile"/> (a path relative to the source, as in data.json)
     /// into a pooled buffer. Throws <see cref="SampleException"/> with <see cref="SampleFailureReason.MissingFile"/>

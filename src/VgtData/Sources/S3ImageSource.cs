@@ -8,7 +8,7 @@ namespace VgtData.Sources;
 /// A missing object is <see cref="SampleFailureReason.MissingFile"/>; one still unreadable after the store's retries is
 /// <see cref="SampleFailureReason.Unreachable"/>; refused credentials stop the run (<see cref="S3AccessException"/>).
 /// </summary>
-public sealed class S3ImageSource : IReadAheadSource
+internal sealed class S3ImageSource : IReadAheadSource
 {
     private readonly S3Store _store;
     private readonly bool _ownsStore;

@@ -11,7 +11,7 @@ namespace VgtData.Sources;
 /// and ETag, so a changed object is re-indexed. Each member is then one ranged GET, fetched ahead like
 /// <see cref="S3ImageSource"/>.
 /// </summary>
-public sealed class S3TarImageSource : IReadAheadSource
+internal sealed class S3TarImageSource : IReadAheadSource
 {
     private readonly S3Store _store;
     private readonly S3Location[] _parts;

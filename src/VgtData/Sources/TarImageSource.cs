@@ -8,7 +8,7 @@ namespace VgtData.Sources;
 /// (part, offset, length) and reads are positional (<see cref="RandomAccess.Read(SafeFileHandle, Span{byte}, long)"/>)
 /// on one handle per part, so any number of threads can read at once.
 /// </summary>
-public sealed class TarImageSource : IImageSource
+internal sealed class TarImageSource : IImageSource
 {
     private readonly SafeFileHandle[] _handles;
     private readonly string _description;

@@ -6,7 +6,7 @@ namespace VgtData.Sources;
 /// <summary>Where one regular member's bytes lie: which part, the data offset in it, the length, and a hash of the
 /// member's 512-byte header block (just before the data), re-checked on every read so a part replaced after indexing
 /// is never read at stale offsets.</summary>
-public readonly record struct TarIndexEntry(int Part, long Offset, long Length, ulong HeaderHash);
+internal readonly record struct TarIndexEntry(int Part, long Offset, long Length, ulong HeaderHash);
 
 /// <summary>
 /// Index of the regular-file members of a set of uncompressed tar parts, by full member name and by base name (the
@@ -15,7 +15,7 @@ public readonly record struct TarIndexEntry(int Part, long Offset, long Length, 
 /// time, change/creation time and a hash of its first and last 64 KiB. A part replaced by one that matches all of
 /// those is still caught on read, by the per-member header hash (<see cref="TarIndexEntry.HeaderHash"/>).
 /// </summary>
-public sealed class TarIndex
+internal sealed class TarIndex
 {
     private const string Magic = "VGTTIDX2";
     private const int EdgeBytes = 64 * 1024;

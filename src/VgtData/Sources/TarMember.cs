@@ -1,7 +1,7 @@
 namespace VgtData.Sources;
 
 /// <summary>What a tar member is, from its header's type flag.</summary>
-public enum TarMemberKind
+internal enum TarMemberKind
 {
     RegularFile,
     Directory,
@@ -21,11 +21,11 @@ public enum TarMemberKind
 /// <remarks>Names that are not valid UTF-8 are escaped so that distinct byte names stay distinct strings: each byte
 /// that is not part of a valid UTF-8 sequence becomes <c>%XX</c> and a literal '%' becomes <c>%25</c>
 /// (<see cref="NameEscaped"/> says whether that happened).</remarks>
-public sealed record TarMember(string Name, TarMemberKind Kind, long Size, long DataOffset, string? LinkTarget, long HeaderOffset)
+internal sealed record TarMember(string Name, TarMemberKind Kind, long Size, long DataOffset, string? LinkTarget, long HeaderOffset)
 {
     /// <summary>The raw name was not valid UTF-8 and <see cref="Name"/> is its escaped form.</summary>
     public bool NameEscaped { get; init; }
 }
 
 /// <summary>A tar stream that cannot be read further: truncated, or a header whose checksum does not match.</summary>
-public sealed class TarFormatException(string message) : IOException(message);
+internal sealed class TarFormatException(string message) : IOException(message);

@@ -10,7 +10,7 @@ namespace VgtData.Sources;
 /// </summary>
 /// <remarks>SharpCompress's TarReader does not expose the header's type flag, so it cannot tell a hard link from a
 /// symlink or a device from an empty file; this reader exists to make those distinctions, and to report data offsets.</remarks>
-public sealed class TarMemberReader : IDisposable
+internal sealed class TarMemberReader : IDisposable
 {
     private const int Block = 512;
     private const int MaxMetaRecord = 1 << 20;

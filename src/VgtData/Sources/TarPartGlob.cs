@@ -4,7 +4,7 @@ namespace VgtData.Sources;
 
 /// <summary>Expands a file pattern with <c>*</c> and <c>?</c> (in any path component, never crossing '/') into the
 /// matching files, in natural order (part_2 before part_10).</summary>
-public static class TarPartGlob
+internal static class TarPartGlob
 {
     public static bool IsPattern(string s) => s.IndexOfAny(['*', '?']) >= 0;
 

@@ -7,7 +7,7 @@ namespace VgtData.Storage;
 /// Small files a dataset reads besides images (annotations, latents, the manifest): from local disk, or for
 /// <c>s3://</c> paths through the pipeline's <see cref="S3Store"/> (the same client as the images).
 /// </summary>
-public sealed class DataFiles
+internal sealed class DataFiles
 {
     /// <summary>Local files only: an s3:// path is an error naming what is missing.</summary>
     public static DataFiles Local { get; } = new(null);

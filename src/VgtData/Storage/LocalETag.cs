@@ -7,7 +7,7 @@ namespace VgtData.Storage;
 /// multipart objects too) and, when it is larger than one part, S3's multipart form — the MD5 of the parts' binary MD5s
 /// followed by "-N" — for the given part size. Both lower-case hex, unquoted.
 /// </summary>
-public readonly record struct LocalETag(string Md5, string? Multipart)
+internal readonly record struct LocalETag(string Md5, string? Multipart)
 {
     /// <summary>Whether an object's ETag (quoted or not) is one of this file's forms.</summary>
     public bool Matches(string remoteETag)

@@ -3,7 +3,7 @@ using System.Buffers;
 namespace VgtData.Storage;
 
 /// <summary>Bytes in a rented array; dispose to give the array back. Keeps multi-megabyte reads off the large-object heap.</summary>
-public sealed class PooledBytes : IDisposable
+internal sealed class PooledBytes : IDisposable
 {
     private byte[]? _array;
 

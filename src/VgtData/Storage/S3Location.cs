@@ -4,7 +4,7 @@ namespace VgtData.Storage;
 /// An object-storage address: <c>s3://bucket/prefix</c>, or petrel's <c>cluster:s3://bucket/prefix</c> where
 /// <see cref="Cluster"/> names a section of the ceph_config file. <see cref="Key"/> has no leading slash.
 /// </summary>
-public sealed record S3Location(string? Cluster, string Bucket, string Key)
+internal sealed record S3Location(string? Cluster, string Bucket, string Key)
 {
     private const string Scheme = "s3://";
 

@@ -6,7 +6,7 @@ namespace VgtData.Storage;
 /// How to reach one S3-compatible endpoint: credentials, endpoint URL, addressing style and the retry policy. Built from a
 /// petrel-style <c>ceph_config</c> INI file or from the standard AWS environment variables.
 /// </summary>
-public sealed record S3Settings
+internal sealed record S3Settings
 {
     public required string AccessKey { get; init; }
     public required string SecretKey { get; init; }

@@ -8,7 +8,7 @@ using Amazon.S3.Model;
 namespace VgtData.Storage;
 
 /// <summary>Size and version of one object.</summary>
-public readonly record struct S3ObjectInfo(string Key, long Size, string ETag);
+internal readonly record struct S3ObjectInfo(string Key, long Size, string ETag);
 
 /// <summary>
 /// One S3-compatible endpoint, shared by every reader of a pipeline (one client, so connections are reused). Transient
@@ -16,7 +16,7 @@ public readonly record struct S3ObjectInfo(string Key, long Size, string ETag);
 /// full jitter up to <see cref="S3Settings.MaxAttempts"/>; then <see cref="S3UnavailableException"/>. A missing object
 /// is a null result; refused credentials are <see cref="S3AccessException"/>. Every attempt has a deadline: no call hangs.
 /// </summary>
-public sealed class S3Store : IDisposable
+internal sealed class S3Store : IDisposable
 {
     private readonly AmazonS3Client _client;
     private long _retries;

@@ -3,7 +3,7 @@ using Microsoft.ML.Tokenizers;
 namespace VgtData.Text;
 
 /// <summary>The tokenizer used when none is configured: embedded, so it needs no files.</summary>
-public static class DefaultTokenizer
+internal static class DefaultTokenizer
 {
     private const string Encoding = "o200k_base";
 

@@ -8,7 +8,7 @@ namespace VgtData.Text;
 /// A Hugging Face <c>tokenizer.json</c> (byte-level BPE, as used by Qwen2/2.5/3 and InternVL3) run by
 /// Microsoft.ML.Tokenizers. Added tokens are matched in the text before BPE, as the HF library does.
 /// </summary>
-public sealed class HfTokenizer : ITextTokenizer
+internal sealed class HfTokenizer : ITextTokenizer
 {
     // GPT-2's split, used when a bare ByteLevel pre-tokenizer has use_regex=true.
     private const string Gpt2Pattern = @"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+";

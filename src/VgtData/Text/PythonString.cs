@@ -1,7 +1,7 @@
 namespace VgtData.Text;
 
 /// <summary>Python <c>str</c> behaviour that the VGT anchor relies on and .NET spells differently.</summary>
-public static class PythonString
+internal static class PythonString
 {
     /// <summary>True where Python's <c>str.isspace()</c> is true for the single character.</summary>
     public static bool IsSpace(char c) => c switch

@@ -1,7 +1,7 @@
 namespace VgtData.Config.Import;
 
 /// <summary>A Python dict (from <c>dict(...)</c> or <c>{...}</c>), mutable and shared by reference as in Python.</summary>
-public sealed class PyDict(string file, int line)
+internal sealed class PyDict(string file, int line)
 {
     public OrderedDictionary<string, object?> Items { get; } = new(StringComparer.Ordinal);
     public string File { get; } = file;
@@ -9,29 +9,29 @@ public sealed class PyDict(string file, int line)
 }
 
 /// <summary>A list or tuple.</summary>
-public sealed class PyList(List<object?> items, bool isTuple)
+internal sealed class PyList(List<object?> items, bool isTuple)
 {
     public List<object?> Items { get; } = items;
     public bool IsTuple { get; } = isTuple;
 }
 
 /// <summary>An imported class or function, kept by name (<c>CaptionDataset</c>, <c>AutoTokenizer.from_pretrained</c>).</summary>
-public sealed record PySymbol(string Name)
+internal sealed record PySymbol(string Name)
 {
     public string ShortName => Name.Contains('.') && !Name.EndsWith(".from_pretrained", StringComparison.Ordinal) ? Name[(Name.LastIndexOf('.') + 1)..] : Name;
 }
 
 /// <summary>A name that Python would not find (a typo, a missing import, a base file that is not there).</summary>
-public sealed record PyUndefined(string Name, string File, int Line, string Reason, string? Suggestion = null)
+internal sealed record PyUndefined(string Name, string File, int Line, string Reason, string? Suggestion = null)
 {
     public string Describe() => $"{File}:{Line}: '{Name}' {Reason}{(Suggestion is null ? "" : $" (did you mean '{Suggestion}'?)")}";
 }
 
 /// <summary>A value the importer does not compute (a call of an unknown function, a comparison, an f-string...).</summary>
-public sealed record PyOpaque(string What, string File, int Line);
+internal sealed record PyOpaque(string What, string File, int Line);
 
 /// <summary>One finding of the import: where in which Python file, and what.</summary>
-public sealed record ImportIssue(string File, int Line, string Message, bool IsWarning = true)
+internal sealed record ImportIssue(string File, int Line, string Message, bool IsWarning = true)
 {
     public override string ToString() => $"{(IsWarning ? "warning" : "error")}: {File}{(Line > 0 ? $":{Line}" : "")}: {Message}";
 }

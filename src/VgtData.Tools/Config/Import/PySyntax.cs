@@ -4,7 +4,7 @@ using System.Text;
 namespace VgtData.Config.Import;
 
 /// <summary>A piece of Python source the importer cannot read: file, line and what was expected.</summary>
-public sealed class PySyntaxException(string file, int line, string message)
+internal sealed class PySyntaxException(string file, int line, string message)
     : VgtDataException($"{file}:{line}: {message}")
 {
     public string File { get; } = file;

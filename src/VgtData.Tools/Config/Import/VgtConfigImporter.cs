@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 namespace VgtData.Config.Import;
 
 /// <summary>Where the imported config's tokenizers and data live on this machine.</summary>
-public sealed record VgtImportOptions
+internal sealed record VgtImportOptions
 {
     /// <summary>Folder the written JSON goes to; every path in it is written relative to this folder.</summary>
     public required string OutputDirectory { get; init; }
@@ -21,7 +21,7 @@ public sealed record VgtImportOptions
 }
 
 /// <summary>The JSON config an import produced, and what the import found on the way.</summary>
-public sealed record VgtImportResult(JsonObject Config, IReadOnlyList<ImportIssue> Issues)
+internal sealed record VgtImportResult(JsonObject Config, IReadOnlyList<ImportIssue> Issues)
 {
     public bool HasErrors => Issues.Any(i => !i.IsWarning);
 }
@@ -33,7 +33,7 @@ public sealed record VgtImportResult(JsonObject Config, IReadOnlyList<ImportIssu
 /// against the data root. A ConcatDataset member that names an undefined variable is skipped with a warning that
 /// says where; any other undefined or non-literal value that the data settings need is an error.
 /// </summary>
-public static class VgtConfigImporter
+internal static class VgtConfigImporter
 {
     private static readonly string[] RootKeys = ["tokenizer", "prompt_template", "tokenizer_kwargs", "image_size", "image_length", "max_length", "pad_index"];
     private static readonly string[] LoaderKeys = ["batch_size", "num_workers", "prefetch_factor", "drop_last", "persistent_workers", "pin_memory"];

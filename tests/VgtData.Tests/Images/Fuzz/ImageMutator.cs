@@ -11,7 +11,7 @@ namespace VgtData.Tests.Images.Fuzz;
 /// rewritten so the damage reaches the inflater and unfilter instead of stopping at the CRC check. Deterministic for a
 /// seed. Shared by the bounded tests (ImageFuzzTests) and the long-run program (benchmarks/ImageFuzz).
 /// </summary>
-public static class ImageMutator
+internal static class ImageMutator
 {
     private static readonly byte[] Interesting = [0x00, 0x01, 0x7F, 0x80, 0xFE, 0xFF, 0x10, 0x20, 0x40];
 

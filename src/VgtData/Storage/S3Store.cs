@@ -107,6 +107,14 @@ public sealed class S3Store : IDisposable
                 using var response = await _client.GetObjectAsync(request, token).ConfigureAwait(false);
                 // Some servers answer an empty object's open range with "bytes 0-0/0" and no body: the total is what counts.
                 if (length is null && response.ContentRange?.EndsWith("/0", StringComparison.Ordinal) == true) return new PooledBytes(0);
+                if (length is null && TotalOf(response.ContentRange) is { } total)
+                {
+                    // The object's own size, where the answer gives it: a whole read gets all of it or is refused.
+                    if (total > limit) throw TooLarge(location, $"object is {total} bytes", limit, limitName);
+                    if (response.ContentLength > 0 && response.ContentLength != total - offset)
+                        throw new S3RefusedException(location.ToString(), (int)response.HttpStatusCode, "",
+                            $"the answer holds {response.ContentLength} bytes of an object of {total} bytes");
+                }
                 return await ReadBodyAsync(location, response, length, limit, limitName, token).ConfigureAwait(false);
             }, cancel).ConfigureAwait(false);
         }
@@ -167,6 +175,12 @@ public sealed class S3Store : IDisposable
         return result;
     }
 
+    // "bytes 0-99/1234" → 1234; null for "*" or no header.
+    private static long? TotalOf(string? contentRange) =>
+        contentRange is { } r && r.LastIndexOf('/') is >= 0 and var slash
+            && long.TryParse(r.AsSpan(slash + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var total)
+            ? total : null;
+
     private static S3TooLargeException TooLarge(S3Location location, string what, long limit, string? limitName) =>
         new(location.ToString(), $"{what}, over the limit of {limit} bytes{(limitName is null ? "" : $" ({limitName})")}");
 
@@ -220,10 +234,11 @@ public sealed class S3Store : IDisposable
             if (objects.Count > 0)
             {
                 // Keys come in UTF-8 byte order, each page after the last: a page that does not move on would repeat forever.
-                var first = Encoding.UTF8.GetBytes(objects.Select(o => o.Key).Min(StringComparer.Ordinal)!);
+                var keys = objects.Select(o => Encoding.UTF8.GetBytes(o.Key)).ToList();
+                var first = keys.Aggregate((a, b) => a.AsSpan().SequenceCompareTo(b) <= 0 ? a : b);
                 if (last != null && first.AsSpan().SequenceCompareTo(last) <= 0)
                     throw ListingError(location, $"page {pages} starts at '{Quote(Encoding.UTF8.GetString(first))}', not after the previous page's last key '{Quote(Encoding.UTF8.GetString(last))}'");
-                last = objects.Select(o => Encoding.UTF8.GetBytes(o.Key)).Aggregate((a, b) => a.AsSpan().SequenceCompareTo(b) >= 0 ? a : b);
+                last = keys.Aggregate((a, b) => a.AsSpan().SequenceCompareTo(b) >= 0 ? a : b);
                 emptyInARow = 0;
             }
             else if (page.IsTruncated == true && ++emptyInARow >= 100)

@@ -266,6 +266,22 @@ public sealed class S3HostileServerTests : IDisposable
         Assert.Equal("s3://b/ds/part.tar", e.Address);
     }
 
+    [Fact]
+    public void WholeReadAnsweredWithPartOfTheObjectIsRefusedAndItsTotalChecked()
+    {
+        _script = r => r.Key switch
+        {
+            "ds/part.bin" when !r.IsListing => ScriptedAnswer.Status(206, "application/octet-stream", new byte[100], "\r\nContent-Range: bytes 0-99/5000"),
+            "ds/huge.bin" when !r.IsListing => ScriptedAnswer.Status(206, "application/octet-stream", new byte[100], "\r\nContent-Range: bytes 0-99/10737418240"),
+            _ => null,
+        };
+        using var store = Store(_server.Endpoint);
+        var refused = Assert.Throws<S3RefusedException>(() => store.TryGet(S3Location.Parse("s3://b/ds/part.bin")));
+        Assert.Equal("the answer holds 100 bytes of an object of 5000 bytes", refused.Message);
+        var large = Assert.Throws<S3TooLargeException>(() => store.TryGet(S3Location.Parse("s3://b/ds/huge.bin"), maxBytes: 1 << 20, limitName: "dataset.max_file_mb"));
+        Assert.Equal("object is 10737418240 bytes, over the limit of 1048576 bytes (dataset.max_file_mb)", large.Message);
+    }
+
     // ---- A silent object costs at most max_retry_s ----
 
     [Fact]

@@ -221,6 +221,31 @@ public sealed class S3HostileServerTests : IDisposable
         Assert.Equal(before + 1, _server.Requests);
     }
 
+    [Fact]
+    public void TarMemberRefusedOrOverTheLimitIsABadSample()
+    {
+        var tar = new MemoryStream();
+        using (var writer = new System.Formats.Tar.TarWriter(tar, System.Formats.Tar.TarEntryFormat.Ustar, leaveOpen: true))
+            for (int i = 0; i < 2; i++)
+                writer.WriteEntry(new System.Formats.Tar.UstarTarEntry(System.Formats.Tar.TarEntryType.RegularFile, $"img/{i}.png")
+                    { DataStream = new MemoryStream(_server.Objects[$"ds/img/{i}.png"]) });
+        _server.Objects["ds/part_1.tar"] = tar.ToArray();
+        using var store = Store(_server.Endpoint);
+        using var source = new S3TarImageSource(store, "s3://b/ds/part_*.tar", readAhead: 0, cacheDir: _root, maxFileBytes: 10_000);
+        Assert.True(source.Index.TryFind("img/1.png", out var member));
+        // The member's own ranged GET is refused; the header reads that built the index were not.
+        _script = r => r.Key == "ds/part_1.tar" && r.Headers.GetValueOrDefault("range") == $"bytes={member.Offset}-{member.Offset + member.Length - 1}"
+            ? ScriptedAnswer.Error(400, "InvalidRequest", "No ranges here") : null;
+        var e = Assert.Throws<SampleException>(() => source.Read("img/1.png"));
+        Assert.Equal($"sample (s3://b/ds/part_1.tar:img/1.png): refused by storage: {Endpoint} answered 400 InvalidRequest: No ranges here", e.Message);
+        using (var ok = source.Read("img/0.png")) Assert.Equal(_server.Objects["ds/img/0.png"], ok.Memory.ToArray());
+
+        using var small = new S3TarImageSource(store, "s3://b/ds/part_*.tar", readAhead: 0, cacheDir: _root, maxFileBytes: 100);
+        e = Assert.Throws<SampleException>(() => small.Read("img/0.png"));
+        Assert.Equal(SampleFailureReason.FileTooLarge, e.Reason);
+        Assert.Equal($"sample (s3://b/ds/part_1.tar:img/0.png): file too large: member is {_server.Objects["ds/img/0.png"].Length} bytes, over the limit of 100 bytes (dataset.max_file_mb)", e.Message);
+    }
+
     // ---- Bodies without a size; answers that ignore the range ----
 
     [Fact]

@@ -16,8 +16,10 @@ public readonly record struct S3ObjectInfo(string Key, long Size, string ETag);
 /// <summary>
 /// One S3-compatible endpoint, shared by every reader of a pipeline (one client, so connections are reused). Transient
 /// failures (timeouts, 5xx, 429, connection refused/reset, a body cut short) are retried with exponential backoff and
-/// full jitter up to <see cref="S3Settings.MaxAttempts"/>; then <see cref="S3UnavailableException"/>. A missing object
-/// is a null result; refused credentials are <see cref="S3AccessException"/>. Every attempt has a deadline: no call hangs.
+/// full jitter up to <see cref="S3Settings.MaxAttempts"/> tries within <see cref="S3Settings.MaxRetryTime"/>; then
+/// <see cref="S3UnavailableException"/>. A missing object is a null result; on reads, any other answer no retry can change
+/// is <see cref="S3RefusedException"/> and an object over the reader's limit <see cref="S3TooLargeException"/>; refused
+/// credentials are <see cref="S3AccessException"/>. Every attempt has a deadline and every listing a bound: no call hangs.
 /// </summary>
 public sealed class S3Store : IDisposable
 {

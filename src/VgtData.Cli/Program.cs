@@ -69,6 +69,8 @@ public static class Program
     {
         UsageException => (2, e.Message),
         VgtDataException => (1, e.Message),
+        // An object or listing that could not be read: its address, then why.
+        VgtData.Storage.S3ReadException s3 => (1, $"{s3.Address}: {e.Message}"),
         // Files the user named that cannot be read or written: the system's reason is the clearest one there is.
         UnauthorizedAccessException or IOException => (1, e.Message),
         OutOfMemoryException or InsufficientExecutionStackException => (1, $"{e.GetType().Name}: {e.Message}"),
@@ -86,9 +88,10 @@ public static class Program
         }
     }
 
-    /// <summary>Multi-line messages (a config's list of issues, .NET's "Actual value was") joined into one line.</summary>
+    /// <summary>Multi-line messages (a config's list of issues, .NET's "Actual value was") joined into one line; control
+    /// characters from outside text (a server's error body, a file name) escaped.</summary>
     private static string OneLine(string message) =>
-        string.Join("; ", message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        VgtData.MessageText.Escape(string.Join("; ", message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)));
 
     private static string ReadVersion()
     {

@@ -19,6 +19,8 @@ public enum SampleFailureReason
     Unreachable,
     NotAFile,
     FileTooLarge,
+    /// <summary>Object storage refused this one object for good (a redirect, a 4xx other than 404, an unreadable answer).</summary>
+    StorageRefused,
 }
 
 /// <summary>A sample that failed, with everything a user needs to find it: dataset index, file and reason.</summary>
@@ -57,6 +59,7 @@ public sealed class SampleException : Exception
         SampleFailureReason.Unreachable => "unreachable",
         SampleFailureReason.NotAFile => "not a regular file",
         SampleFailureReason.FileTooLarge => "file too large",
+        SampleFailureReason.StorageRefused => "refused by storage",
         _ => reason.ToString(),
     };
 

@@ -105,7 +105,7 @@ internal sealed class ValidationReport
         {
             w.WriteLine("bad entries (dataset:index image: reason: detail [path]):");
             foreach (var b in Bad)
-                w.WriteLine(string.Create(ci, $"  {b.Dataset}:{b.Index} {b.Image}: {b.ReasonName}{(b.Detail.Length > 0 ? ": " + b.Detail : "")} [{b.Path}]"));
+                w.WriteLine(MessageText.Escape(string.Create(ci, $"  {b.Dataset}:{b.Index} {b.Image}: {b.ReasonName}{(b.Detail.Length > 0 ? ": " + b.Detail : "")} [{b.Path}]")));
         }
         if (TokenLength is { } t)
         {

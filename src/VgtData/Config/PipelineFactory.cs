@@ -231,7 +231,7 @@ public static class PipelineFactory
             > 0 and var v => (long)v << 20,
             var v => throw Error(config, $"{path}.{key}", $"must be a positive number of MiB, got {v}"),
         };
-        var storage = BuildStorage(config, d, path);
+        var storage = BuildStorage(config, d, path, limits.MaxFileBytes);
         try
         {
             return new CaptionDataset(new CaptionDatasetOptions
@@ -268,7 +268,7 @@ public static class PipelineFactory
     }
 
     /// <summary>Object storage (ceph_folder, ceph_config, latents_ceph_folder, s3:// paths): see <see cref="DatasetStorage.Resolve"/>.</summary>
-    private static DatasetStorage BuildStorage(ResolvedConfig config, ConfigSection d, string path)
+    private static DatasetStorage BuildStorage(ResolvedConfig config, ConfigSection d, string path, long maxFileBytes)
     {
         int workers = new ConfigSection(config.Root).Section("train_dataloader").Int("num_workers") ?? Environment.ProcessorCount;
         try
@@ -280,7 +280,7 @@ public static class PipelineFactory
                     ["image_latents_folder"] = d.String("image_latents_folder"),
                     ["image_source.parts"] = d.Section("image_source").String("parts"),
                 },
-                hasLocalImages: d.Has("image_folder"), readAhead: Math.Max(1, workers) * 16);
+                hasLocalImages: d.Has("image_folder"), readAhead: Math.Max(1, workers) * 16, maxFileBytes: maxFileBytes);
         }
         catch (StorageConfigException e)
         {

@@ -4,7 +4,8 @@ namespace VgtData.Datasets;
 public sealed record SampleFailure(int Index, string Path, SampleFailureReason Reason, string Detail)
 {
     public string ReasonName => SampleException.ReasonName(Reason);
-    public override string ToString() => $"sample {Index} ({Path}): {ReasonName}{(Detail.Length > 0 ? ": " + Detail : "")}";
+    /// <summary>The bad-sample line; control characters in the path or detail (outside text) escaped.</summary>
+    public override string ToString() => MessageText.Escape($"sample {Index} ({Path}): {ReasonName}{(Detail.Length > 0 ? ": " + Detail : "")}");
 }
 
 /// <summary>

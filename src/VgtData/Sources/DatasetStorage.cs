@@ -17,9 +17,13 @@ internal sealed record DatasetStorage(S3Store? Store, IImageSource? ImageSource,
     /// <summary>Image fetches kept ahead of decoding, for sources opened later (<see cref="OpenTarParts"/>).</summary>
     public int ReadAhead { get; init; } = 16;
 
+    /// <summary>Image objects and tar members larger than this are bad samples, unread (dataset.max_file_mb).</summary>
+    public long MaxFileBytes { get; init; } = FolderImageSource.DefaultMaxFileBytes;
+
     /// <summary>Tar parts in the bucket (<c>image_source.parts</c> = s3://…/part_*.tar), read through <see cref="Store"/>.</summary>
     public IImageSource OpenTarParts(string pattern) =>
-        new S3TarImageSource(Store ?? throw new StorageConfigException("image_source.parts", $"'{pattern}' needs object-storage credentials"), pattern, ReadAhead);
+        new S3TarImageSource(Store ?? throw new StorageConfigException("image_source.parts", $"'{pattern}' needs object-storage credentials"), pattern, ReadAhead,
+            maxFileBytes: MaxFileBytes);
 
     /// <summary>Nothing on object storage.</summary>
     public static DatasetStorage None { get; } = new(null, null, null, DataFiles.Local);
@@ -33,9 +37,10 @@ internal sealed record DatasetStorage(S3Store? Store, IImageSource? ImageSource,
     /// <param name="otherPaths">data_path, cap_folder, image_latents_folder: any of them may be s3:// too.</param>
     /// <param name="hasLocalImages">Whether the dataset names an image_folder to fall back to.</param>
     /// <param name="readAhead">Image fetches kept ahead of decoding.</param>
+    /// <param name="maxFileBytes">Image objects larger than this are bad samples (dataset.max_file_mb).</param>
     public static DatasetStorage Resolve(string? cephFolder, string? cephConfig, string? latentsCephFolder,
         IReadOnlyDictionary<string, string?> otherPaths, bool hasLocalImages, int readAhead,
-        Func<string, string?>? getEnv = null)
+        Func<string, string?>? getEnv = null, long maxFileBytes = FolderImageSource.DefaultMaxFileBytes)
     {
         var remote = otherPaths.Where(p => S3Location.IsUrl(p.Value)).ToList();
         if (cephFolder is null && latentsCephFolder is null && remote.Count == 0) return None;
@@ -65,8 +70,8 @@ internal sealed record DatasetStorage(S3Store? Store, IImageSource? ImageSource,
         {
             store.Probe(first);
             var files = new DataFiles(store);
-            var source = images is null ? null : new S3ImageSource(store, images, readAhead);
-            return new DatasetStorage(store, source, latents?.ToString(), files) { ReadAhead = readAhead };
+            var source = images is null ? null : new S3ImageSource(store, images, readAhead, maxFileBytes: maxFileBytes);
+            return new DatasetStorage(store, source, latents?.ToString(), files) { ReadAhead = readAhead, MaxFileBytes = maxFileBytes };
         }
         catch (VgtDataException e)
         {

@@ -6,7 +6,9 @@ namespace VgtData.Sources;
 /// Images as objects below an s3:// prefix (VGT's <c>ceph_folder</c>). Reads hinted through <see cref="ReadAhead"/> are
 /// fetched ahead, a bounded number at once, over the store's reused connections, so decoding rarely waits on the network.
 /// A missing object is <see cref="SampleFailureReason.MissingFile"/>; one still unreadable after the store's retries is
-/// <see cref="SampleFailureReason.Unreachable"/>; refused credentials stop the run (<see cref="S3AccessException"/>).
+/// <see cref="SampleFailureReason.Unreachable"/>; one the server refuses (a redirect, a 4xx) is
+/// <see cref="SampleFailureReason.StorageRefused"/>; one over <see cref="MaxFileBytes"/> is
+/// <see cref="SampleFailureReason.FileTooLarge"/>, unread. Refused credentials stop the run (<see cref="S3AccessException"/>).
 /// </summary>
 internal sealed class S3ImageSource : IReadAheadSource
 {
@@ -18,16 +20,21 @@ internal sealed class S3ImageSource : IReadAheadSource
     /// <param name="prefix">Where entry["image"] paths are relative to.</param>
     /// <param name="readAhead">Fetches kept running or ready ahead of the reads (0: no read-ahead).</param>
     /// <param name="ownsStore">Dispose <paramref name="store"/> with this source.</param>
-    public S3ImageSource(S3Store store, S3Location prefix, int readAhead = 16, bool ownsStore = false)
+    /// <param name="maxFileBytes">Larger objects are bad samples, refused before their bytes are read (dataset.max_file_mb).</param>
+    public S3ImageSource(S3Store store, S3Location prefix, int readAhead = 16, bool ownsStore = false,
+        long maxFileBytes = FolderImageSource.DefaultMaxFileBytes)
     {
         _store = store;
         _ownsStore = ownsStore;
         Prefix = prefix;
         ReadAheadDepth = readAhead;
-        _window = new ReadAheadWindow<PooledBytes>(key => _store.TryGetAsync(Prefix.Append(key)), readAhead, maxQueued: 65536);
+        MaxFileBytes = maxFileBytes;
+        _window = new ReadAheadWindow<PooledBytes>(key => Fetch(Prefix.Append(key)), readAhead, maxQueued: 65536);
     }
 
     public S3Location Prefix { get; }
+
+    public long MaxFileBytes { get; }
 
     /// <summary>The endpoint client (its <see cref="S3Store.Retries"/> counts retried requests).</summary>
     public S3Store Store => _store;
@@ -45,7 +52,7 @@ internal sealed class S3ImageSource : IReadAheadSource
         {
             return _store.Head(Prefix.Append(imageFile)) != null;
         }
-        catch (S3UnavailableException)
+        catch (S3ReadException)
         {
             return false;
         }
@@ -61,15 +68,25 @@ internal sealed class S3ImageSource : IReadAheadSource
         var location = Prefix.Append(imageFile);
         try
         {
-            var fetch = _window.Take(imageFile) ?? _store.TryGetAsync(location);
+            var fetch = _window.Take(imageFile) ?? Fetch(location);
             return fetch.GetAwaiter().GetResult()
                 ?? throw new SampleException(SampleFailureReason.MissingFile, location.ToString(), "no such object");
         }
-        catch (S3UnavailableException e)
+        catch (S3ReadException e)
         {
-            throw new SampleException(SampleFailureReason.Unreachable, location.ToString(), e.Message, inner: e);
+            throw BadSample(location.ToString(), e);
         }
     }
+
+    private Task<PooledBytes?> Fetch(S3Location location) => _store.TryGetAsync(location, maxBytes: MaxFileBytes, limitName: "dataset.max_file_mb");
+
+    /// <summary>The bad sample an object that could not be read makes, with the reason its failure names.</summary>
+    internal static SampleException BadSample(string path, S3ReadException e) => new(e switch
+    {
+        S3TooLargeException => SampleFailureReason.FileTooLarge,
+        S3RefusedException => SampleFailureReason.StorageRefused,
+        _ => SampleFailureReason.Unreachable,
+    }, path, e.Message, inner: e);
 
     public void Dispose()
     {

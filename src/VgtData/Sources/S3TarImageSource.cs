@@ -17,11 +17,15 @@ internal sealed class S3TarImageSource : IReadAheadSource
     private readonly S3Location[] _parts;
     private readonly ReadAheadWindow<PooledBytes> _window;
     private readonly string _description;
+    private readonly long _maxFileBytes;
 
     /// <param name="pattern">s3://bucket/prefix/part_*.tar (wildcards in the last component only).</param>
-    public S3TarImageSource(S3Store store, string pattern, int readAhead = 16, string? cacheDir = null)
+    /// <param name="maxFileBytes">Larger members are bad samples, not read (dataset.max_file_mb).</param>
+    public S3TarImageSource(S3Store store, string pattern, int readAhead = 16, string? cacheDir = null,
+        long maxFileBytes = FolderImageSource.DefaultMaxFileBytes)
     {
         _store = store;
+        _maxFileBytes = maxFileBytes;
         _description = pattern;
         var location = S3Location.Parse(pattern);
         var slash = location.Key.LastIndexOf('/');
@@ -30,7 +34,7 @@ internal sealed class S3TarImageSource : IReadAheadSource
         if (folder.Key.IndexOfAny(['*', '?']) >= 0)
             throw new VgtDataException($"{pattern}: wildcards are supported in the file name only");
         var regex = new Regex("^" + Regex.Escape(namePattern).Replace(@"\*", ".*").Replace(@"\?", ".") + "$", RegexOptions.CultureInvariant);
-        var objects = store.List(folder)
+        var objects = Listed(() => store.List(folder))
             .Where(o => !o.Key[folder.Key.Length..].Contains('/') && regex.IsMatch(o.Key[folder.Key.Length..]))
             .OrderBy(o => o.Key, TarPartGlob.NaturalComparer.Instance)
             .ToList();
@@ -41,7 +45,7 @@ internal sealed class S3TarImageSource : IReadAheadSource
         var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..16].ToLowerInvariant();
         var cache = cacheDir ?? Path.Combine(Path.GetTempPath(), "vgtdata-s3", "tarindex");
         Directory.CreateDirectory(cache);
-        Index = TarIndex.LoadOrBuild(stamps, i => new S3RangeStream(store, _parts[i], objects[i].Size), Path.Combine(cache, hash + ".bin"));
+        Index = Listed(() => TarIndex.LoadOrBuild(stamps, i => new S3RangeStream(store, _parts[i], objects[i].Size), Path.Combine(cache, hash + ".bin")));
         _window = new ReadAheadWindow<PooledBytes>(FetchAsync, readAhead, maxQueued: 65536);
         ReadAheadDepth = readAhead;
     }
@@ -70,19 +74,34 @@ internal sealed class S3TarImageSource : IReadAheadSource
             return fetch.GetAwaiter().GetResult()
                 ?? throw new SampleException(SampleFailureReason.MissingFile, Describe(imageFile), "the tar part is gone from the bucket");
         }
-        catch (S3UnavailableException e)
+        catch (S3ReadException e)
         {
-            throw new SampleException(SampleFailureReason.Unreachable, Describe(imageFile), e.Message, inner: e);
+            throw S3ImageSource.BadSample(Describe(imageFile), e);
         }
     }
 
     private Task<PooledBytes?> FetchAsync(string imageFile)
     {
         if (!Index.TryFind(imageFile, out var entry)) return Task.FromResult<PooledBytes?>(null);
-        if (entry.Length > int.MaxValue)
-            return Task.FromException<PooledBytes?>(new SampleException(SampleFailureReason.TooManyPixels, Describe(imageFile), $"member is {entry.Length} bytes"));
+        long limit = Math.Min(_maxFileBytes, Array.MaxLength);
+        if (entry.Length > limit)
+            return Task.FromException<PooledBytes?>(new SampleException(SampleFailureReason.FileTooLarge, Describe(imageFile),
+                $"member is {entry.Length} bytes, over the limit of {limit} bytes (dataset.max_file_mb)"));
         if (entry.Length == 0) return Task.FromResult<PooledBytes?>(new PooledBytes(0));
         return _store.TryGetAsync(_parts[entry.Part], entry.Offset, entry.Length);
+    }
+
+    // The parts cannot be listed or indexed: the run cannot start, with one line naming the address (not a bad sample).
+    private static T Listed<T>(Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (S3ReadException e)
+        {
+            throw new VgtDataException($"{e.Address}: {e.Message}", e);
+        }
     }
 
     // The ETag as the index cache's "mtime": any change of the object changes it.

@@ -29,6 +29,12 @@ internal sealed record S3Settings
     /// <summary>Limit for one request, connect to last byte.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Limit for one request with all its retries: a silent object becomes a bad sample within this time.</summary>
+    public TimeSpan MaxRetryTime { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Pages one listing may take (1,000 keys each on S3); a server that never ends a listing is refused here.</summary>
+    public int MaxListPages { get; init; } = 100_000;
+
     /// <summary>Where these settings came from, for error messages (e.g. "ceph_config petreloss.conf [cluster1]").</summary>
     public string Origin { get; init; } = "settings";
 
@@ -38,7 +44,7 @@ internal sealed record S3Settings
     /// <summary>
     /// Reads a petrel-style INI file: <c>[DEFAULT] default_cluster = NAME</c>, then per cluster <c>access_key</c>,
     /// <c>secret_key</c>, <c>host_base</c> and optionally <c>region</c>, <c>path_style</c>, <c>max_attempts</c>,
-    /// <c>timeout_s</c>. Keys in [DEFAULT] apply to every cluster. <paramref name="cluster"/> overrides default_cluster.
+    /// <c>timeout_s</c>, <c>max_retry_s</c>, <c>max_list_pages</c>. Keys in [DEFAULT] apply to every cluster. <paramref name="cluster"/> overrides default_cluster.
     /// </summary>
     public static S3Settings FromPetrelConfig(string path, string? cluster = null)
     {
@@ -73,6 +79,8 @@ internal sealed record S3Settings
             PathStyle = Get("path_style") is { } ps ? ParseBool(ps, origin, "path_style") : null,
             MaxAttempts = Get("max_attempts") is { } ma ? ParseInt(ma, origin, "max_attempts", 1) : 8,
             Timeout = Get("timeout_s") is { } ts ? TimeSpan.FromSeconds(ParseInt(ts, origin, "timeout_s", 1)) : TimeSpan.FromSeconds(30),
+            MaxRetryTime = Get("max_retry_s") is { } mr ? TimeSpan.FromSeconds(ParseInt(mr, origin, "max_retry_s", 1)) : TimeSpan.FromSeconds(60),
+            MaxListPages = Get("max_list_pages") is { } mp ? ParseInt(mp, origin, "max_list_pages", 1) : 100_000,
             Origin = origin,
         };
     }

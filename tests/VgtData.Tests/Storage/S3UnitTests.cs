@@ -62,15 +62,19 @@ public sealed class S3UnitTests : IDisposable
             host_base = storage.example.org
             path_style = false
             max_attempts = 3
+            max_retry_s = 45
+            max_list_pages = 7
             """);
         var s = S3Settings.FromPetrelConfig(path);
         Assert.Equal(("AK", "SK", "eu-central-1"), (s.AccessKey, s.SecretKey, s.Region));
         Assert.Equal(new Uri("http://10.1.2.3:7480"), s.Endpoint);
         Assert.True(s.UsePathStyle); // a literal IP
+        Assert.Equal((TimeSpan.FromSeconds(60), 100_000), (s.MaxRetryTime, s.MaxListPages));
         var c2 = S3Settings.FromPetrelConfig(path, "c2");
         Assert.Equal(new Uri("http://storage.example.org"), c2.Endpoint);
         Assert.False(c2.UsePathStyle);
         Assert.Equal(3, c2.MaxAttempts);
+        Assert.Equal((TimeSpan.FromSeconds(45), 7), (c2.MaxRetryTime, c2.MaxListPages));
         Assert.Contains("[c2]", c2.Origin);
     }
 
@@ -82,6 +86,9 @@ public sealed class S3UnitTests : IDisposable
         Assert.Equal($"ceph_config {path}: [c1] has no secret_key", e.Message);
         e = Assert.Throws<VgtDataException>(() => S3Settings.FromPetrelConfig(path, "nope"));
         Assert.Contains("no [nope] section (found: c1)", e.Message);
+        var zero = Ini("[c1]\naccess_key = AK\nsecret_key = SK\nhost_base = http://127.0.0.1:1\nmax_retry_s = 0\n");
+        e = Assert.Throws<VgtDataException>(() => S3Settings.FromPetrelConfig(zero));
+        Assert.Equal($"ceph_config {zero} [c1]: max_retry_s = '0' is not an integer >= 1", e.Message);
         e = Assert.Throws<VgtDataException>(() => S3Settings.FromPetrelConfig(Path.Combine(_dir, "absent.conf")));
         Assert.Contains("no such file", e.Message);
     }

@@ -106,3 +106,41 @@ public sealed class LoaderLimitsTests(LoaderFixture data) : IClassFixture<Loader
         Assert.Equal(30, batches);
     }
 }
+
+/// <summary>What the loader keeps about batches already handed out: nothing that grows with their number.</summary>
+public sealed class LoaderBookkeepingTests(LoaderFixture data) : IClassFixture<LoaderFixture>
+{
+    /// <summary>Every collection the loader and its running enumeration hold in a field, with its element count.</summary>
+    private static IEnumerable<(string Field, int Count)> Collections(object owner)
+    {
+        const System.Reflection.BindingFlags Instance = System.Reflection.BindingFlags.Instance
+            | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic;
+        foreach (var field in owner.GetType().GetFields(Instance))
+        {
+            var value = field.GetValue(owner);
+            if (value is System.Collections.ICollection c) yield return ($"{owner.GetType().Name}.{field.Name}", c.Count);
+            else if (value is not null && field.Name == "_active")
+                foreach (var inner in Collections(value)) yield return inner;
+        }
+    }
+
+    [Fact]
+    public void NoCollectionGrowsWithTheBatchesOfAnInfiniteSampler()
+    {
+        using var loader = LoaderFixture.Loader(data.Dataset(), LoaderFixture.Infinite(), workers: 2, prefetch: 2, batchSize: 2, maxBatches: 600);
+        int bound = loader.Options.BatchesInFlight * loader.Options.BatchSize;
+        int batches = 0, seen = 0;
+        foreach (var batch in loader)
+        {
+            batch.Dispose();
+            if (++batches % 100 != 0) continue;
+            foreach (var (field, count) in Collections(loader))
+            {
+                seen++;
+                Assert.True(count <= bound, $"{field} holds {count} items after {batches} batches (at most {bound} are in flight)");
+            }
+        }
+        Assert.Equal(600, batches);
+        Assert.True(seen >= 6, "the running enumeration's queues were not found");
+    }
+}

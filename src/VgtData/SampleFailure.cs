@@ -19,6 +19,8 @@ public enum SampleFailureReason
     Unreachable,
     NotAFile,
     FileTooLarge,
+    /// <summary>An image path several tar members could be (one name in several parts): never settled by picking one.</summary>
+    AmbiguousMember,
 }
 
 /// <summary>A sample that failed, with everything a user needs to find it: dataset index, file and reason.</summary>
@@ -57,6 +59,7 @@ public sealed class SampleException : Exception
         SampleFailureReason.Unreachable => "unreachable",
         SampleFailureReason.NotAFile => "not a regular file",
         SampleFailureReason.FileTooLarge => "file too large",
+        SampleFailureReason.AmbiguousMember => "ambiguous tar member",
         _ => reason.ToString(),
     };
 

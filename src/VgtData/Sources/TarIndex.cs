@@ -141,8 +141,10 @@ public sealed class TarIndex
             : head is [0x1F, 0x8B, ..] ? (name.EndsWith(".tar", StringComparison.OrdinalIgnoreCase) ? part[..^4] : part + ".d")
             : null;
         if (stem is null) return;
-        throw new VgtDataException($"tar part {part} is gzip-compressed and cannot be read in place; unpack it first: " +
-            $"vgtdata extract --input {ShellWord(part)} --out {ShellWord(stem)}");
+        // extract reads local files: a part in a bucket is named by its file name, to be downloaded first.
+        bool remote = part.Contains("://", StringComparison.Ordinal);
+        throw new VgtDataException($"tar part {part} is gzip-compressed and cannot be read in place; {(remote ? "download and unpack" : "unpack")} it first: " +
+            $"vgtdata extract --input {ShellWord(remote ? name : part)} --out {ShellWord(remote ? BaseName(stem) : stem)}");
     }
 
     private static string ShellWord(string s) =>

@@ -133,4 +133,14 @@ public sealed class TarPartResolutionTests : IDisposable
         Assert.Equal($"vgtdata validate: error: {config}: dataset: tar part {part} is gzip-compressed and cannot be read in place; unpack it first: " +
             $"vgtdata extract --input {part} --out {_t.Raw("0")}\n", error);
     }
+
+    [Fact]
+    public void AGzipPartInABucketIsRefusedByItsName()
+    {
+        var stamp = new TarIndex.PartStamp("s3://vgt/echo/images/0.tar.gz", 4096, 1, 0, 0);
+        var e = Assert.Throws<VgtDataException>(() => TarIndex.LoadOrBuild([stamp], _ => throw new InvalidOperationException("no read expected"),
+            Path.Combine(_t.Root, "index.bin")));
+        Assert.Equal("tar part s3://vgt/echo/images/0.tar.gz is gzip-compressed and cannot be read in place; download and unpack it first: " +
+            "vgtdata extract --input 0.tar.gz --out 0", e.Message);
+    }
 }

@@ -27,6 +27,16 @@ public sealed class TarPartResolutionTests : IDisposable
         return (first, second);
     }
 
+    /// <summary>raw/NAME: a gzip-compressed tar holding a.png.</summary>
+    private string GzipPart(string name)
+    {
+        var part = _t.Raw(name);
+        using var file = File.Create(part);
+        using var gz = new GZipStream(file, CompressionLevel.Fastest);
+        gz.Write(new TarBuilder().File("a.png", _first).Build());
+        return part;
+    }
+
     private static byte[] Read(TarImageSource source, string path)
     {
         using var bytes = source.Read(path);
@@ -99,11 +109,7 @@ public sealed class TarPartResolutionTests : IDisposable
     [InlineData("2.tar", "2")]   // gzip data under a .tar name
     public void AGzipPartIsRefusedNamingTheExtractCommand(string name, string folder)
     {
-        var tar = new TarBuilder().File("a.png", _first).Build();
-        var part = _t.Raw(name);
-        using (var file = File.Create(part))
-        using (var gz = new GZipStream(file, CompressionLevel.Fastest))
-            gz.Write(tar);
+        var part = GzipPart(name);
         var e = Assert.Throws<VgtDataException>(() => new TarImageSource([part]));
         var unpacked = _t.Raw(folder);
         Assert.Equal($"tar part {part} is gzip-compressed and cannot be read in place; unpack it first: " +
@@ -117,10 +123,7 @@ public sealed class TarPartResolutionTests : IDisposable
     [Fact]
     public void ValidateOverGzipPartsStopsWithOneLine()
     {
-        var part = _t.Raw("0.tar.gz");
-        using (var file = File.Create(part))
-        using (var gz = new GZipStream(file, CompressionLevel.Fastest))
-            gz.Write(new TarBuilder().File("a.png", _first).Build());
+        var part = GzipPart("0.tar.gz");
         File.WriteAllText(Path.Combine(_t.Root, "data.json"), """[{"image": "0/a.png", "caption": "c"}]""");
         var config = Path.Combine(_t.Root, "config.json");
         File.WriteAllText(config, """

@@ -21,6 +21,8 @@ public enum SampleFailureReason
     FileTooLarge,
     /// <summary>Object storage refused this one object for good (a redirect, a 4xx other than 404, an unreadable answer).</summary>
     StorageRefused,
+    /// <summary>An image path several tar members could be (one name in several parts): never settled by picking one.</summary>
+    AmbiguousMember,
 }
 
 /// <summary>A sample that failed, with everything a user needs to find it: dataset index, file and reason.</summary>
@@ -60,6 +62,7 @@ public sealed class SampleException : Exception
         SampleFailureReason.NotAFile => "not a regular file",
         SampleFailureReason.FileTooLarge => "file too large",
         SampleFailureReason.StorageRefused => "refused by storage",
+        SampleFailureReason.AmbiguousMember => "ambiguous tar member",
         _ => reason.ToString(),
     };
 

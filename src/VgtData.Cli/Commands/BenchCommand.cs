@@ -29,8 +29,8 @@ public sealed class BenchCommand : ICommand
     {
         var config = ConfigArgs.Load(args);
         int batches = args.Int("batches", 20);
-        var workersText = args.Option("workers");
-        var prefetchText = args.Option("prefetch");
+        int? workers = args.Option("workers") is null ? null : InRange(args, "workers", DataLoaderOptions.MaxWorkers);
+        int? prefetch = args.Option("prefetch") is null ? null : InRange(args, "prefetch", DataLoaderOptions.MaxPrefetchFactor);
         var warmupText = args.Option("warmup");
         var loaderKind = args.Option("loader") ?? "vgtdata";
         var device = args.Option("device");
@@ -41,8 +41,8 @@ public sealed class BenchCommand : ICommand
         using var pipeline = PipelineFactory.Build(config, deviceOverride: device);
         var options = pipeline.LoaderOptions with
         {
-            NumWorkers = workersText is null ? pipeline.LoaderOptions.NumWorkers : args.Int("workers", 0),
-            PrefetchFactor = prefetchText is null ? pipeline.LoaderOptions.PrefetchFactor : args.Int("prefetch", 2),
+            NumWorkers = workers ?? pipeline.LoaderOptions.NumWorkers,
+            PrefetchFactor = prefetch ?? pipeline.LoaderOptions.PrefetchFactor,
         };
         // Batches a loader can have ready before the clock starts would flatter it: skip them (and two more) as warm-up.
         int warmup = warmupText is null ? 2 + options.BatchesInFlight : args.Int("warmup", 0);
@@ -67,6 +67,13 @@ public sealed class BenchCommand : ICommand
         if (json) context.Out.WriteLine(JsonSerializer.Serialize(result));
         else foreach (var (k, v) in result) context.Out.WriteLine($"{k}: {(v is IDictionary<string, double> d ? JsonSerializer.Serialize(d) : v)}");
         return 0;
+    }
+
+    /// <summary>--workers / --prefetch within the limits the config's num_workers / prefetch_factor have, refused in its words.</summary>
+    private static int InRange(CommandArgs args, string name, int max)
+    {
+        int value = args.Int(name, 0);
+        return value is >= 0 && value <= max ? value : throw new VgtDataException($"--{name}: {value} is out of range: expected [0, {max}]");
     }
 
     private static long BadSamples(Pipeline pipeline) =>

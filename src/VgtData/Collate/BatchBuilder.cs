@@ -56,6 +56,11 @@ internal sealed class BatchBuilder : IDisposable
     public int Size { get; }
     public (int Height, int Width) Resolution { get; }
 
+    /// <summary>Bytes of the pixel tensor rented for this batch when it began (what the loader's in-flight budget counts).</summary>
+    internal long StagedBytes => Bytes(_staging) + Bytes(_resized);
+
+    private static long Bytes(Tensor? t) => t is null ? 0 : t.NumberOfElements * t.ElementSize;
+
     /// <summary>Writes one sample into slot <paramref name="slot"/>. The sample stays owned by the caller.</summary>
     public void Put(int slot, CaptionSample sample)
     {

@@ -1,3 +1,5 @@
+using VgtData.Loading;
+
 namespace VgtData.Config;
 
 /// <summary>The kinds of value a config key may hold.</summary>
@@ -155,8 +157,8 @@ internal static class ConfigSchema
         ["train_dataloader"] = O("VGT's train_dataloader", new()
         {
             ["batch_size"] = Int("samples per batch", 1, 65_536, "32"),
-            ["num_workers"] = Int("decode workers (0: on the consumer's thread)", 0, 1024, "CPU count"),
-            ["prefetch_factor"] = Int("batches in flight per worker", 0, 1024, "2"),
+            ["num_workers"] = Int("decode workers (0: on the consumer's thread)", 0, DataLoaderOptions.MaxWorkers, "CPU count"),
+            ["prefetch_factor"] = Int("batches in flight per worker", 0, DataLoaderOptions.MaxPrefetchFactor, "2"),
             ["drop_last"] = F(ValueKind.Bool, "finite samplers: drop a short last batch", "false"),
             ["persistent_workers"] = F(ValueKind.Bool, "accepted (workers always persist)"),
             ["pin_memory"] = F(ValueKind.Bool, "accepted (host staging for the device is chosen by device and uint8_transfer)"),

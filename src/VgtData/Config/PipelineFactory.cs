@@ -49,7 +49,7 @@ public static class PipelineFactory
         var options = new DataLoaderOptions
         {
             BatchSize = loader.Int("batch_size") ?? 32,
-            NumWorkers = loader.Int("num_workers") ?? Math.Max(1, Environment.ProcessorCount),
+            NumWorkers = loader.Int("num_workers") ?? new DataLoaderOptions().NumWorkers,
             PrefetchFactor = loader.Int("prefetch_factor") ?? 2,
             DropLast = loader.Bool("drop_last") ?? false,
         };

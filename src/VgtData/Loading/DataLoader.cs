@@ -25,7 +25,8 @@ public sealed class DataLoader : IEnumerable<Batch>, IDisposable
     public DataLoader(ISampleDataset dataset, object sampler, Collator collator, DataLoaderOptions options)
     {
         if (options.BatchSize < 1) throw new VgtDataException($"batch_size must be positive, got {options.BatchSize}");
-        if (options.NumWorkers < 0) throw new VgtDataException($"num_workers must be >= 0, got {options.NumWorkers}");
+        if (DataLoaderOptions.CheckWorkers(options.NumWorkers) is { } workers) throw new VgtDataException($"num_workers: {workers}");
+        if (DataLoaderOptions.CheckPrefetchFactor(options.PrefetchFactor) is { } prefetch) throw new VgtDataException($"prefetch_factor: {prefetch}");
         _dataset = dataset;
         _sampler = sampler;
         _collator = collator;
@@ -42,8 +43,11 @@ public sealed class DataLoader : IEnumerable<Batch>, IDisposable
     /// <summary>Seconds spent per stage across all workers.</summary>
     public PipelineStats Stats { get; } = new();
 
-    /// <summary>Milliseconds the consumer waited for each batch.</summary>
-    public ConcurrentQueue<double> WaitMilliseconds { get; } = new();
+    /// <summary>Staged bytes of the batches in flight in the current enumeration (0 when none runs).</summary>
+    internal long BytesInFlight => _active?.BytesInFlight ?? 0;
+
+    /// <summary>Batches planned and not yet handed out in the current enumeration.</summary>
+    internal int BatchesPlanned => _active?.Planned ?? 0;
 
     /// <summary>Batches and samples handed out so far and the sampler position after them.</summary>
     public LoaderState State { get; private set; }
@@ -93,6 +97,7 @@ public sealed class DataLoader : IEnumerable<Batch>, IDisposable
     {
         public required PlannedBatch Plan;
         public BatchBuilder? Builder;
+        public long Bytes;
         public int Remaining;
         public Batch? Result;
         public Exception? Error;
@@ -111,6 +116,9 @@ public sealed class DataLoader : IEnumerable<Batch>, IDisposable
         private readonly CancellationTokenSource _stop = new();
         private readonly Thread[] _workers;
         private readonly int _maxInFlight;
+        private readonly long _budget;
+        private long _bytesInFlight;
+        private long _lastBytes;
         private readonly (int Height, int Width)? _sampleSize;
         private bool _planDone;
         private bool _disposed;
@@ -122,6 +130,7 @@ public sealed class DataLoader : IEnumerable<Batch>, IDisposable
             _sampleSize = loader._dataset is IHasSampleSize s ? s.SampleSize : null;
             int workers = loader.Options.NumWorkers;
             _maxInFlight = workers == 0 ? 1 : loader.Options.BatchesInFlight;
+            _budget = loader.Options.BytesInFlightBudget;
             _workers = new Thread[workers];
             for (int i = 0; i < workers; i++)
             {
@@ -134,6 +143,10 @@ public sealed class DataLoader : IEnumerable<Batch>, IDisposable
 
         object IEnumerator.Current => Current;
 
+        public long BytesInFlight => _bytesInFlight;
+
+        public int Planned => _inFlight.Count;
+
         public bool MoveNext()
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -141,11 +154,10 @@ public sealed class DataLoader : IEnumerable<Batch>, IDisposable
             TopUp();
             if (_inFlight.Count == 0) return false;
             var head = _inFlight.Dequeue();
-            var start = Stopwatch.GetTimestamp();
+            _bytesInFlight -= head.Bytes;
             if (_workers.Length == 0)
                 for (int slot = 0; slot < head.Plan.Indices.Length; slot++) Process(new WorkItem(head, slot));
             head.Done.Wait(_stop.Token);
-            _loader.WaitMilliseconds.Enqueue(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
             head.Done.Dispose();
             if (head.Error is { } error)
             {
@@ -162,7 +174,8 @@ public sealed class DataLoader : IEnumerable<Batch>, IDisposable
 
         private void TopUp()
         {
-            while (!_planDone && _inFlight.Count < _maxInFlight)
+            // Bytes bound it too: each planned 448 px batch pins a 32 MB GC region, and ~1,500 overran the GC's range (2x RAM): SIGSEGV.
+            while (!_planDone && _inFlight.Count < _maxInFlight && (_inFlight.Count == 0 || _bytesInFlight + _lastBytes <= _budget))
             {
                 long planned = _loader.State.Batches + _inFlight.Count;
                 if (_loader.Options.MaxBatches is long max && planned >= max) { _planDone = true; break; }
@@ -170,6 +183,8 @@ public sealed class DataLoader : IEnumerable<Batch>, IDisposable
                 if (plan is null) { _planDone = true; break; }
                 var pending = new Pending { Plan = plan, Remaining = plan.Indices.Length };
                 pending.Builder = _loader._collator.Begin(plan.Number, plan.Indices.Length, _sampleSize ?? (0, 0), _sampleSize != null);
+                pending.Bytes = _lastBytes = pending.Builder.StagedBytes;
+                _bytesInFlight += pending.Bytes;
                 _inFlight.Enqueue(pending);
                 _loader._dataset.ReadAhead(plan.Indices);
                 if (_workers.Length > 0)

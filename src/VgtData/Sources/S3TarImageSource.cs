@@ -66,8 +66,7 @@ internal sealed class S3TarImageSource : IReadAheadSource
 
     public PooledBytes Read(string imageFile)
     {
-        if (!Index.TryFind(imageFile, out var entry))
-            throw new SampleException(SampleFailureReason.MissingFile, $"{_description}:{imageFile}", "no such member in any tar part");
+        Index.Find(imageFile, _description);
         try
         {
             var fetch = _window.Take(imageFile) ?? FetchAsync(imageFile);

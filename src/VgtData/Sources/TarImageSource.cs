@@ -51,8 +51,7 @@ internal sealed class TarImageSource : IImageSource
 
     public PooledBytes Read(string imageFile)
     {
-        if (!Index.TryFind(imageFile, out var entry))
-            throw new SampleException(SampleFailureReason.MissingFile, $"{_description}:{imageFile}", "no such member in any tar part" + ProblemNote());
+        var entry = Index.Find(imageFile, _description);
         if (entry.Length > int.MaxValue)
             throw new SampleException(SampleFailureReason.TooManyPixels, Describe(imageFile), $"member is {entry.Length} bytes");
         var handle = _handles[entry.Part];
@@ -83,9 +82,6 @@ internal sealed class TarImageSource : IImageSource
             throw;
         }
     }
-
-    /// <summary>Why a member may be missing: the parts that could not be read to their end.</summary>
-    private string ProblemNote() => Index.Problems.Count == 0 ? "" : $" ({Index.Problems.Count} part(s) damaged: {Index.Problems[0]})";
 
     private static string Describe(IReadOnlyList<string> parts) =>
         parts.Count switch { 0 => "(no parts)", 1 => parts[0], _ => $"{parts[0]} (+{parts.Count - 1} more parts)" };

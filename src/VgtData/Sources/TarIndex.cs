@@ -9,25 +9,51 @@ namespace VgtData.Sources;
 internal readonly record struct TarIndexEntry(int Part, long Offset, long Length, ulong HeaderHash);
 
 /// <summary>
-/// Index of the regular-file members of a set of uncompressed tar parts, by full member name and by base name (the
-/// first member in part order wins a base name). Built by scanning headers, one part per worker, and cached next to
-/// the first part as a compact binary file that is rebuilt when any part's stamp changes: path, size, modification
-/// time, change/creation time and a hash of its first and last 64 KiB. A part replaced by one that matches all of
-/// those is still caught on read, by the per-member header hash (<see cref="TarIndexEntry.HeaderHash"/>).
+/// Index of the regular-file members of a set of uncompressed tar parts. An image path resolves to a member only when
+/// exactly one member can be meant (<see cref="Resolve"/>): never the first of several. Built by scanning headers, one
+/// part per worker, and cached next to the first part as a compact binary file that is rebuilt when any part's stamp
+/// changes: path, size, modification time, change/creation time and a hash of its first and last 64 KiB. A part
+/// replaced by one that matches all of those is still caught on read, by the per-member header hash
+/// (<see cref="TarIndexEntry.HeaderHash"/>).
 /// </summary>
 internal sealed class TarIndex
 {
-    private const string Magic = "VGTTIDX2";
+    private const string Magic = "VGTTIDX3";
     private const int EdgeBytes = 64 * 1024;
 
-    private TarIndex(IReadOnlyList<PartStamp> parts, Dictionary<string, TarIndexEntry> byName, IReadOnlyList<string> problems)
+    private readonly string[] _names;
+    private readonly TarIndexEntry[] _entries;
+    // Name to its one member (>= 0), or to ~k: the members in _shared[k] (held by several parts, or twice in one).
+    private readonly Dictionary<string, int> _byName = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _byBaseName = new(StringComparer.Ordinal);
+    private readonly List<List<int>> _shared = [];
+    private readonly Dictionary<string, List<int>> _partsByStem = new(StringComparer.Ordinal);
+
+    private TarIndex(IReadOnlyList<PartStamp> parts, string[] names, TarIndexEntry[] entries, IReadOnlyList<string> problems)
     {
         Parts = parts;
-        ByName = byName;
         Problems = problems;
-        ByBaseName = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (name, _) in byName.OrderBy(kv => kv.Value.Part).ThenBy(kv => kv.Value.Offset))
-            ByBaseName.TryAdd(BaseName(name), name);
+        _names = names;
+        _entries = entries;
+        for (int i = 0; i < names.Length; i++)
+        {
+            Add(_byName, names[i], i);
+            Add(_byBaseName, BaseName(names[i]), i);
+        }
+        for (int p = 0; p < parts.Count; p++)
+        {
+            var stem = PartStem(parts[p].Path);
+            if (stem is null) continue;
+            if (!_partsByStem.TryGetValue(stem, out var list)) _partsByStem[stem] = list = [];
+            list.Add(p);
+        }
+    }
+
+    private void Add(Dictionary<string, int> map, string key, int member)
+    {
+        if (!map.TryGetValue(key, out int found)) map[key] = member;
+        else if (found >= 0) { _shared.Add([found, member]); map[key] = ~(_shared.Count - 1); }
+        else _shared[~found].Add(member);
     }
 
     /// <summary>What identifies a part's content cheaply: see the class remarks.</summary>
@@ -35,11 +61,11 @@ internal sealed class TarIndex
 
     public IReadOnlyList<PartStamp> Parts { get; }
 
-    /// <summary>Normalized full member name (no leading "./") to location.</summary>
-    public Dictionary<string, TarIndexEntry> ByName { get; }
+    /// <summary>Regular members indexed, in part order (a name held twice counts twice).</summary>
+    public int Count => _names.Length;
 
-    /// <summary>Base name to the full member name that owns it (first in part order).</summary>
-    public Dictionary<string, string> ByBaseName { get; }
+    /// <summary>Normalized full member names (no leading "./"), in part order.</summary>
+    public IEnumerable<string> Names => _names;
 
     /// <summary>Parts that could not be read to the end (truncated, bad header): "part: reason". Members before the damage are indexed.</summary>
     public IReadOnlyList<string> Problems { get; }
@@ -92,7 +118,9 @@ internal sealed class TarIndex
             long length = RandomAccess.GetLength(handle);
             var hash = new System.IO.Hashing.XxHash64();
             var buffer = new byte[EdgeBytes];
-            hash.Append(buffer.AsSpan(0, ReadAt(handle, buffer, 0)));
+            int head = ReadAt(handle, buffer, 0);
+            RefuseCompressed(info.FullName, buffer.AsSpan(0, head));
+            hash.Append(buffer.AsSpan(0, head));
             if (length > EdgeBytes) hash.Append(buffer.AsSpan(0, ReadAt(handle, buffer, Math.Max(EdgeBytes, length - EdgeBytes))));
             // On Linux .NET reports the birth time, else the status-change time: both change when the file is replaced.
             return new PartStamp(info.FullName, length, info.LastWriteTimeUtc.Ticks, info.CreationTimeUtc.Ticks, hash.GetCurrentHashAsUInt64());
@@ -102,6 +130,26 @@ internal sealed class TarIndex
             throw new VgtDataException($"tar part {path}: cannot read: {e.Message}", e);
         }
     }
+
+    /// <summary>A gzip-compressed part (by name, or by its first bytes) has no member offsets to read at: one line
+    /// naming the part and the command that unpacks it into VGT's per-part folder.</summary>
+    internal static void RefuseCompressed(string part, ReadOnlySpan<byte> head)
+    {
+        var name = BaseName(part);
+        string? stem = name.EndsWith(".tar.gz", StringComparison.OrdinalIgnoreCase) ? part[..^7]
+            : name.EndsWith(".tgz", StringComparison.OrdinalIgnoreCase) ? part[..^4]
+            : head is [0x1F, 0x8B, ..] ? (name.EndsWith(".tar", StringComparison.OrdinalIgnoreCase) ? part[..^4] : part + ".d")
+            : null;
+        if (stem is null) return;
+        // extract reads local files: a part in a bucket is named by its file name, to be downloaded first.
+        bool remote = part.Contains("://", StringComparison.Ordinal);
+        throw new VgtDataException($"tar part {part} is gzip-compressed and cannot be read in place; {(remote ? "download and unpack" : "unpack")} it first: " +
+            $"vgtdata extract --input {ShellWord(remote ? name : part)} --out {ShellWord(remote ? BaseName(stem) : stem)}");
+    }
+
+    private static string ShellWord(string s) =>
+        s.Length > 0 && s.All(c => char.IsAsciiLetterOrDigit(c) || c is '/' or '.' or '_' or '-' or '+' or ':' or '=' or ',' or '@')
+            ? s : "'" + s.Replace("'", "'\\''") + "'";
 
     private static int ReadAt(Microsoft.Win32.SafeHandles.SafeFileHandle handle, byte[] buffer, long offset)
     {
@@ -125,6 +173,7 @@ internal sealed class TarIndex
     /// <paramref name="cachePath"/> and rebuilt when any stamp (there: address, size and a hash of the ETag) changes.</summary>
     internal static TarIndex LoadOrBuild(List<PartStamp> stamps, Func<int, Stream> open, string cachePath, int workers = 0)
     {
+        foreach (var stamp in stamps) RefuseCompressed(stamp.Path, []);
         var cached = TryLoad(cachePath, stamps);
         if (cached != null) return cached;
         var index = Build(stamps, open, workers);
@@ -150,11 +199,15 @@ internal sealed class TarIndex
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { problems[i] = $"{parts[i].Path}: {e.Message}"; }
             perPart[i] = list;
         });
-        var byName = new Dictionary<string, TarIndexEntry>(StringComparer.Ordinal);
+        var names = new List<string>();
+        var entries = new List<TarIndexEntry>();
         for (int p = 0; p < parts.Count; p++)
             foreach (var (name, offset, length, headerHash) in perPart[p])
-                byName.TryAdd(name, new TarIndexEntry(p, offset, length, headerHash));
-        return new TarIndex(parts, byName, problems.Where(p => p != null).Cast<string>().ToList());
+            {
+                names.Add(name);
+                entries.Add(new TarIndexEntry(p, offset, length, headerHash));
+            }
+        return new TarIndex(parts, names.ToArray(), entries.ToArray(), problems.Where(p => p != null).Cast<string>().ToList());
     }
 
     private void Save(string path)
@@ -170,8 +223,12 @@ internal sealed class TarIndex
                 foreach (var p in Parts) { w.Write(p.Path); w.Write(p.Size); w.Write(p.MtimeTicks); w.Write(p.CtimeTicks); w.Write(p.EdgeHash); }
                 w.Write(Problems.Count);
                 foreach (var p in Problems) w.Write(p);
-                w.Write(ByName.Count);
-                foreach (var (name, e) in ByName) { w.Write(name); w.Write(e.Part); w.Write(e.Offset); w.Write(e.Length); w.Write(e.HeaderHash); }
+                w.Write(_names.Length);
+                for (int i = 0; i < _names.Length; i++)
+                {
+                    var e = _entries[i];
+                    w.Write(_names[i]); w.Write(e.Part); w.Write(e.Offset); w.Write(e.Length); w.Write(e.HeaderHash);
+                }
             }
             File.Move(tmp, path, overwrite: true);
         }
@@ -197,28 +254,103 @@ internal sealed class TarIndex
             int problemCount = r.ReadInt32();
             for (int i = 0; i < problemCount; i++) problems.Add(r.ReadString());
             int count = r.ReadInt32();
-            var byName = new Dictionary<string, TarIndexEntry>(count, StringComparer.Ordinal);
+            if (count < 0 || count > stream.Length / 16) return null;
+            var names = new string[count];
+            var entries = new TarIndexEntry[count];
             for (int i = 0; i < count; i++)
             {
-                var name = r.ReadString();
-                var entry = new TarIndexEntry(r.ReadInt32(), r.ReadInt64(), r.ReadInt64(), r.ReadUInt64());
-                if (entry.Part < 0 || entry.Part >= partCount || entry.Offset < 512 || entry.Length < 0) return null;
-                byName[name] = entry;
+                names[i] = r.ReadString();
+                entries[i] = new TarIndexEntry(r.ReadInt32(), r.ReadInt64(), r.ReadInt64(), r.ReadUInt64());
+                if (entries[i].Part < 0 || entries[i].Part >= partCount || entries[i].Offset < 512 || entries[i].Length < 0) return null;
             }
-            return new TarIndex(expected, byName, problems) { FromCache = true };
+            return new TarIndex(expected, names, entries, problems) { FromCache = true };
         }
         catch (Exception e) when (e is IOException or EndOfStreamException or FormatException) { return null; }
     }
 
-    /// <summary>Finds <paramref name="imageFile"/> by full member name, then by base name.</summary>
+    /// <summary>The member <paramref name="imageFile"/> resolves to, when exactly one can be meant.</summary>
     public bool TryFind(string imageFile, out TarIndexEntry entry) => TryFind(imageFile, out entry, out _);
 
     public bool TryFind(string imageFile, out TarIndexEntry entry, out string memberName)
     {
-        memberName = NormalizeName(imageFile);
-        if (ByName.TryGetValue(memberName, out entry)) return true;
-        if (ByBaseName.TryGetValue(BaseName(imageFile), out memberName!)) return ByName.TryGetValue(memberName, out entry);
-        memberName = "";
-        return false;
+        var r = Resolve(imageFile);
+        entry = r.Member >= 0 ? _entries[r.Member] : default;
+        memberName = r.Member >= 0 ? _names[r.Member] : "";
+        return r.Member >= 0;
+    }
+
+    /// <summary>One member, or why there is none (<paramref name="where"/> names the parts in the message): a missing
+    /// member, or a name several members could be, which is never settled by picking one.</summary>
+    internal TarIndexEntry Find(string imageFile, string where)
+    {
+        var r = Resolve(imageFile);
+        if (r.Member >= 0) return _entries[r.Member];
+        var note = Problems.Count == 0 ? "" : $" ({Problems.Count} part(s) damaged: {Problems[0]})";
+        if (r.Candidates is null) throw new SampleException(SampleFailureReason.MissingFile, $"{where}:{imageFile}", (r.Why ?? "no such member in any tar part") + note);
+        var held = r.Candidates.Take(3).Select(i => $"{Parts[_entries[i].Part].Path}:{_names[i]}");
+        throw new SampleException(SampleFailureReason.AmbiguousMember, $"{where}:{imageFile}",
+            $"{r.Candidates.Count} members could be meant: {string.Join(", ", held)}{(r.Candidates.Count > 3 ? $" and {r.Candidates.Count - 3} more" : "")}; " +
+            "name the part as the image's folder (FOLDER/PART/name for FOLDER/PART.tar)");
+    }
+
+    /// <summary>Which member a path means: <see cref="Member"/> >= 0, or <see cref="Candidates"/> (several) or none
+    /// (with <see cref="Why"/> where a part was named).</summary>
+    internal readonly record struct Resolution(int Member, IReadOnlyList<int>? Candidates = null, string? Why = null);
+
+    /// <summary>
+    /// An image path <c>FOLDER/PART/name</c> where <c>PART.tar</c> is one of the parts (VGT unpacks each part into a
+    /// folder named after it) is member <c>name</c> of that part and of no other. Otherwise the path is the one member
+    /// with that full name, or, for parts holding flat names, the one member anywhere with that base name. Several
+    /// candidates at any step are reported, never chosen between.
+    /// </summary>
+    internal Resolution Resolve(string imageFile)
+    {
+        var path = NormalizeName(imageFile);
+        var components = path.Split('/');
+        var named = new List<(int Part, int At)>();
+        for (int i = 0; i < components.Length - 1; i++)
+        {
+            if (!_partsByStem.TryGetValue(components[i], out var parts)) continue;
+            // Parts of one name in several folders: the folder above the part's must match too.
+            var matching = parts.Count == 1 || i == 0 ? parts : parts.Where(p => ParentName(Parts[p].Path) == components[i - 1]).ToList();
+            named.AddRange(matching.Select(p => (p, i)));
+        }
+        if (named.Count > 1)
+            return new Resolution(-1, Why: $"the path names {named.Count} tar parts as folders ({string.Join(", ", named.Select(n => Parts[n.Part].Path))})");
+        if (named.Count == 1)
+        {
+            var (part, at) = named[0];
+            var rest = string.Join('/', components, at + 1, components.Length - at - 1);
+            // The member as unpacked into the part's folder: "name", or "PART/name" for parts that hold their own folder.
+            var inPart = Members(_byName, rest).Concat(Members(_byName, components[at] + "/" + rest))
+                .Where(i => _entries[i].Part == part).Distinct().ToList();
+            return inPart.Count switch
+            {
+                1 => new Resolution(inPart[0]),
+                0 => new Resolution(-1, Why: $"no member {rest} in {Parts[part].Path}"),
+                _ => new Resolution(-1, inPart),
+            };
+        }
+        if (_byName.ContainsKey(path)) return Single(Members(_byName, path));
+        if (_byBaseName.ContainsKey(BaseName(path))) return Single(Members(_byBaseName, BaseName(path)));
+        return new Resolution(-1);
+    }
+
+    private static Resolution Single(IReadOnlyList<int> members) => members.Count == 1 ? new Resolution(members[0]) : new Resolution(-1, members);
+
+    private IReadOnlyList<int> Members(Dictionary<string, int> map, string key) =>
+        !map.TryGetValue(key, out int found) ? [] : found >= 0 ? [found] : _shared[~found];
+
+    /// <summary>A part's folder name as VGT unpacks it (<c>tar_file[:-4]</c>); null for names not ending in .tar.</summary>
+    private static string? PartStem(string path)
+    {
+        var name = BaseName(path);
+        return name.EndsWith(".tar", StringComparison.OrdinalIgnoreCase) && name.Length > 4 ? name[..^4] : null;
+    }
+
+    private static string ParentName(string path)
+    {
+        int slash = path.Replace('\\', '/').LastIndexOf('/');
+        return slash <= 0 ? "" : BaseName(path[..slash]);
     }
 }

@@ -124,7 +124,7 @@ public sealed class LoadingMutationTests(LoaderFixture data) : IClassFixture<Loa
         var zero = Assert.Throws<VgtDataException>(() => LoaderFixture.Loader(ds, LoaderFixture.Infinite(), workers: 0, batchSize: 0));
         Assert.Equal("batch_size must be positive, got 0", zero.Message);
         var negative = Assert.Throws<VgtDataException>(() => LoaderFixture.Loader(ds, LoaderFixture.Infinite(), workers: -1));
-        Assert.Equal("num_workers must be >= 0, got -1", negative.Message);
+        Assert.Equal("num_workers: -1 is out of range: expected [0, 256]", negative.Message);
         var neither = Assert.Throws<ArgumentException>(() => LoaderFixture.Loader(ds, "not a sampler", workers: 0));
         Assert.Equal("String is neither an ISampler nor an IBatchSampler (Parameter 'sampler')", neither.Message);
         Assert.Equal("sampler", neither.ParamName);

@@ -161,7 +161,7 @@ public sealed class TarFuzzTests
                     if (i % 3 == 0 && input.Length > 1 && input[0] != 0x1F)
                     {
                         using var source = new TarImageSource([part]);
-                        foreach (var name in source.Index.ByName.Keys)
+                        foreach (var name in source.Index.Names)
                         {
                             try { using var bytes = source.Read(name); }
                             catch (SampleException) { }

@@ -57,7 +57,7 @@ public sealed class S3TarTests : IDisposable
         using (p2)
         {
             var source = Assert.IsType<S3TarImageSource>(((VgtData.Datasets.CaptionDataset)p2.Dataset).Options.ImageSource);
-            Assert.Equal(12, source.Index.ByName.Count);
+            Assert.Equal(12, source.Index.Count);
             Assert.Equal("s3://vgt/tars/part_2.tar:images/000003.png", source.Describe("images/000003.png"));
             source.Dispose();
         }

@@ -42,6 +42,8 @@ public static class TarExtractor
     public static ExtractionResult Run(IReadOnlyList<string> parts, ExtractionOptions options)
     {
         var outDir = Path.GetFullPath(options.OutputDir);
+        // A part that is not a regular file (a FIFO would block, a device never ends) stops the run before anything is written.
+        foreach (var part in parts) RegularFile.OpenInput(part, FileLimit.Streamed, out _).Dispose();
         PrepareOutputFolder(outDir);
         var temp = ExtractionTemp.Open(outDir);
 
@@ -214,7 +216,7 @@ public static class TarExtractor
     /// <summary>The part's tar stream: decompressed when it starts with the gzip magic bytes; reads are counted as progress.</summary>
     private static Stream OpenPart(string path, VgtData.Progress.ProgressMeter? progress)
     {
-        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        var file = RegularFile.OpenInputStream(path, FileLimit.Streamed);
         Span<byte> magic = stackalloc byte[2];
         int n = file.Read(magic);
         file.Position = 0;

@@ -88,8 +88,7 @@ public sealed class TarIndex
         if (!info.Exists) throw new VgtDataException($"tar part not found: {path}");
         try
         {
-            using var handle = File.OpenHandle(info.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess);
-            long length = RandomAccess.GetLength(handle);
+            using var handle = RegularFile.OpenInput(info.FullName, FileLimit.Streamed, out long length);
             var hash = new System.IO.Hashing.XxHash64();
             var buffer = new byte[EdgeBytes];
             hash.Append(buffer.AsSpan(0, ReadAt(handle, buffer, 0)));
@@ -119,7 +118,7 @@ public sealed class TarIndex
     public static ulong HashHeader(ReadOnlySpan<byte> header) => System.IO.Hashing.XxHash64.HashToUInt64(header);
 
     private static TarIndex Build(List<PartStamp> parts, int workers) =>
-        Build(parts, i => new FileStream(parts[i].Path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096, FileOptions.RandomAccess), workers);
+        Build(parts, i => RegularFile.OpenInputStream(parts[i].Path, FileLimit.Streamed, 4096, FileOptions.RandomAccess), workers);
 
     /// <summary>The index of parts read through <paramref name="open"/> (object storage: a ranged-read stream), cached in
     /// <paramref name="cachePath"/> and rebuilt when any stamp (there: address, size and a hash of the ETag) changes.</summary>

@@ -45,6 +45,7 @@ public static class TarExtractor
         // A part that is not a regular file (a FIFO would block, a device never ends) stops the run before anything is written.
         foreach (var part in parts) RegularFile.OpenInput(part, FileLimit.Streamed, out _).Dispose();
         PrepareOutputFolder(outDir);
+        using var outLock = RootLock.Acquire(outDir, "extract");
         var temp = ExtractionTemp.Open(outDir);
 
         var claims = new ConcurrentDictionary<string, Claim>(StringComparer.Ordinal);
@@ -116,7 +117,7 @@ public static class TarExtractor
                 var target = options.FlattenToBaseName ? MemberPath.BaseName(relative) : relative;
                 if (target.Length == 0) return null;
                 var finalPath = Path.Combine(outDir, target);
-                if (target == ExtractionTemp.FolderName || target.StartsWith(ExtractionTemp.FolderName + "/", StringComparison.Ordinal))
+                if (target == ExtractionTemp.FolderName || target == RootLock.FileName || target.StartsWith(ExtractionTemp.FolderName + "/", StringComparison.Ordinal))
                     return RefusalReasons.FileFolderConflict;
                 var claim = claims.GetOrAdd(target, _ => new Claim());
                 lock (claim)

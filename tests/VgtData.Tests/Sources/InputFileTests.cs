@@ -135,6 +135,14 @@ public sealed class InputFileTests : IDisposable
     }
 
     [SkippableFact]
+    public void FifoAsTheCephConfig()
+    {
+        var fifo = MakeFifo(_tree.PathOf("petreloss.conf"));
+        AssertLine(RunBounded("prepare", "--root", _tree.Root, "--upload", "s3://b/p", "--ceph-config", fifo),
+            $"vgtdata prepare: {fifo}: not a regular file: is a FIFO (named pipe)");
+    }
+
+    [SkippableFact]
     public void FifoAsLatentsIsABadSample()
     {
         var config = _tree.Config();

@@ -73,22 +73,15 @@ public sealed class InputFileTests : IDisposable
             $"vgtdata validate: error: {_tree.PathOf("child.json")}: base: config file '{fifo}': not a regular file: is a FIFO (named pipe)");
     }
 
-    [SkippableFact]
-    public void FifoAsTheDataPath()
+    /// <summary>A FIFO set with --set as <paramref name="key"/>; the expected line's {0} is the config, {1} the FIFO.</summary>
+    [SkippableTheory]
+    [InlineData("dataset.data_path", "vgtdata validate: error: {0}: dataset: {1}: not a regular file: is a FIFO (named pipe)")]
+    [InlineData("prompt_template", "vgtdata validate: error: --set: prompt_template: {1}: not a regular file: is a FIFO (named pipe)")]
+    public void FifoSetAsADataPathOrTemplate(string key, string line)
     {
         var config = _tree.Config();
         var fifo = MakeFifo(_tree.PathOf("fifo.json"));
-        AssertLine(RunBounded("validate", config, "--set", $"dataset.data_path={fifo}"),
-            $"vgtdata validate: error: {config}: dataset: {fifo}: not a regular file: is a FIFO (named pipe)");
-    }
-
-    [SkippableFact]
-    public void FifoAsThePromptTemplateFile()
-    {
-        var config = _tree.Config();
-        var fifo = MakeFifo(_tree.PathOf("template.json"));
-        AssertLine(RunBounded("validate", config, "--set", $"prompt_template={fifo}"),
-            $"vgtdata validate: error: --set: prompt_template: {fifo}: not a regular file: is a FIFO (named pipe)");
+        AssertLine(RunBounded("validate", config, "--set", $"{key}={fifo}"), string.Format(System.Globalization.CultureInfo.InvariantCulture, line, config, fifo));
     }
 
     [SkippableFact]

@@ -185,7 +185,7 @@ public sealed class TarIndex
         if (!File.Exists(path)) return null;
         try
         {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            using var stream = RegularFile.OpenInputStream(path, FileLimit.Manifest);
             using var r = new BinaryReader(stream, Encoding.UTF8);
             if (r.ReadString() != Magic) return null;
             int partCount = r.ReadInt32();
@@ -206,7 +206,8 @@ public sealed class TarIndex
             }
             return new TarIndex(expected, byName, problems) { FromCache = true };
         }
-        catch (Exception e) when (e is IOException or EndOfStreamException or FormatException) { return null; }
+        // A cache that is not a regular file (or is unreadable) is only rebuilt and replaced.
+        catch (Exception e) when (e is IOException or EndOfStreamException or FormatException or UnreadableFileException) { return null; }
     }
 
     /// <summary>Finds <paramref name="imageFile"/> by full member name, then by base name.</summary>

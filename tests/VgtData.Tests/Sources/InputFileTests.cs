@@ -136,6 +136,24 @@ public sealed class InputFileTests : IDisposable
     }
 
     [SkippableFact]
+    public void FifoAsTheTarIndexCacheIsRebuiltOver()
+    {
+        var part = _tree.PathOf("part.tar");
+        File.WriteAllBytes(part, new Preparation.TarBuilder().File("x/1.png", [1, 2, 3]).Build());
+        var cache = MakeFifo(TarIndex.CachePath([part]));
+        var run = Task.Run(() => new TarImageSource([part]));
+        Assert.True(run.Wait(TimeSpan.FromSeconds(60)), "opening the tar source did not end (hang)");
+        using (var source = run.Result)
+        {
+            Assert.False(source.Index.FromCache);
+            Assert.True(source.Exists("x/1.png"));
+        }
+        Assert.Equal(PathType.Regular, RegularFile.Examine(cache, out _));
+        using var again = new TarImageSource([part]);
+        Assert.True(again.Index.FromCache);
+    }
+
+    [SkippableFact]
     public void FifoAsLatentsIsABadSample()
     {
         var config = _tree.Config();

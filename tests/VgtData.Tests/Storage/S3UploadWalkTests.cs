@@ -77,6 +77,21 @@ public sealed class S3UploadWalkTests : IDisposable
     }
 
     [SkippableFact]
+    public void AFifoAsTheUploadJournalIsRefusedNotWaitedOn()
+    {
+        var local = Path.Combine(_root, "j");
+        var target = S3Location.Parse("s3://vgt/j");
+        string path;
+        using (var probe = UploadJournal.Open(local, "http://127.0.0.1:1/", target)) path = probe.FilePath;
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        InputFileTests.MakeFifo(path);
+        var open = Task.Run(() => UploadJournal.Open(local, "http://127.0.0.1:1/", target));
+        Assert.True(Task.WhenAny(open, Task.Delay(TimeSpan.FromSeconds(30))).Result == open, "opening the journal did not end (hang)");
+        var e = Assert.ThrowsAny<VgtDataException>(() => open.GetAwaiter().GetResult());
+        Assert.Equal($"{path}: not a regular file: is a FIFO (named pipe)", e.Message);
+    }
+
+    [SkippableFact]
     public void AFailureAfterEveryRetryNamesTheEndpoint()
     {
         var local = Path.Combine(_root, "small");

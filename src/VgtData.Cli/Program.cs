@@ -7,6 +7,9 @@ public static class Program
     /// <summary>Exit code of an unexpected exception (BSD sysexits' EX_SOFTWARE): a bug to report, not bad input.</summary>
     public const int InternalErrorExit = 70;
 
+    /// <summary>Exit code when another prepare/extract/upload run holds the folder (BSD sysexits' EX_TEMPFAIL: try again later).</summary>
+    public const int RootLockedExit = 75;
+
     public static int Main(string[] args) => Run(args, new CliContext());
 
     public static IReadOnlyList<ICommand> Commands { get; } = typeof(Program).Assembly.GetTypes()
@@ -68,6 +71,7 @@ public static class Program
     private static (int Code, string Message) Describe(Exception e) => e switch
     {
         UsageException => (2, e.Message),
+        VgtData.Preparation.RootLockedException => (RootLockedExit, e.Message),
         VgtDataException => (1, e.Message),
         // An object or listing that could not be read: its address, then why.
         VgtData.Storage.S3ReadException s3 => (1, $"{s3.Address}: {e.Message}"),

@@ -29,6 +29,7 @@ internal static class ShareGpt4oImagePreparer
     {
         root = Path.GetFullPath(root);
         if (!Directory.Exists(root)) throw new VgtDataException($"{root}: no such folder");
+        using var rootLock = RootLock.Acquire(root, "prepare");
         var annotationPath = Path.Combine(root, AnnotationFile);
         using var annotations = ShareGptAnnotations.Load(annotationPath);
         var parts = TarPartGlob.Expand(root, PartPattern);

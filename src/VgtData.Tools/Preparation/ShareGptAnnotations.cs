@@ -27,7 +27,7 @@ internal static class ShareGptAnnotations
         if (!File.Exists(path)) throw new VgtDataException($"{path} not found (expected the downloaded annotation file)");
         try
         {
-            using var stream = File.OpenRead(path);
+            using var stream = Sources.RegularFile.OpenInputStream(path, Sources.FileLimit.Manifest);
             var doc = JsonDocument.Parse(stream, new JsonDocumentOptions { AllowTrailingCommas = false });
             var kind = doc.RootElement.ValueKind;
             if (kind != JsonValueKind.Array)

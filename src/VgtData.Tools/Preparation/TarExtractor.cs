@@ -42,7 +42,10 @@ internal static class TarExtractor
     public static ExtractionResult Run(IReadOnlyList<string> parts, ExtractionOptions options)
     {
         var outDir = Path.GetFullPath(options.OutputDir);
+        // A part that is not a regular file (a FIFO would block, a device never ends) stops the run before anything is written.
+        foreach (var part in parts) RegularFile.OpenInput(part, FileLimit.Streamed, out _).Dispose();
         PrepareOutputFolder(outDir);
+        using var outLock = RootLock.Acquire(outDir, "extract");
         var temp = ExtractionTemp.Open(outDir);
 
         var claims = new ConcurrentDictionary<string, Claim>(StringComparer.Ordinal);
@@ -114,7 +117,7 @@ internal static class TarExtractor
                 var target = options.FlattenToBaseName ? MemberPath.BaseName(relative) : relative;
                 if (target.Length == 0) return null;
                 var finalPath = Path.Combine(outDir, target);
-                if (target == ExtractionTemp.FolderName || target.StartsWith(ExtractionTemp.FolderName + "/", StringComparison.Ordinal))
+                if (target == ExtractionTemp.FolderName || target == RootLock.FileName || target.StartsWith(ExtractionTemp.FolderName + "/", StringComparison.Ordinal))
                     return RefusalReasons.FileFolderConflict;
                 var claim = claims.GetOrAdd(target, _ => new Claim());
                 lock (claim)
@@ -214,7 +217,7 @@ internal static class TarExtractor
     /// <summary>The part's tar stream: decompressed when it starts with the gzip magic bytes; reads are counted as progress.</summary>
     private static Stream OpenPart(string path, VgtData.Progress.ProgressMeter? progress)
     {
-        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        var file = RegularFile.OpenInputStream(path, FileLimit.Streamed);
         Span<byte> magic = stackalloc byte[2];
         int n = file.Read(magic);
         file.Position = 0;

@@ -3,6 +3,7 @@ using System.Globalization;
 using VgtData.Preparation;
 using VgtData.Progress;
 using VgtData.Storage;
+using VgtData.Sources;
 
 namespace VgtData.Upload;
 
@@ -38,7 +39,9 @@ internal static class S3Uploader
         if (options.Concurrency < 1) throw new ArgumentOutOfRangeException(nameof(options), "Concurrency must be at least 1");
         if (options.PartSize < 1) throw new ArgumentOutOfRangeException(nameof(options), "PartSize must be at least 1");
         var clock = Stopwatch.StartNew();
-        var files = LocalFiles(folder);
+        using var folderLock = RootLock.Acquire(Path.GetFullPath(folder), "upload");
+        var notUploaded = new List<SkippedEntry>();
+        var files = LocalFiles(folder, notUploaded);
         store.Probe(target);
         var remote = new Dictionary<string, S3ObjectInfo>(StringComparer.Ordinal);
         var prefix = target.KeyPrefix;
@@ -81,6 +84,11 @@ internal static class S3Uploader
                         // A refusal the retries cannot fix (a 4xx other than refused credentials): one line naming the object.
                         throw new VgtDataException($"{location}: {store.EndpointName} answered {(int)e.StatusCode} {e.ErrorCode} uploading {file.FullPath}: {e.Message}", e);
                     }
+                    catch (S3UnavailableException e) when (!token.IsCancellationRequested)
+                    {
+                        // Every retry failed: the line names the endpoint, as the reading side's does.
+                        throw new VgtDataException($"{location}: uploading {file.FullPath} to {store.EndpointName} failed: {e.Message}", e);
+                    }
                     if (!inParts) meter?.Add(file.Size);
                     var now = new FileInfo(file.FullPath);
                     if (now.Length != file.Size || now.LastWriteTimeUtc != file.MtimeUtc)
@@ -93,7 +101,7 @@ internal static class S3Uploader
                     options.Observer?.Invoke(new UploadEvent(file.Relative, UploadStep.Uploaded));
                 }).ConfigureAwait(false);
         }
-        return new UploadReport(target, files.Count, uploaded, skipped, bytesUploaded, bytesSkipped, multipart, clock.Elapsed);
+        return new UploadReport(target, files.Count, uploaded, skipped, bytesUploaded, bytesSkipped, multipart, clock.Elapsed) { NotUploaded = notUploaded };
     }
 
     /// <summary>Same size, and the object's ETag is the one recorded for the unchanged file or one of its content hashes.</summary>
@@ -171,19 +179,45 @@ internal static class S3Uploader
 
     private readonly record struct LocalFile(string FullPath, string Relative, long Size, DateTime MtimeUtc, bool IsManifest);
 
-    /// <summary>Regular files below <paramref name="folder"/> in path order, without temporaries and the journal.</summary>
-    private static List<LocalFile> LocalFiles(string folder)
+    /// <summary>
+    /// Regular files below <paramref name="folder"/> in path order, without temporaries, the journal and the lock file. The
+    /// walk never follows a symbolic link (one to a file could name anything outside the folder, one to a folder could
+    /// loop): links, FIFOs, devices and sockets are listed in <paramref name="notUploaded"/> instead, and nothing is
+    /// opened, so nothing can block.
+    /// </summary>
+    private static List<LocalFile> LocalFiles(string folder, List<SkippedEntry> notUploaded)
     {
-        var enumeration = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false };
+        var options = new EnumerationOptions { RecurseSubdirectories = false, AttributesToSkip = 0, IgnoreInaccessible = false };
         var files = new List<LocalFile>();
-        foreach (var info in new DirectoryInfo(folder).EnumerateFiles("*", enumeration))
+        var folders = new Stack<string>();
+        folders.Push(Path.GetFullPath(folder));
+        while (folders.Count > 0)
         {
-            var relative = Path.GetRelativePath(folder, info.FullName).Replace(Path.DirectorySeparatorChar, '/');
-                        if (relative.Split('/')[..^1].Any(part => ExcludedFolders.Contains(part, StringComparer.Ordinal))) continue;
-            bool manifest = !relative.Contains('/') && (relative.EndsWith(".json", StringComparison.OrdinalIgnoreCase)
-                || relative.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase));
-            files.Add(new LocalFile(info.FullName, relative, info.Length, info.LastWriteTimeUtc, manifest));
+            var dir = folders.Pop();
+            foreach (var path in Directory.EnumerateFileSystemEntries(dir, "*", options))
+            {
+                var relative = Path.GetRelativePath(folder, path).Replace(Path.DirectorySeparatorChar, '/');
+                switch (RegularFile.Examine(path, out var what))
+                {
+                    case PathType.Missing:
+                        continue;
+                    case PathType.Directory:
+                        if (!ExcludedFolders.Contains(Path.GetFileName(path), StringComparer.Ordinal)) folders.Push(path);
+                        continue;
+                    case PathType.Regular:
+                        break;
+                    default:
+                        notUploaded.Add(new SkippedEntry(relative, what));
+                        continue;
+                }
+                if (relative == RootLock.FileName) continue;
+                var info = new FileInfo(path);
+                bool manifest = !relative.Contains('/') && (relative.EndsWith(".json", StringComparison.OrdinalIgnoreCase)
+                    || relative.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase));
+                files.Add(new LocalFile(info.FullName, relative, info.Length, info.LastWriteTimeUtc, manifest));
+            }
         }
+        notUploaded.Sort((a, b) => string.CompareOrdinal(a.Relative, b.Relative));
         files.Sort((a, b) => string.CompareOrdinal(a.Relative, b.Relative));
         return files;
     }

@@ -46,7 +46,11 @@ internal sealed class UploadJournal : IDisposable
         var name = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{endpoint}|{target.Bucket}/{target.KeyPrefix}")))[..16];
         var journal = new UploadJournal(Path.Combine(folder, FolderName, name + ".tsv"));
         if (File.Exists(journal.FilePath))
-            foreach (var line in File.ReadLines(journal.FilePath, Encoding.UTF8)) journal.Apply(line.Split('\t'));
+        {
+            // Through the same check as every input: a FIFO planted as the journal is refused, not waited on.
+            using var reader = new StreamReader(Sources.RegularFile.OpenInputStream(journal.FilePath, Sources.FileLimit.Manifest), Encoding.UTF8);
+            while (reader.ReadLine() is { } line) journal.Apply(line.Split('\t'));
+        }
         return journal;
     }
 

@@ -53,7 +53,8 @@ internal static class CleanManifestWriter
     /// </summary>
     public static void WriteEntries(string dataPath, int count, IReadOnlySet<int> bad, string path)
     {
-        var tmp = path + ".tmp";
+        RefuseUnlessReplaceable(path);
+        var tmp = Preparation.AtomicFile.TempPathFor(Path.GetFullPath(path));
         int seen = 0;
         try
         {
@@ -82,6 +83,8 @@ internal static class CleanManifestWriter
                 if (!jsonLines) stream.Write(first ? "]\n"u8 : "\n]\n"u8);
             }
             if (seen < count) throw new VgtDataException($"{dataPath}: read {seen} entries, the dataset has {count}");
+            // Checked again: what is there may have changed while the entries were written.
+            RefuseUnlessReplaceable(path);
             File.Move(tmp, path, overwrite: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -94,6 +97,14 @@ internal static class CleanManifestWriter
             TryDelete(tmp);
             throw;
         }
+    }
+
+    /// <summary>The rename replaces only a regular file or nothing: a device, FIFO, socket, symbolic link or folder at
+    /// the target is refused (as root, renaming over /dev/null would replace the device).</summary>
+    private static void RefuseUnlessReplaceable(string path)
+    {
+        if (Sources.RegularFile.Examine(path, out var what) is not (Sources.PathType.Missing or Sources.PathType.Regular))
+            throw new VgtDataException($"{path}: cannot write the clean manifest: {what}; only a regular file or a new name is replaced");
     }
 
     private static void WriteMember(CaptionDataset dataset, HashSet<int> bad, string path) =>

@@ -49,10 +49,20 @@ public static class ConfigLoader
             issues.Add(new ConfigIssue(chain.Count > 0 ? chain.Peek() : file, chain.Count > 0 ? "base" : "", $"config file '{file}' does not exist"));
             throw new ConfigException(issues);
         }
+        string text;
+        try
+        {
+            text = Sources.RegularFile.ReadAllInputText(file, Sources.FileLimit.Config);
+        }
+        catch (Sources.UnreadableFileException e)
+        {
+            issues.Add(chain.Count > 0 ? new ConfigIssue(chain.Peek(), "base", $"config file '{file}': {e.Why}") : new ConfigIssue(file, "", e.Why));
+            throw new ConfigException(issues);
+        }
         JsonNode? node;
         try
         {
-            node = JsonNode.Parse(File.ReadAllText(file), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            node = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
         }
         catch (JsonException e)
         {

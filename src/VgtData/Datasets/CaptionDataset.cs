@@ -222,7 +222,10 @@ public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasSam
                         throw new SampleException(SampleFailureReason.MissingLatents, path, $"no {key} file for this image");
                     path = byName;
                 }
-                return TorchSaveReader.Load(path);
+                // Opened non-blocking and refused unless a regular file within dataset.max_file_mb: a FIFO never hangs a worker.
+                var local = RegularFile.ReadAllSampleFile(path, _options.Limits.MaxFileBytes,
+                    SampleFailureReason.MissingLatents, SampleFailureReason.UnreadableLatents);
+                return TorchSaveReader.Load(new MemoryStream(local, writable: false), path);
             }
             // Object storage: one GET per try instead of an existence check and a read.
             var bytes = _files.TryReadAllBytes(path);
@@ -275,7 +278,9 @@ public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasSam
         string text;
         try
         {
-            text = _files.ReadAllText(path);
+            text = S3Location.IsUrl(path) ? _files.ReadAllText(path)
+                : RegularFile.Decode(RegularFile.ReadAllSampleFile(path, _options.Limits.MaxFileBytes,
+                    SampleFailureReason.UnreadableAnnotation, SampleFailureReason.UnreadableAnnotation));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -22,7 +22,11 @@ internal static class TorchSaveReader
         FileStream stream;
         try
         {
-            stream = File.OpenRead(path);
+            stream = Sources.RegularFile.OpenInputStream(path, Sources.FileLimit.Streamed);
+        }
+        catch (Sources.UnreadableFileException e)
+        {
+            throw new VgtDataException($"{path}: cannot open tensor file: {e.Why}", e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -50,8 +54,9 @@ internal static class TorchSaveReader
 
         try
         {
+            long archiveBytes = seekable.Length - seekable.Position;
             using var zip = new ZipArchive(seekable, ZipArchiveMode.Read, leaveOpen: true);
-            return LoadFromZip(zip, name);
+            return LoadFromZip(zip, name, archiveBytes);
         }
         catch (VgtDataException)
         {
@@ -92,8 +97,13 @@ internal static class TorchSaveReader
         throw new VgtDataException($"{name}: not a torch.save file (no zip header; starts with {Convert.ToHexString(head[..n])})");
     }
 
-    private static Tensor LoadFromZip(ZipArchive zip, string name)
+    /// <summary>How many times its archive's size one entry may decompress to. torch.save stores entries uncompressed
+    /// (1×); a re-zipped file may deflate, but a few megabytes never become gigabytes.</summary>
+    internal const int MaxExpansion = 64;
+
+    private static Tensor LoadFromZip(ZipArchive zip, string name, long archiveBytes)
     {
+        long entryLimit = checked(Math.Max(archiveBytes, 1) * MaxExpansion);
         ZipArchiveEntry? pkl = null;
         foreach (var e in zip.Entries)
         {
@@ -114,11 +124,11 @@ internal static class TorchSaveReader
         var byteOrder = zip.GetEntry(prefix + "byteorder");
         if (byteOrder != null)
         {
-            var order = Encoding.ASCII.GetString(ReadAll(byteOrder, name)).Trim();
+            var order = Encoding.ASCII.GetString(ReadAll(byteOrder, name, entryLimit, archiveBytes)).Trim();
             if (order != "little") throw new VgtDataException($"{name}: storages are saved '{order}'-endian; only little-endian is supported");
         }
 
-        var result = PickleMachine.Run(ReadAll(pkl, name));
+        var result = PickleMachine.Run(ReadAll(pkl, name, entryLimit, archiveBytes));
         if (result is not TensorRef t)
             throw new VgtDataException(
                 $"{name}: expected a single tensor saved with torch.save(tensor), found {PickleMachine.Describe(result)}");
@@ -126,8 +136,12 @@ internal static class TorchSaveReader
         var (dtype, elem) = DType(t.Storage.StorageType, name);
         var dataEntry = zip.GetEntry(prefix + "data/" + t.Storage.Key)
             ?? throw new VgtDataException($"{name}: storage '{prefix}data/{t.Storage.Key}' is missing from the archive");
-        var storage = ReadAll(dataEntry, name);
         var need = checked(t.Storage.Numel * elem);
+        if (need > entryLimit)
+            throw new VgtDataException(
+                $"{name}: storage '{dataEntry.FullName}' claims {t.Storage.Numel} x {t.Storage.StorageType} ({need} bytes), more than {MaxExpansion}x the archive's {archiveBytes} bytes");
+        // Only the bytes the tensor's storage needs are read, whatever size the entry declares.
+        var storage = ReadAll(dataEntry, name, need, archiveBytes, storageLimit: true);
         if (storage.LongLength < need)
             throw new VgtDataException(
                 $"{name}: storage '{dataEntry.FullName}' is truncated: {storage.LongLength} bytes, but {t.Storage.Numel} x {t.Storage.StorageType} needs {need}");
@@ -243,9 +257,15 @@ internal static class TorchSaveReader
         return t;
     }
 
-    private static byte[] ReadAll(ZipArchiveEntry entry, string name)
+    /// <summary>The entry's bytes, at most <paramref name="limit"/>: an entry declaring more is refused unread (or, for a
+    /// storage, read only up to what the tensor needs).</summary>
+    private static byte[] ReadAll(ZipArchiveEntry entry, string name, long limit, long archiveBytes, bool storageLimit = false)
     {
         var declared = entry.Length;
+        if (declared > limit && !storageLimit)
+            throw new VgtDataException(
+                $"{name}: archive entry {entry.FullName} declares {declared} bytes, more than {MaxExpansion}x the archive's {archiveBytes} bytes");
+        declared = Math.Min(declared, limit);
         if (declared > Array.MaxLength) throw new VgtDataException($"{name}: archive entry {entry.FullName} is too large");
         // The declared size is only a claim: grow the buffer as bytes arrive, so a forged header costs nothing.
         var buf = new byte[Math.Min(declared, 1 << 20)];

@@ -129,7 +129,7 @@ internal sealed class Manifest : IEntryList
     {
         try
         {
-            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+            return Sources.RegularFile.OpenInputStream(path, Sources.FileLimit.Manifest, bufferSize: 1);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

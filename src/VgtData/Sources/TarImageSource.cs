@@ -24,7 +24,7 @@ internal sealed class TarImageSource : IImageSource
         try
         {
             for (int i = 0; i < _handles.Length; i++)
-                _handles[i] = File.OpenHandle(Index.Parts[i].Path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess);
+                _handles[i] = RegularFile.OpenInput(Index.Parts[i].Path, FileLimit.Streamed, out _);
         }
         catch
         {

@@ -114,8 +114,7 @@ internal sealed class TarIndex
         if (!info.Exists) throw new VgtDataException($"tar part not found: {path}");
         try
         {
-            using var handle = File.OpenHandle(info.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess);
-            long length = RandomAccess.GetLength(handle);
+            using var handle = RegularFile.OpenInput(info.FullName, FileLimit.Streamed, out long length);
             var hash = new System.IO.Hashing.XxHash64();
             var buffer = new byte[EdgeBytes];
             int head = ReadAt(handle, buffer, 0);
@@ -167,7 +166,7 @@ internal sealed class TarIndex
     public static ulong HashHeader(ReadOnlySpan<byte> header) => System.IO.Hashing.XxHash64.HashToUInt64(header);
 
     private static TarIndex Build(List<PartStamp> parts, int workers) =>
-        Build(parts, i => new FileStream(parts[i].Path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096, FileOptions.RandomAccess), workers);
+        Build(parts, i => RegularFile.OpenInputStream(parts[i].Path, FileLimit.Streamed, 4096, FileOptions.RandomAccess), workers);
 
     /// <summary>The index of parts read through <paramref name="open"/> (object storage: a ranged-read stream), cached in
     /// <paramref name="cachePath"/> and rebuilt when any stamp (there: address, size and a hash of the ETag) changes.</summary>
@@ -243,7 +242,7 @@ internal sealed class TarIndex
         if (!File.Exists(path)) return null;
         try
         {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            using var stream = RegularFile.OpenInputStream(path, FileLimit.Manifest);
             using var r = new BinaryReader(stream, Encoding.UTF8);
             if (r.ReadString() != Magic) return null;
             int partCount = r.ReadInt32();
@@ -265,7 +264,8 @@ internal sealed class TarIndex
             }
             return new TarIndex(expected, names, entries, problems) { FromCache = true };
         }
-        catch (Exception e) when (e is IOException or EndOfStreamException or FormatException) { return null; }
+        // A cache that is not a regular file (or is unreadable) is only rebuilt and replaced.
+        catch (Exception e) when (e is IOException or EndOfStreamException or FormatException or UnreadableFileException) { return null; }
     }
 
     /// <summary>The member <paramref name="imageFile"/> resolves to, when exactly one can be meant.</summary>

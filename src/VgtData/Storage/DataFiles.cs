@@ -21,19 +21,14 @@ internal sealed class DataFiles
         S3Location.IsUrl(folder) ? S3Location.Parse(folder).Append(relative).ToString() : Path.Combine(folder, relative);
 
     /// <summary>The file's bytes; null when it does not exist. Other failures are <see cref="IOException"/>s
-    /// (<see cref="S3UnavailableException"/> after the store's retries).</summary>
+    /// (<see cref="S3UnavailableException"/> after the store's retries); a local path that is not a regular file, or
+    /// is over VGTDATA_MAX_MANIFEST_MB, is a <see cref="VgtDataException"/>.</summary>
     public byte[]? TryReadAllBytes(string path)
     {
         if (!S3Location.IsUrl(path))
         {
-            try
-            {
-                return File.ReadAllBytes(path);
-            }
-            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-            {
-                return null;
-            }
+            // Exists is true for a FIFO or device too: RegularFile refuses those instead of blocking on them.
+            return File.Exists(path) ? Sources.RegularFile.ReadAllInput(path, Sources.FileLimit.Manifest) : null;
         }
         using var bytes = StoreFor(path).TryGet(S3Location.Parse(path));
         return bytes?.Span.ToArray();
@@ -43,7 +38,8 @@ internal sealed class DataFiles
     /// <exception cref="FileNotFoundException">when it does not exist.</exception>
     public string ReadAllText(string path)
     {
-        if (!S3Location.IsUrl(path)) return File.ReadAllText(path);
+        if (!S3Location.IsUrl(path))
+            return File.Exists(path) ? Sources.RegularFile.ReadAllInputText(path, Sources.FileLimit.Manifest) : throw new FileNotFoundException("no such file", path);
         var bytes = TryReadAllBytes(path) ?? throw new FileNotFoundException("no such object", path);
         using var reader = new StreamReader(new MemoryStream(bytes), Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
         return reader.ReadToEnd();

@@ -69,7 +69,7 @@ internal sealed class PyEvaluator
         if (_loading.Count >= MaxImportDepth)
             throw new VgtDataException($"{full}: more than {MaxImportDepth} nested base imports");
         string text;
-        try { text = File.ReadAllText(full); }
+        try { text = Sources.RegularFile.ReadAllInputText(full, Sources.FileLimit.Config); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new VgtDataException($"{full}: cannot read: {e.Message}");

@@ -51,7 +51,7 @@ public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasSam
 
     public SampleFailureLog Failures { get; }
 
-    public PipelineStats? Stats { get; set; }
+    public StageTimes? Stats { get; set; }
 
     public (int Height, int Width)? SampleSize =>
         _options.ImageLatentsFolder is null && _options.ImageTokensFolder is null ? (_options.ImageSize, _options.ImageSize) : null;
@@ -155,7 +155,7 @@ public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasSam
         bool cfg = random.NextDouble() < _options.Unconditional;
         var t = Stopwatch.GetTimestamp();
         var inputIds = _options.Text.Tokenize(caption, cfg);
-        Stats?.Add(PipelineStats.Stage.Tokenize, t);
+        Stats?.Add(StageTimes.Stage.Tokenize, t);
 
         if (_options.ImageLatentsFolder is { } latentsFolder)
             return Sample(index, entryIndex, entry, caption, cfg, inputIds, latents: ReadTensor(latentsFolder, entry.Image, "image_latents_folder"));
@@ -165,7 +165,7 @@ public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasSam
         var path = _source.Describe(entry.Image);
         t = Stopwatch.GetTimestamp();
         using var bytes = _source.Read(entry.Image);
-        Stats?.Add(PipelineStats.Stage.Read, t);
+        Stats?.Add(StageTimes.Stage.Read, t);
         t = Stopwatch.GetTimestamp();
         // The crop is drawn from the header's size, so the decoder can stop after the crop's last row.
         var (width, height) = _options.JpegDraft
@@ -179,16 +179,16 @@ public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasSam
             : _decoder.Decode(bytes.Memory, path, _options.Limits, rowsNeeded: box.Lower);
         if (image.Width != width || image.Height < box.Lower)
             throw new SampleException(SampleFailureReason.Undecodable, path, $"header says {width}x{height}, decoder gave {image.Width}x{image.Height}");
-        Stats?.Add(PipelineStats.Stage.Decode, t);
+        Stats?.Add(StageTimes.Stage.Decode, t);
         t = Stopwatch.GetTimestamp();
         if (_options.ResizeOnDevice)
         {
             var crop = DeviceResize.Crop(image, box);
-            Stats?.Add(PipelineStats.Stage.Resize, t);
+            Stats?.Add(StageTimes.Stage.Resize, t);
             return Sample(index, entryIndex, entry, caption, cfg, inputIds, crop: crop, resizeTo: _options.ImageSize);
         }
         var pixels = SquareResize.Apply(image, box, _options.ImageSize, _options.ImageSize);
-        Stats?.Add(PipelineStats.Stage.Resize, t);
+        Stats?.Add(StageTimes.Stage.Resize, t);
         return Sample(index, entryIndex, entry, caption, cfg, inputIds, pixels);
     }
 

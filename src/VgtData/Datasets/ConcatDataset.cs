@@ -39,7 +39,7 @@ public sealed class ConcatDataset : utils.data.Dataset, ISampleDataset, IHasSamp
 
     public (int Height, int Width)? SampleSize { get; }
 
-    public PipelineStats? Stats
+    public StageTimes? Stats
     {
         get => _datasets[0].Stats;
         set { foreach (var d in _datasets) d.Stats = value; }

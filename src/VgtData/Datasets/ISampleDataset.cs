@@ -15,7 +15,7 @@ public interface ISampleDataset
     string Describe(int index);
 
     /// <summary>Stage timings (read, decode, resize, tokenize) are added here when set; the loader sets its own.</summary>
-    PipelineStats? Stats { get; set; }
+    StageTimes? Stats { get; set; }
 
     /// <summary>Hints that the samples at <paramref name="indices"/> are wanted next, so slow reads can start early.</summary>
     void ReadAhead(ReadOnlySpan<int> indices) { }

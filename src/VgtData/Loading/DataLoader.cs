@@ -41,7 +41,7 @@ public sealed class DataLoader : IEnumerable<Batch>, IDisposable
     public ISampleDataset Dataset => _dataset;
 
     /// <summary>Seconds spent per stage across all workers.</summary>
-    public PipelineStats Stats { get; } = new();
+    public StageTimes Stats { get; } = new();
 
     /// <summary>Staged bytes of the batches in flight in the current enumeration (0 when none runs).</summary>
     internal long BytesInFlight => _active?.BytesInFlight ?? 0;
@@ -212,7 +212,7 @@ public sealed class DataLoader : IEnumerable<Batch>, IDisposable
                     using var sample = _loader._dataset.GetSample(index, pending.Plan.Epochs[item.Slot]);
                     var t = Stopwatch.GetTimestamp();
                     pending.Builder!.Put(item.Slot, sample);
-                    _loader.Stats.Add(PipelineStats.Stage.Collate, t);
+                    _loader.Stats.Add(StageTimes.Stage.Collate, t);
                 }
             }
             catch (Exception e)
@@ -232,7 +232,7 @@ public sealed class DataLoader : IEnumerable<Batch>, IDisposable
                 {
                     var t = Stopwatch.GetTimestamp();
                     pending.Result = pending.Builder!.Finish();
-                    _loader.Stats.Add(PipelineStats.Stage.Transfer, t);
+                    _loader.Stats.Add(StageTimes.Stage.Transfer, t);
                 }
             }
             catch (Exception e)

@@ -145,9 +145,9 @@ public sealed class DatasetsMutationTests : IDisposable
     public void StageTimesAreRecorded()
     {
         using var ds = new CaptionDataset(Three());
-        ds.Stats = new PipelineStats();
+        ds.Stats = new StageTimes();
         using (ds.GetSample(0)) { }
-        foreach (var stage in new[] { PipelineStats.Stage.Read, PipelineStats.Stage.Decode, PipelineStats.Stage.Resize, PipelineStats.Stage.Tokenize })
+        foreach (var stage in new[] { StageTimes.Stage.Read, StageTimes.Stage.Decode, StageTimes.Stage.Resize, StageTimes.Stage.Tokenize })
             Assert.True(ds.Stats.Seconds(stage) > 0, $"no time recorded for {stage}");
     }
 
@@ -383,11 +383,11 @@ public sealed class DatasetsMutationTests : IDisposable
     {
         var o = Three();
         using var ds = new CaptionDataset(o with { ResizeOnDevice = true });
-        ds.Stats = new PipelineStats();
+        ds.Stats = new StageTimes();
         using var s = ds.GetSample(0);
         Assert.Null(s.Pixels);
         Assert.NotNull(s.Crop);
-        Assert.True(ds.Stats.Seconds(PipelineStats.Stage.Resize) > 0, "no resize time recorded");
+        Assert.True(ds.Stats.Seconds(StageTimes.Stage.Resize) > 0, "no resize time recorded");
         using var pixels = s.PixelValuesTensor();   // resized here, as the device would
         Assert.Equal([3L, 16, 16], pixels.shape);
     }
@@ -437,7 +437,7 @@ public sealed class DatasetsMutationTests : IDisposable
         public CaptionSample GetSample(int index, int epoch = 0) => throw new NotSupportedException();
         public SampleFailureLog Failures { get; } = new(1.0);
         public string Describe(int index) => $"member{count}[{index}]";
-        public PipelineStats? Stats { get; set; }
+        public StageTimes? Stats { get; set; }
         public void Dispose() => Disposed = true;
     }
 
@@ -456,7 +456,7 @@ public sealed class DatasetsMutationTests : IDisposable
         b.Failures.RecordFailure(Failure(1));
         b.Failures.RecordFailure(Failure(2));
         Assert.Equal(3, concat.TotalFailures);
-        var stats = new PipelineStats();
+        var stats = new StageTimes();
         concat.Stats = stats;
         Assert.Same(stats, a.Stats);
         Assert.Same(stats, b.Stats);

@@ -127,7 +127,7 @@ public sealed class DataLoaderTests(LoaderFixture data) : IClassFixture<LoaderFi
     {
         public int Count => ((ISampleDataset)inner).Count;
         public SampleFailureLog Failures => inner.Failures;
-        public PipelineStats? Stats { get => inner.Stats; set => inner.Stats = value; }
+        public StageTimes? Stats { get => inner.Stats; set => inner.Stats = value; }
         public (int Height, int Width)? SampleSize => inner.SampleSize;
         public string Describe(int index) => inner.Describe(index);
 

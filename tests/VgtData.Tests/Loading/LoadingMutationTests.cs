@@ -151,7 +151,7 @@ public sealed class LoadingMutationTests(LoaderFixture data) : IClassFixture<Loa
         public CaptionSample GetSample(int index, int epoch = 0) => index == badIndex ? throw error() : inner.GetSample(index, epoch);
         public SampleFailureLog Failures => inner.Failures;
         public string Describe(int index) => $"item {index}";
-        public PipelineStats? Stats { get => inner.Stats; set => inner.Stats = value; }
+        public StageTimes? Stats { get => inner.Stats; set => inner.Stats = value; }
     }
 
     [Theory]
@@ -200,13 +200,13 @@ public sealed class LoadingMutationTests(LoaderFixture data) : IClassFixture<Loa
     [Fact]
     public void StatsCountSecondsPerStageAndReset()
     {
-        var stats = new PipelineStats();
+        var stats = new StageTimes();
         long start = System.Diagnostics.Stopwatch.GetTimestamp() - System.Diagnostics.Stopwatch.Frequency / 2;   // half a second ago
-        stats.Add(PipelineStats.Stage.Decode, start);
-        Assert.InRange(stats.Seconds(PipelineStats.Stage.Decode), 0.5, 30);
-        Assert.Equal(0, stats.Seconds(PipelineStats.Stage.Read));
+        stats.Add(StageTimes.Stage.Decode, start);
+        Assert.InRange(stats.Seconds(StageTimes.Stage.Decode), 0.5, 30);
+        Assert.Equal(0, stats.Seconds(StageTimes.Stage.Read));
         Assert.Equal(["read", "decode", "resize", "tokenize", "collate", "transfer"], stats.ToDictionary().Keys);
-        stats.Add(PipelineStats.Stage.Transfer, start);
+        stats.Add(StageTimes.Stage.Transfer, start);
         stats.Reset();
         Assert.All(stats.ToDictionary().Values, v => Assert.Equal(0, v));
     }

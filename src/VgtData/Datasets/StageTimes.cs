@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace VgtData.Datasets;
 
 /// <summary>Where loading time goes, summed over all workers (seconds of thread time per stage). Thread-safe.</summary>
-public sealed class PipelineStats
+public sealed class StageTimes
 {
     public enum Stage { Read, Decode, Resize, Tokenize, Collate, Transfer }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
+using VgtData.Storage;
 
 namespace VgtData.Preparation;
 
@@ -29,7 +30,7 @@ internal sealed class RootLock : IDisposable
     public static RootLock Acquire(string root, string what)
     {
         var path = Path.Combine(root, FileName);
-        if (Sources.RegularFile.Examine(path, out var kind) is not (Sources.PathType.Missing or Sources.PathType.Regular))
+        if (Storage.RegularFile.Examine(path, out var kind) is not (Storage.PathType.Missing or Storage.PathType.Regular))
             throw new VgtDataException($"{path}: {kind}, not the lock file; move it away");
         if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture is not (Architecture.X64 or Architecture.Arm64))
             return AcquireManaged(path, root, what);
@@ -48,7 +49,7 @@ internal sealed class RootLock : IDisposable
                     throw new VgtDataException($"{path}: cannot lock it ({Marshal.GetPInvokeErrorMessage(errno)})");
                 throw new RootLockedException(root, what, HolderOf(path));
             }
-            if (!Sources.RegularFile.IsSameFile(fd, path))
+            if (!Storage.RegularFile.IsSameFile(fd, path))
             {
                 handle.Dispose();
                 if (attempt < 16) continue;

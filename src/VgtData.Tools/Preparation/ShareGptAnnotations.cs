@@ -1,6 +1,7 @@
 using VgtData.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using VgtData.Storage;
 
 namespace VgtData.Preparation;
 
@@ -27,7 +28,7 @@ internal static class ShareGptAnnotations
         if (!File.Exists(path)) throw new VgtDataException($"{path} not found (expected the downloaded annotation file)");
         try
         {
-            using var stream = Sources.RegularFile.OpenInputStream(path, Sources.FileLimit.Manifest);
+            using var stream = Storage.RegularFile.OpenInputStream(path, Storage.FileLimit.Manifest);
             var doc = JsonDocument.Parse(stream, new JsonDocumentOptions { AllowTrailingCommas = false });
             var kind = doc.RootElement.ValueKind;
             if (kind != JsonValueKind.Array)

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.IO.Compression;
 using VgtData.Sources;
+using VgtData.Storage;
 
 namespace VgtData.Preparation;
 

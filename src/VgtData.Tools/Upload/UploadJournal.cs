@@ -48,7 +48,7 @@ internal sealed class UploadJournal : IDisposable
         if (File.Exists(journal.FilePath))
         {
             // Through the same check as every input: a FIFO planted as the journal is refused, not waited on.
-            using var reader = new StreamReader(Sources.RegularFile.OpenInputStream(journal.FilePath, Sources.FileLimit.Manifest), Encoding.UTF8);
+            using var reader = new StreamReader(Storage.RegularFile.OpenInputStream(journal.FilePath, Storage.FileLimit.Manifest), Encoding.UTF8);
             while (reader.ReadLine() is { } line) journal.Apply(line.Split('\t'));
         }
         return journal;

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using VgtData.Datasets;
 using VgtData.Manifests;
+using VgtData.Storage;
 
 namespace VgtData.Validation;
 
@@ -103,7 +104,7 @@ internal static class CleanManifestWriter
     /// the target is refused (as root, renaming over /dev/null would replace the device).</summary>
     private static void RefuseUnlessReplaceable(string path)
     {
-        if (Sources.RegularFile.Examine(path, out var what) is not (Sources.PathType.Missing or Sources.PathType.Regular))
+        if (Storage.RegularFile.Examine(path, out var what) is not (Storage.PathType.Missing or Storage.PathType.Regular))
             throw new VgtDataException($"{path}: cannot write the clean manifest: {what}; only a regular file or a new name is replaced");
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using VgtData.Storage;
 
 namespace VgtData.Config;
 
@@ -52,9 +53,9 @@ public static class ConfigLoader
         string text;
         try
         {
-            text = Sources.RegularFile.ReadAllInputText(file, Sources.FileLimit.Config);
+            text = Storage.RegularFile.ReadAllInputText(file, Storage.FileLimit.Config);
         }
-        catch (Sources.UnreadableFileException e)
+        catch (Storage.UnreadableFileException e)
         {
             issues.Add(chain.Count > 0 ? new ConfigIssue(chain.Peek(), "base", $"config file '{file}': {e.Why}") : new ConfigIssue(file, "", e.Why));
             throw new ConfigException(issues);

@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Text;
 using TorchSharp;
 using static TorchSharp.torch;
+using VgtData.Storage;
 
 namespace VgtData.Latents;
 
@@ -22,9 +23,9 @@ internal static class TorchSaveReader
         FileStream stream;
         try
         {
-            stream = Sources.RegularFile.OpenInputStream(path, Sources.FileLimit.Streamed);
+            stream = Storage.RegularFile.OpenInputStream(path, Storage.FileLimit.Streamed);
         }
-        catch (Sources.UnreadableFileException e)
+        catch (Storage.UnreadableFileException e)
         {
             throw new VgtDataException($"{path}: cannot open tensor file: {e.Why}", e);
         }

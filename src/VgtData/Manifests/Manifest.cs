@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
+using VgtData.Storage;
 
 namespace VgtData.Manifests;
 
@@ -129,7 +130,7 @@ internal sealed class Manifest : IEntryList
     {
         try
         {
-            return Sources.RegularFile.OpenInputStream(path, Sources.FileLimit.Manifest, bufferSize: 1);
+            return Storage.RegularFile.OpenInputStream(path, Storage.FileLimit.Manifest, bufferSize: 1);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using VgtData.Storage;
 
 namespace VgtData.Sources;
 

@@ -1,3 +1,5 @@
+using VgtData.Storage;
+
 namespace VgtData.Sources;
 
 /// <summary>What a tar member is, from its header's type flag.</summary>

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using VgtData.Storage;
 
 namespace VgtData.Sources;
 

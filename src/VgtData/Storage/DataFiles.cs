@@ -28,7 +28,7 @@ internal sealed class DataFiles
         if (!S3Location.IsUrl(path))
         {
             // Exists is true for a FIFO or device too: RegularFile refuses those instead of blocking on them.
-            return File.Exists(path) ? Sources.RegularFile.ReadAllInput(path, Sources.FileLimit.Manifest) : null;
+            return File.Exists(path) ? Storage.RegularFile.ReadAllInput(path, Storage.FileLimit.Manifest) : null;
         }
         using var bytes = StoreFor(path).TryGet(S3Location.Parse(path));
         return bytes?.Span.ToArray();
@@ -39,7 +39,7 @@ internal sealed class DataFiles
     public string ReadAllText(string path)
     {
         if (!S3Location.IsUrl(path))
-            return File.Exists(path) ? Sources.RegularFile.ReadAllInputText(path, Sources.FileLimit.Manifest) : throw new FileNotFoundException("no such file", path);
+            return File.Exists(path) ? Storage.RegularFile.ReadAllInputText(path, Storage.FileLimit.Manifest) : throw new FileNotFoundException("no such file", path);
         var bytes = TryReadAllBytes(path) ?? throw new FileNotFoundException("no such object", path);
         using var reader = new StreamReader(new MemoryStream(bytes), Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
         return reader.ReadToEnd();

@@ -112,7 +112,7 @@ internal sealed record S3Settings
         var sections = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
         Dictionary<string, string>? current = null;
         int lineNumber = 0;
-        foreach (var raw in Sources.RegularFile.ReadAllInputText(path, Sources.FileLimit.Config).ReplaceLineEndings("\n").Split('\n'))
+        foreach (var raw in Storage.RegularFile.ReadAllInputText(path, Storage.FileLimit.Config).ReplaceLineEndings("\n").Split('\n'))
         {
             lineNumber++;
             var line = raw.Trim();

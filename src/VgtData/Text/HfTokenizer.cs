@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.ML.Tokenizers;
+using VgtData.Storage;
 
 namespace VgtData.Text;
 
@@ -57,7 +58,7 @@ internal sealed class HfTokenizer : ITextTokenizer
                 ? $"tokenizer file {path} not found (a Hugging Face tokenizer directory holds tokenizer.json)"
                 : $"tokenizer directory {dir} not found (expected {path})");
         JsonDocument doc;
-        try { doc = JsonDocument.Parse(Sources.RegularFile.ReadAllInput(path, Sources.FileLimit.Config), new JsonDocumentOptions { MaxDepth = 256 }); }
+        try { doc = JsonDocument.Parse(Storage.RegularFile.ReadAllInput(path, Storage.FileLimit.Config), new JsonDocumentOptions { MaxDepth = 256 }); }
         catch (JsonException e) { throw new VgtDataException($"{path}: not valid JSON ({e.Message})", e); }
         using (doc)
         {
@@ -158,7 +159,7 @@ internal sealed class HfTokenizer : ITextTokenizer
         if (!File.Exists(configPath)) return;
         try
         {
-            using var doc = JsonDocument.Parse(Sources.RegularFile.ReadAllInput(configPath, Sources.FileLimit.Config));
+            using var doc = JsonDocument.Parse(Storage.RegularFile.ReadAllInput(configPath, Storage.FileLimit.Config));
             if (doc.RootElement.ValueKind != JsonValueKind.Object) return;
             if (doc.RootElement.TryGetProperty("split_special_tokens", out var split) && split.ValueKind == JsonValueKind.True)
                 throw new VgtDataException($"{configPath}: split_special_tokens=true is not supported");

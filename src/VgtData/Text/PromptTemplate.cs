@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using VgtData.Storage;
 
 namespace VgtData.Text;
 
@@ -66,7 +67,7 @@ public sealed partial class PromptTemplate
         if (!File.Exists(nameOrFile))
             throw new VgtDataException($"prompt template '{nameOrFile}' is neither a built-in ({string.Join(", ", BuiltIns.Keys)}) nor an existing JSON file");
         JsonDocument doc;
-        try { doc = JsonDocument.Parse(Sources.RegularFile.ReadAllInput(nameOrFile, Sources.FileLimit.Config)); }
+        try { doc = JsonDocument.Parse(Storage.RegularFile.ReadAllInput(nameOrFile, Storage.FileLimit.Config)); }
         catch (JsonException e) { throw new VgtDataException($"{nameOrFile}: not valid JSON ({e.Message})", e); }
         using (doc)
             return FromJson(doc.RootElement, nameOrFile, Path.GetFileNameWithoutExtension(nameOrFile));

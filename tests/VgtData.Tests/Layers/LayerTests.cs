@@ -17,6 +17,13 @@ public class LayerTests
 
     private static readonly Regex Reference = new(@"(?<![\w.])VgtData(?:\.(?<ns>[A-Z]\w*))?(?:\.[A-Z]\w*)*\s*[;.]", RegexOptions.Compiled);
 
+    /// <summary>The tools' namespaces: a runtime file may name none of them.</summary>
+    public static readonly string[] ToolNamespaces = ["Preparation", "Validation", "Preview", "Progress", "Upload"];
+
+    // Inside namespace VgtData.X a sibling namespace can be named without the VgtData prefix: `Sources.RegularFile`.
+    private static readonly Regex Relative = new(
+        $@"(?<![\w.""])(?<ns>{string.Join("|", RuntimeLayers.Where(l => l.Length > 0).Concat(ToolNamespaces))})\.[A-Z]\w*", RegexOptions.Compiled);
+
     /// <summary>Every namespace a source file names: its <c>using</c> lines and fully qualified references.</summary>
     internal static IEnumerable<(int Line, string Namespace)> References(string text)
     {
@@ -26,6 +33,8 @@ public class LayerTests
             var line = lines[i].TrimStart();
             if (line.StartsWith("//") || line.StartsWith("///") || line.StartsWith("namespace ")) continue;
             foreach (Match m in Reference.Matches(line))
+                yield return (i + 1, m.Groups["ns"].Value);
+            foreach (Match m in Relative.Matches(line))
                 yield return (i + 1, m.Groups["ns"].Value);
         }
     }
@@ -87,11 +96,12 @@ public class LayerTests
             File.WriteAllText(Path.Combine(root, "Storage", "A.cs"),
                 "using System.Text;\nusing VgtData.Storage;\n\nnamespace VgtData.Storage;\n// VgtData.Loading in a comment is fine\nclass A { VgtData.Datasets.CaptionDataset? d; }\n");
             File.WriteAllText(Path.Combine(root, "Collate", "B.cs"),
-                "using VgtData.Datasets;\nusing VgtData.Loading;\nusing VgtData.Preparation;\nnamespace VgtData.Collate;\nclass B { }\n");
+                "using VgtData.Datasets;\nusing VgtData.Loading;\nusing VgtData.Preparation;\nnamespace VgtData.Collate;\nclass B { int n = Loading.DataLoaderOptions.MaxWorkers + Images.X.Y; }\n");
             Assert.Equal(
                 [
                     "Collate/B.cs:2: Collate → Loading (a later stage)",
                     "Collate/B.cs:3: Collate → Preparation (not a runtime layer)",
+                    "Collate/B.cs:5: Collate → Loading (a later stage)",
                     "Storage/A.cs:6: Storage → Datasets (a later stage)",
                 ],
                 BackReferences(root).OrderBy(s => s, StringComparer.Ordinal));

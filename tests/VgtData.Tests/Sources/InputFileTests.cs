@@ -3,6 +3,7 @@ using VgtData.Sources;
 using VgtData.Tests.Cli;
 using VgtData.Tests.Validation;
 using TestPng = VgtData.Tests.Validation.Images;
+using VgtData.Storage;
 
 namespace VgtData.Tests.Sources;
 

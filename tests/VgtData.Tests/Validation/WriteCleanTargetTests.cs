@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using VgtData.Tests.Sources;
 using TestPng = VgtData.Tests.Validation.Images;
+using VgtData.Storage;
 
 namespace VgtData.Tests.Validation;
 
@@ -42,7 +43,7 @@ public sealed class WriteCleanTargetTests : IDisposable
         using (var p = Process.Start(new ProcessStartInfo("mknod", [device, "c", "1", "3"]) { UseShellExecute = false })!) p.WaitForExit();
         Skip.IfNot(File.Exists(device), "mknod is not available");
         AssertRefused(InputFileTests.RunBounded("validate", _config, "--write-clean", device), device, "is a character device");
-        Assert.Equal(VgtData.Sources.PathType.Other, VgtData.Sources.RegularFile.Examine(device, out var what));
+        Assert.Equal(VgtData.Storage.PathType.Other, VgtData.Storage.RegularFile.Examine(device, out var what));
         Assert.Equal("is a character device", what);
         AssertNoTemporary("device");
     }
@@ -52,7 +53,7 @@ public sealed class WriteCleanTargetTests : IDisposable
     {
         var fifo = InputFileTests.MakeFifo(_tree.PathOf("pipe"));
         AssertRefused(InputFileTests.RunBounded("validate", _config, "--write-clean", fifo), fifo, "is a FIFO (named pipe)");
-        Assert.Equal(VgtData.Sources.PathType.Other, VgtData.Sources.RegularFile.Examine(fifo, out _));
+        Assert.Equal(VgtData.Storage.PathType.Other, VgtData.Storage.RegularFile.Examine(fifo, out _));
         AssertNoTemporary("pipe");
     }
 

@@ -1,3 +1,5 @@
+using VgtData.Storage;
+
 namespace VgtData.Config.Import;
 
 /// <summary>A Python dict (from <c>dict(...)</c> or <c>{...}</c>), mutable and shared by reference as in Python.</summary>
@@ -69,7 +71,7 @@ internal sealed class PyEvaluator
         if (_loading.Count >= MaxImportDepth)
             throw new VgtDataException($"{full}: more than {MaxImportDepth} nested base imports");
         string text;
-        try { text = Sources.RegularFile.ReadAllInputText(full, Sources.FileLimit.Config); }
+        try { text = Storage.RegularFile.ReadAllInputText(full, Storage.FileLimit.Config); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new VgtDataException($"{full}: cannot read: {e.Message}");

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace VgtData.Sources;
+namespace VgtData.Storage;
 
 /// <summary>The most bytes a file of one kind may hold, and how a user raises it (named in the refusal).</summary>
 internal readonly record struct FileLimit(long Bytes, string Name)

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace VgtData.Manifests;
+namespace VgtData;
 
 /// <summary>
 /// Strings as Python's <c>json.loads</c> makes them: a <c>\ud800</c> escape without its partner is accepted and kept as a

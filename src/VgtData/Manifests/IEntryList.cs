@@ -24,5 +24,49 @@ internal static class EntryLists
 {
     /// <summary>A data.json (a JSON array), a <c>.jsonl</c> file, or a folder of <c>*.json</c>; <paramref name="limit"/> is
     /// <c>train_number_samples</c>.</summary>
-    public static IEntryList Open(string dataPath, string capSource, int? limit) => Manifest.Load(dataPath, capSource, limit);
+    public static IEntryList Open(string dataPath, string capSource, int? limit) =>
+        IndexEnabled ? OpenIndexed(dataPath, capSource, limit) : Manifest.Load(dataPath, capSource, limit);
+
+    /// <summary>Whether data.json manifests go through a memory-mapped <see cref="EntryIndex"/> (<c>VGTDATA_INDEX=1</c>;
+    /// off by default until the index serves every source kind).</summary>
+    internal static bool IndexEnabled => Environment.GetEnvironmentVariable("VGTDATA_INDEX") == "1";
+
+    /// <summary>
+    /// The index beside <paramref name="dataPath"/> (or in the cache folder when that is not writable), opened when it
+    /// was built from the sources as they are now and for the same <c>cap_source</c>; otherwise the manifest is read and
+    /// the index written anew (atomically) for the next process.
+    /// </summary>
+    internal static IEntryList OpenIndexed(string dataPath, string capSource, int? limit)
+    {
+        var meta = new EntryIndex.Meta(capSource, Manifest.SourceFiles(dataPath).Select(EntryIndex.SourceStamp.Of).ToList());
+        foreach (var path in IndexPaths(dataPath))
+            if (EntryIndex.TryOpen(path, meta, limit, out _) is { } index) return index;
+        var manifest = Manifest.Load(dataPath, capSource);
+        foreach (var path in IndexPaths(dataPath))
+        {
+            try
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                EntryIndex.Write(path, manifest, meta);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                continue;   // a read-only dataset folder: the cache folder is next
+            }
+            if (EntryIndex.TryOpen(path, meta, limit, out _) is { } written) return written;
+        }
+        return limit is int l && l < manifest.Count ? Manifest.Load(dataPath, capSource, l) : manifest;
+    }
+
+    /// <summary>Beside the manifest (<c>data.json.vgtidx</c>, or <c>index.vgtidx</c> in a folder of *.json), then under
+    /// <c>VGTDATA_CACHE</c> (default <c>~/.cache/vgtdata</c>), named by a hash of the manifest's full path.</summary>
+    internal static IEnumerable<string> IndexPaths(string dataPath)
+    {
+        var full = Path.GetFullPath(dataPath);
+        yield return Directory.Exists(full) ? Path.Combine(full, "index" + EntryIndex.Extension) : full + EntryIndex.Extension;
+        var cache = Environment.GetEnvironmentVariable("VGTDATA_CACHE") is { Length: > 0 } c ? c
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "vgtdata");
+        var hash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(full)))[..16].ToLowerInvariant();
+        yield return Path.Combine(cache, "index", hash + EntryIndex.Extension);
+    }
 }

@@ -112,6 +112,8 @@ internal sealed class Manifest : IEntryList
     }
 
     /// <summary>The files a data_path names: itself, or the folder's <c>*.json</c> sorted by name.</summary>
+    internal static List<string> SourceFiles(string dataPath) => Files(dataPath);
+
     private static List<string> Files(string dataPath)
     {
         if (Directory.Exists(dataPath))

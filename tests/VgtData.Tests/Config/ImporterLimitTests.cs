@@ -200,6 +200,24 @@ public class ImporterLimitTests
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
     }
 
+    /// <summary>What the config-import fuzzer found: exits 70 (ArgumentException, FormatException) and a long string
+    /// copied through path handling and the JSON written (over 400 MB allocated).</summary>
+    [Theory]
+    [InlineData("nul", "tokenizer = 'embedded\\0:o200k'\n", "error: {out}: tokenizer: contains a NUL character\n")]
+    [InlineData("digit", "max_length = 4\u06f2\n", "vgtdata config: {file}:1: expected the end of the statement, found '\u06f2'\n")]
+    [InlineData("long", "tokenizer = 'embedded:o200k'\ndataset = dict(type='CaptionDataset' * 100000, data_path='x.json')\n",
+        "error: {file}:2: dataset.type: a string of 1,400,000 characters; a config value may have 1,048,576 at most\n"
+        + "vgtdata config import: {file}: not imported (errors above); nothing written\n")]
+    public void FuzzFindingsAreOneLineRefusals(string name, string source, string expected)
+    {
+        using var dir = new ConfigDir();
+        var file = dir.Write($"{name}.py", source);
+        var output = Path.Combine(dir.Root, "out.json");
+        var (code, _, error) = ConfigDir.Cli("config", "import", file, "-o", output);
+        Assert.Equal(1, code);
+        Assert.Equal(expected.Replace("{file}", file).Replace("{out}", output), error.ReplaceLineEndings("\n"));
+    }
+
     /// <summary>Runs <paramref name="body"/> on a thread with a 1 MiB stack (a thread pool thread's is larger).</summary>
     internal static T OnSmallStack<T>(Func<T> body)
     {

@@ -118,7 +118,7 @@ internal static class PyLexer
                 toks.Add(new Tok(TokKind.Name, text[s..i], line));
                 continue;
             }
-            if (char.IsDigit(c) || c == '.' && i + 1 < text.Length && char.IsDigit(text[i + 1]))
+            if (char.IsAsciiDigit(c) || c == '.' && i + 1 < text.Length && char.IsAsciiDigit(text[i + 1]))
             {
                 toks.Add(ReadNumber(text, ref i, line, file));
                 continue;
@@ -170,14 +170,14 @@ internal static class PyLexer
             return new Tok(TokKind.Number, text[s..i], line, PyInt.Normal(value));
         }
         bool isFloat = false;
-        while (i < text.Length && (char.IsDigit(text[i]) || text[i] == '_')) i++;
-        if (i < text.Length && text[i] == '.') { isFloat = true; i++; while (i < text.Length && (char.IsDigit(text[i]) || text[i] == '_')) i++; }
+        while (i < text.Length && (char.IsAsciiDigit(text[i]) || text[i] == '_')) i++;
+        if (i < text.Length && text[i] == '.') { isFloat = true; i++; while (i < text.Length && (char.IsAsciiDigit(text[i]) || text[i] == '_')) i++; }
         if (i < text.Length && text[i] is 'e' or 'E')
         {
             int save = i;
             i++;
             if (i < text.Length && text[i] is '+' or '-') i++;
-            if (i < text.Length && char.IsDigit(text[i])) { isFloat = true; while (i < text.Length && char.IsDigit(text[i])) i++; }
+            if (i < text.Length && char.IsAsciiDigit(text[i])) { isFloat = true; while (i < text.Length && char.IsAsciiDigit(text[i])) i++; }
             else i = save;
         }
         if (i < text.Length && text[i] is 'j' or 'J') throw new PySyntaxException(file, line, "complex numbers are not supported");

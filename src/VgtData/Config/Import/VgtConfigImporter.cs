@@ -188,6 +188,7 @@ public static class VgtConfigImporter
         private string? TypeName(object? value, string path, PyDict owner) => value switch
         {
             PySymbol s => s.ShortName,
+            string s when s.Length > MaxString => (string?)TooLong(path, owner, s),
             string s => s,
             PyUndefined u => Recover(u, path),
             _ => Problem(value, path, owner),
@@ -215,6 +216,7 @@ public static class VgtConfigImporter
         {
             if (value is null) return null;
             var owner = new PyDict(file, line);
+            if (value is string text && text.Length > MaxString) return TooLong(path, owner, text);
             var key = path[(path.LastIndexOf('.') + 1)..];
             if (key == "tokenizer") return Tokenizer(value, path, owner);
             if (field.Kind == ValueKind.Path && value is string p) return DataPath(p);
@@ -238,9 +240,17 @@ public static class VgtConfigImporter
             return array;
         }
 
+        /// <summary>Longest string written (characters): far past any path, name or prompt, and it keeps the path
+        /// handling and the JSON written from one value cheap.</summary>
+        private const int MaxString = 1 << 20;
+
+        private JsonNode? TooLong(string path, PyDict owner, string text) =>
+            Error(path, owner, $"a string of {text.Length:N0} characters; a config value may have {MaxString:N0} at most");
+
         private JsonNode? Scalar(object? value, string path, PyDict owner) => value switch
         {
             null => null,
+            string s when s.Length > MaxString => TooLong(path, owner, s),
             bool b => JsonValue.Create(b),
             // Numbers as parsed JSON, so readers get any numeric type from them (as from a loaded file).
             long n => JsonNode.Parse(n.ToString(System.Globalization.CultureInfo.InvariantCulture)),
@@ -280,13 +290,16 @@ public static class VgtConfigImporter
             string? id = value switch
             {
                 string s => s,
-                PyDict d when d.Items.GetValueOrDefault("pretrained_model_name_or_path") is string s => s,
+                PyDict d when d.Items.GetValueOrDefault("pretrained_model_name_or_path") is string s && s.Length <= MaxString => s,
+                PyDict d when d.Items.GetValueOrDefault("pretrained_model_name_or_path") is string s => (string?)TooLong($"{path}.pretrained_model_name_or_path", d, s),
                 PyDict d => (string?)Problem(d.Items.GetValueOrDefault("pretrained_model_name_or_path"), $"{path}.pretrained_model_name_or_path", d),
                 _ => Problem(value, path, owner),
             };
             if (id is null) return null;
             // The embedded vocabulary's name is not a folder: written as it is, like the JSON loader keeps it.
-            return JsonValue.Create(id.StartsWith("embedded:", StringComparison.Ordinal) ? id : TokenizerFolder(id));
+            // An empty name or one with a NUL is no folder either: written as it is for the config check to name.
+            bool asWritten = id.Length == 0 || id.Contains('\0') || id.StartsWith("embedded:", StringComparison.Ordinal);
+            return JsonValue.Create(asWritten ? id : TokenizerFolder(id));
         }
 
         /// <summary>The tokenizer rule: a --tokenizer-map entry; a path as written; else ROOT/&lt;org&gt;/&lt;name&gt; when
@@ -316,6 +329,7 @@ public static class VgtConfigImporter
             null => "None",
             PyList => "a list",
             PyDict => "a dict",
+            string s when s.Length > 80 => $"'{s[..80]}...' ({s.Length:N0} characters)",
             _ => v.ToString() ?? "?",
         };
     }

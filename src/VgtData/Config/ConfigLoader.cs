@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using VgtData.Text;
 
 namespace VgtData.Config;
 
@@ -193,7 +194,12 @@ public static class ConfigLoader
             var name = keys is null ? $"[{index}]" : key;
             return path.Length == 0 || keys is null ? path + name : $"{path}.{name}";
         }
-        const string surrogate = "a lone surrogate escape (\\uD800-\\uDFFF without its pair), which no file name or text can hold";
+        // .NET will not unescape a lone surrogate; Python's json would, and then fail to encode it: say which and where.
+        static string Lone(ReadOnlySpan<byte> raw)
+        {
+            var value = LoneSurrogates.UnescapeJson(raw);
+            return $"{LoneSurrogates.Describe(value, LoneSurrogates.IndexOf(value))}, which UTF-8 cannot encode";
+        }
         try
         {
             while (reader.Read())
@@ -203,7 +209,7 @@ public static class ConfigLoader
                     case JsonTokenType.PropertyName:
                         var parent = open.Peek();
                         try { key = reader.GetString()!; }
-                        catch (InvalidOperationException) { return (parent.Path, LineAt(reader.TokenStartIndex), $"a key holds {surrogate}"); }
+                        catch (InvalidOperationException) { return (parent.Path, LineAt(reader.TokenStartIndex), $"a key holds a {Lone(reader.ValueSpan)}"); }
                         if (!parent.Keys!.Add(key)) return (Here(), LineAt(reader.TokenStartIndex), "given twice in one object");
                         break;
                     case JsonTokenType.StartObject: open.Push((Here(), new HashSet<string>(StringComparer.Ordinal), 0)); break;
@@ -212,7 +218,7 @@ public static class ConfigLoader
                     case JsonTokenType.String:
                         var at = Here();
                         try { reader.GetString(); }
-                        catch (InvalidOperationException) { return (at, LineAt(reader.TokenStartIndex), $"the string holds {surrogate}"); }
+                        catch (InvalidOperationException) { return (at, LineAt(reader.TokenStartIndex), $"the string holds a {Lone(reader.ValueSpan)}"); }
                         break;
                     default: Here(); break;
                 }
@@ -220,16 +226,6 @@ public static class ConfigLoader
         }
         catch (JsonException) { }
         return null;
-    }
-
-    internal static bool HasLoneSurrogate(string s)
-    {
-        for (int i = 0; i < s.Length; i++)
-        {
-            if (char.IsHighSurrogate(s[i]) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1])) { i++; continue; }
-            if (char.IsSurrogate(s[i])) return true;
-        }
-        return false;
     }
 
     /// <summary>

@@ -82,9 +82,9 @@ public class ConfigCompositionTests
         { """{ "tokenizer": "embedded:o200k", "max_length": 8, "max_length": 9 }""", "max_length", "given twice in one object (line 1)" },
         { "{ \"tokenizer\": \"embedded:o200k\",\n  \"dataset\": { \"datasets\": [ 1, { \"x\": 1,\n \"x\": 2 } ] } }", "dataset.datasets[1].x", "given twice in one object (line 3)" },
         { """{ "tokenizer": "embedded:o200k", "base": "\ud800.json" }""", "base",
-            "the string holds a lone surrogate escape (\\uD800-\\uDFFF without its pair), which no file name or text can hold (line 1)" },
+            "the string holds a lone surrogate \\ud800 at character 0, which UTF-8 cannot encode (line 1)" },
         { "{ \"tokenizer\": \"embedded:o200k\",\n \"dataset\": { \"\\udc00k\": 1 } }", "dataset",
-            "a key holds a lone surrogate escape (\\uD800-\\uDFFF without its pair), which no file name or text can hold (line 2)" },
+            "a key holds a lone surrogate \\udc00 at character 0, which UTF-8 cannot encode (line 2)" },
     };
 
     [Theory]
@@ -102,8 +102,8 @@ public class ConfigCompositionTests
     [Theory]
     [InlineData("dataset={\"x\": 1, \"x\": 2}", "dataset.x", "given twice in one object")]
     [InlineData("dataset=[1, {\"x\": 1, \"x\": 2}]", "dataset[1].x", "given twice in one object")]
-    [InlineData("dataset.data_path=\"\\ud800\"", "dataset.data_path", "the string holds a lone surrogate escape (\\uD800-\\uDFFF without its pair), which no file name or text can hold")]
-    [InlineData("prompt_template={\"\\udfff\": 1}", "prompt_template", "a key holds a lone surrogate escape (\\uD800-\\uDFFF without its pair), which no file name or text can hold")]
+    [InlineData("dataset.data_path=\"a\\ud800\"", "dataset.data_path", "the string holds a lone surrogate \\ud800 at character 1, which UTF-8 cannot encode")]
+    [InlineData("prompt_template={\"\\udfff\": 1}", "prompt_template", "a key holds a lone surrogate \\udfff at character 0, which UTF-8 cannot encode")]
     public void SetValuesAConfigCannotHoldAreOneLine(string assignment, string key, string message)
     {
         using var dir = new ConfigDir();

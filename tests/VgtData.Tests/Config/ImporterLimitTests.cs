@@ -201,12 +201,19 @@ public class ImporterLimitTests
     }
 
     /// <summary>What the config-import fuzzer found: exits 70 (ArgumentException, FormatException) and a long string
-    /// copied through path handling and the JSON written (over 400 MB allocated).</summary>
+    /// copied through path handling and the JSON written (over 400 MB allocated); and lone surrogates written as U+FFFD.</summary>
     [Theory]
     [InlineData("nul", "tokenizer = 'embedded\\0:o200k'\n", "error: {out}: tokenizer: contains a NUL character\n")]
     [InlineData("digit", "max_length = 4\u06f2\n", "vgtdata config: {file}:1: expected the end of the statement, found '\u06f2'\n")]
     [InlineData("long", "tokenizer = 'embedded:o200k'\ndataset = dict(type='CaptionDataset' * 100000, data_path='x.json')\n",
-        "error: {file}:2: dataset.type: a string of 1,400,000 characters; a config value may have 1,048,576 at most\n"
+        "error: {file}:2: dataset.type: the string has 1,400,000 characters; a config value may have 1,048,576 at most\n"
+        + "vgtdata config import: {file}: not imported (errors above); nothing written\n")]
+    // Python keeps '\ud800' in a str and fails when a file is opened with it; it was written out as U+FFFD.
+    [InlineData("path", "tokenizer = 'embedded:o200k'\ndataset = dict(type='CaptionDataset', data_path='x\\ud800.json')\n",
+        "error: {file}:2: dataset.data_path: the string holds a lone surrogate \\ud800 at character 1, which UTF-8 cannot encode\n"
+        + "vgtdata config import: {file}: not imported (errors above); nothing written\n")]
+    [InlineData("key", "tokenizer = 'embedded:o200k'\nprompt_template = {'\\udc00': 'x'}\n",
+        "error: {file}:2: prompt_template: a key holds a lone surrogate \\udc00 at character 0, which UTF-8 cannot encode\n"
         + "vgtdata config import: {file}: not imported (errors above); nothing written\n")]
     public void FuzzFindingsAreOneLineRefusals(string name, string source, string expected)
     {

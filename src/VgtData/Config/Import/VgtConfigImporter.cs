@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using VgtData.Text;
 
 namespace VgtData.Config.Import;
 
@@ -156,6 +157,11 @@ public static class VgtConfigImporter
             {
                 var keyPath = $"{path}.{key}";
                 Charge(key, d.File, d.Line);
+                if (Unwritable(key, "a key") is { } why)
+                {
+                    Error(d.File, d.Line, $"{path}: {why}");
+                    continue;
+                }
                 if (!schema.TryGetValue(key, out var field))
                 {
                     Warn(d.File, d.Line, $"{keyPath} not imported (no VgtData meaning)");
@@ -188,7 +194,7 @@ public static class VgtConfigImporter
         private string? TypeName(object? value, string path, PyDict owner) => value switch
         {
             PySymbol s => s.ShortName,
-            string s when s.Length > MaxString => (string?)TooLong(path, owner, s),
+            string s when Unwritable(s) is not null => (string?)Refuse(path, owner, s),
             string s => s,
             PyUndefined u => Recover(u, path),
             _ => Problem(value, path, owner),
@@ -216,7 +222,7 @@ public static class VgtConfigImporter
         {
             if (value is null) return null;
             var owner = new PyDict(file, line);
-            if (value is string text && text.Length > MaxString) return TooLong(path, owner, text);
+            if (value is string text && Unwritable(text) is not null) return Refuse(path, owner, text);
             var key = path[(path.LastIndexOf('.') + 1)..];
             if (key == "tokenizer") return Tokenizer(value, path, owner);
             if (field.Kind == ValueKind.Path && value is string p) return DataPath(p);
@@ -244,20 +250,24 @@ public static class VgtConfigImporter
         /// handling and the JSON written from one value cheap.</summary>
         private const int MaxString = 1 << 20;
 
-        private JsonNode? TooLong(string path, PyDict owner, string text) =>
-            Error(path, owner, $"a string of {text.Length:N0} characters; a config value may have {MaxString:N0} at most");
+        /// <summary>Why a string cannot be written (too long, or a lone surrogate no UTF-8 file can hold), or null.</summary>
+        private static string? Unwritable(string text, string what = "the string") =>
+            text.Length > MaxString ? $"{what} has {text.Length:N0} characters; a config value may have {MaxString:N0} at most"
+            : LoneSurrogates.IndexOf(text) is var i and >= 0 ? $"{what} holds a {LoneSurrogates.Describe(text, i)}, which UTF-8 cannot encode"
+            : null;
+
+        private JsonNode? Refuse(string path, PyDict owner, string text) => Error(path, owner, Unwritable(text)!);
 
         private JsonNode? Scalar(object? value, string path, PyDict owner) => value switch
         {
             null => null,
-            string s when s.Length > MaxString => TooLong(path, owner, s),
+            string s when Unwritable(s) is not null => Refuse(path, owner, s),
             bool b => JsonValue.Create(b),
             // Numbers as parsed JSON, so readers get any numeric type from them (as from a loaded file).
             long n => JsonNode.Parse(n.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             System.Numerics.BigInteger n => JsonNode.Parse(n.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             double x when double.IsFinite(x) => JsonNode.Parse(x.ToString("R", System.Globalization.CultureInfo.InvariantCulture)),
-            string s when !ConfigLoader.HasLoneSurrogate(s) => JsonValue.Create(s),
-            string => Error(path, owner, "a string with a lone surrogate escape"),
+            string s => JsonValue.Create(s),
             PyDict d => Dict(d, path),
             PySymbol s => JsonValue.Create(s.ShortName),
             _ => (JsonNode?)Problem(value, path, owner),
@@ -278,7 +288,8 @@ public static class VgtConfigImporter
                 foreach (var (k, v) in d.Items)
                 {
                     Charge(k, d.File, d.Line);
-                    o[k] = Json(v, $"{path}.{k}", d);
+                    if (Unwritable(k, "a key") is { } why) Error(d.File, d.Line, $"{path}: {why}");
+                    else o[k] = Json(v, $"{path}.{k}", d);
                 }
             }
             finally { _depth--; }
@@ -290,8 +301,8 @@ public static class VgtConfigImporter
             string? id = value switch
             {
                 string s => s,
-                PyDict d when d.Items.GetValueOrDefault("pretrained_model_name_or_path") is string s && s.Length <= MaxString => s,
-                PyDict d when d.Items.GetValueOrDefault("pretrained_model_name_or_path") is string s => (string?)TooLong($"{path}.pretrained_model_name_or_path", d, s),
+                PyDict d when d.Items.GetValueOrDefault("pretrained_model_name_or_path") is string s && Unwritable(s) is null => s,
+                PyDict d when d.Items.GetValueOrDefault("pretrained_model_name_or_path") is string s => (string?)Refuse($"{path}.pretrained_model_name_or_path", d, s),
                 PyDict d => (string?)Problem(d.Items.GetValueOrDefault("pretrained_model_name_or_path"), $"{path}.pretrained_model_name_or_path", d),
                 _ => Problem(value, path, owner),
             };

@@ -153,25 +153,45 @@ public static class ConfigLoader
                 continue;
             }
             bool overNonObject = value is JsonObject && (from.Replaced.Contains(path) || target.ContainsKey(key) && target[key] is not JsonObject);
+            var old = target[key];
             target[key] = value?.DeepClone();
-            Forget(provenance.Keys, path, provenance.Remove);
-            Forget(replaced, path, replaced.Remove);
-            foreach (var (k, source2) in from.Provenance)
-                if (k == path || IsBelow(k, path)) provenance[k] = source2;
-            foreach (var k in from.Replaced)
-                if (IsBelow(k, path)) replaced.Add(k);
+            provenance.Remove(path);
+            replaced.Remove(path);
+            Forget(old, path, provenance, replaced);
+            Inherit(value, path, from, provenance, replaced);
             if (overNonObject) replaced.Add(path);
         }
     }
 
-    private static bool IsBelow(string key, string path) =>
-        key.Length > path.Length && key.StartsWith(path, StringComparison.Ordinal) && key[path.Length] is '.' or '[';
-
-    /// <summary>Removes <paramref name="path"/> and every key below it from a provenance or replaced set.</summary>
-    private static void Forget(IEnumerable<string> keys, string path, Func<string, bool> remove)
+    /// <summary>Removes the provenance (and replaced marks) of every key below a value that was just replaced: walked
+    /// along the old value, so the cost is its size, not the whole config's.</summary>
+    private static void Forget(JsonNode? old, string path, Dictionary<string, string> provenance, HashSet<string>? replaced)
     {
-        foreach (var k in keys.Where(k => k == path || IsBelow(k, path)).ToList()) remove(k);
+        foreach (var (child, value) in Children(old, path))
+        {
+            provenance.Remove(child);
+            replaced?.Remove(child);
+            Forget(value, child, provenance, replaced);
+        }
     }
+
+    /// <summary>Copies a composition's provenance and replaced marks for <paramref name="path"/> and the keys below it.</summary>
+    private static void Inherit(JsonNode? value, string path, Composed from, Dictionary<string, string> provenance, HashSet<string> replaced)
+    {
+        if (from.Provenance.TryGetValue(path, out var source)) provenance[path] = source;
+        foreach (var (child, item) in Children(value, path))
+        {
+            if (from.Replaced.Contains(child)) replaced.Add(child);
+            Inherit(item, child, from, provenance, replaced);
+        }
+    }
+
+    private static IEnumerable<(string Path, JsonNode? Value)> Children(JsonNode? node, string path) => node switch
+    {
+        JsonObject o => o.Select(kv => ($"{path}.{kv.Key}", kv.Value)),
+        JsonArray a => a.Select((v, i) => ($"{path}[{i}]", v)),
+        _ => [],
+    };
 
     /// <summary>
     /// The first thing in otherwise valid JSON that a config cannot hold, with its key path and line: a key given twice
@@ -313,12 +333,12 @@ public static class ConfigLoader
                 continue;
             }
             bool overNonObject = value is JsonObject && target.ContainsKey(key);
+            var old = target[key];
             target[key] = value?.DeepClone();
-            foreach (var stale in provenance.Keys.Where(k => IsBelow(k, path)).ToList())
-                provenance.Remove(stale);
+            Forget(old, path, provenance, replaced);
             if (replaced is not null)
             {
-                Forget(replaced, path, replaced.Remove);
+                replaced.Remove(path);
                 if (overNonObject) replaced.Add(path);
             }
             Record(value, path, file, provenance);
@@ -353,6 +373,13 @@ public static class ConfigLoader
             issues.Add(new ConfigIssue("--set", at, problem.Problem));
             return;
         }
+        // A config file nests at most 64 levels (the JSON reader's limit, also the writer's): so do key path and value.
+        if (keys.Length + Depth(value) > MaxJsonDepth)
+        {
+            issues.Add(new ConfigIssue("--set", assignment[..eq].Length > 80 ? assignment[..80] + "..." : assignment[..eq],
+                $"the key path and value nest more than {MaxJsonDepth} levels"));
+            return;
+        }
         var obj = root;
         for (int i = 0; i < keys.Length - 1; i++)
         {
@@ -369,6 +396,15 @@ public static class ConfigLoader
         obj[leaf] = value;
         Record(value, string.Join('.', keys), "--set", provenance);
     }
+
+    private const int MaxJsonDepth = 64;
+
+    private static int Depth(JsonNode? node) => node switch
+    {
+        JsonObject o => 1 + o.Select(kv => Depth(kv.Value)).DefaultIfEmpty(0).Max(),
+        JsonArray a => 1 + a.Select(Depth).DefaultIfEmpty(0).Max(),
+        _ => 0,
+    };
 
     private static bool IsPathKey(string[] keys)
     {
@@ -435,8 +471,8 @@ public static class ConfigLoader
             var file = provenance.GetValueOrDefault(path, mainFile);
             if (!schema.TryGetValue(key, out var field))
             {
-                var near = schema.Keys.OrderBy(k => EditDistance.Between(k, key)).First();
-                issues.Add(new ConfigIssue(file, path, $"unknown key{(EditDistance.Between(near, key) <= 3 ? $" (did you mean '{near}'?)" : "")}"));
+                var near = schema.Keys.OrderBy(k => EditDistance.Within(k, key, 3)).First();
+                issues.Add(new ConfigIssue(file, path, $"unknown key{(EditDistance.Within(near, key, 3) <= 3 ? $" (did you mean '{near}'?)" : "")}"));
                 continue;
             }
             if (value is null) continue;

@@ -225,6 +225,35 @@ public class ImporterLimitTests
         Assert.Equal(expected.Replace("{file}", file).Replace("{out}", output), error.ReplaceLineEndings("\n"));
     }
 
+    /// <summary>Work that grew with the square of the input: "did you mean" over every name for every undefined one,
+    /// and a dotted module name copied once per part. Each took over 60 s before.</summary>
+    [Theory]
+    [InlineData("names")]
+    [InlineData("dotted")]
+    public void LargeFilesEndInTimeLinearInTheirSize(string name)
+    {
+        using var dir = new ConfigDir();
+        var source = name == "names"
+            ? string.Concat(Enumerable.Range(0, 100_000).Select(i => $"a{i} = 1\n")) + string.Concat(Enumerable.Range(0, 20_000).Select(i => $"x = b{i}\n"))
+            : "import " + string.Join('.', Enumerable.Repeat("a", 400_000)) + "\ntokenizer = 'embedded:o200k'\n";
+        var file = dir.Write($"{name}.py", source);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var result = VgtConfigImporter.Import(file, new VgtImportOptions { OutputDirectory = dir.Root });
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"{name}: took {clock.Elapsed}");
+        Assert.False(result.HasErrors);
+        if (name == "dotted") Assert.Equal("embedded:o200k", result.Config["tokenizer"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void HintsAreStillGivenForNearNames()
+    {
+        using var dir = new ConfigDir();
+        var file = dir.Write("hint.py", "image_size = 448\ndataset = dict(type='CaptionDataset', data_path='d.json', image_size=imagesize)\n");
+        var result = VgtConfigImporter.Import(file, new VgtImportOptions { OutputDirectory = dir.Root });
+        var error = Assert.Single(result.Issues, i => !i.IsWarning);
+        Assert.Equal("'imagesize' is not defined (did you mean 'image_size'?); needed for dataset.image_size", error.Message);
+    }
+
     /// <summary>Runs <paramref name="body"/> on a thread with a 1 MiB stack (a thread pool thread's is larger).</summary>
     internal static T OnSmallStack<T>(Func<T> body)
     {

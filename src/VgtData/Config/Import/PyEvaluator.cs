@@ -424,15 +424,22 @@ internal sealed class PyEvaluator
         }
     }
 
-    internal static string? Nearest(string name, IEnumerable<string> candidates)
+    /// <summary>Names compared for "did you mean" hints in one import; past it, hints stop (a file of 100,000 names
+    /// and 100,000 undefined uses would otherwise compare 10^10 pairs).</summary>
+    private const long MaxSuggestionWork = 1_000_000;
+    private long _suggestionWork;
+
+    internal string? Nearest(string name, IEnumerable<string> candidates)
     {
+        int limit = Math.Max(1, Math.Min(3, name.Length / 4));
         string? best = null;
-        int bestDistance = int.MaxValue;
+        int bestDistance = limit + 1;
         foreach (var c in candidates)
         {
-            int d = EditDistance.Between(c, name);
+            if (++_suggestionWork > MaxSuggestionWork) return null;
+            int d = EditDistance.Within(c, name, limit);
             if (d < bestDistance) { best = c; bestDistance = d; }
         }
-        return bestDistance <= Math.Max(1, Math.Min(3, name.Length / 4)) ? best : null;
+        return best;
     }
 }

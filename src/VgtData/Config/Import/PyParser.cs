@@ -200,9 +200,10 @@ internal sealed class PyParser
 
     private string DottedName()
     {
-        var name = Name();
-        while (Peek.Is(".")) { _p++; name += "." + Name(); }
-        return name;
+        // Parts joined once: appending part by part would copy the name again for each of them.
+        var parts = new List<string> { Name() };
+        while (Peek.Is(".")) { _p++; parts.Add(Name()); }
+        return string.Join('.', parts);
     }
 
     private string Name()

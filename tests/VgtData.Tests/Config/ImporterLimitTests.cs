@@ -225,6 +225,20 @@ public class ImporterLimitTests
         Assert.Equal(expected.Replace("{file}", file).Replace("{out}", output), error.ReplaceLineEndings("\n"));
     }
 
+    [Fact]
+    public void AValueNestedOncePerStatementIsRefusedWhenWrittenNotAStackOverflow()
+    {
+        using var dir = new ConfigDir();
+        // Each statement is shallow; the list is 100,000 levels deep. Writing it recursed per level: exit 134 before.
+        var file = dir.Write("nested.py", "a = [1]\n" + string.Concat(Enumerable.Repeat("a = [a]\n", 100_000)) + "train_dataloader = dict(batch_size=a)\n");
+        var (code, _, error) = OnSmallStack(() => ConfigDir.Cli("config", "import", file, "-o", Path.Combine(dir.Root, "out.json")));
+        Assert.Equal(1, code);
+        var path = "train_dataloader.batch_size" + string.Concat(Enumerable.Repeat("[0]", 32));
+        Assert.Equal($"error: {file}:100002: {path}: nested more than 32 levels deep (a dict or list that contains itself?)\n"
+            + $"warning: {file}: not data-loader settings, not imported: a\n"
+            + $"vgtdata config import: {file}: not imported (errors above); nothing written\n", error.ReplaceLineEndings("\n"));
+    }
+
     /// <summary>Work that grew with the square of the input: "did you mean" over every name for every undefined one,
     /// and a dotted module name copied once per part. Each took over 60 s before.</summary>
     [Theory]

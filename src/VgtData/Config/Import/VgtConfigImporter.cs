@@ -141,7 +141,7 @@ public static class VgtConfigImporter
         {
             if (_depth >= MaxDepth)
             {
-                Error(file, line, $"{path}: nested more than {MaxDepth} levels deep (a dict that contains itself?)");
+                Error(file, line, $"{path}: nested more than {MaxDepth} levels deep (a dict or list that contains itself?)");
                 return false;
             }
             _depth++;

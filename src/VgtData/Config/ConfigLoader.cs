@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using VgtData.Storage;
+using VgtData.Text;
 
 namespace VgtData.Config;
 
@@ -19,7 +20,7 @@ public static class ConfigLoader
         var issues = new List<ConfigIssue>();
         var provenance = new Dictionary<string, string>(StringComparer.Ordinal);
         var root = new JsonObject();
-        LoadInto(root, Path.GetFullPath(path), provenance, issues, new Stack<string>());
+        LoadInto(root, Path.GetFullPath(path), provenance, new HashSet<string>(StringComparer.Ordinal), new Composition(issues));
         foreach (var o in overrides ?? Array.Empty<string>()) ApplyOverride(root, o, provenance, issues);
         var mainFile = Path.GetFullPath(path);
         MoveLoaderDataset(root, provenance, mainFile, issues);
@@ -33,8 +34,39 @@ public static class ConfigLoader
     /// <summary>Deepest chain of <c>base</c> files (and member files) followed; deeper is an error, never a stack overflow.</summary>
     public const int MaxBaseDepth = 64;
 
-    private static void LoadInto(JsonObject target, string file, Dictionary<string, string> provenance, List<ConfigIssue> issues, Stack<string> chain)
+    /// <summary>JSON as configs are read: comments and trailing commas allowed, a key twice in one object refused.</summary>
+    private static readonly JsonDocumentOptions ReadOptions = new()
     {
+        CommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        AllowDuplicateProperties = false,
+    };
+
+    /// <summary>One file's composition (its bases, then its own keys): what it sets, which file set each key, and the
+    /// object keys it set over a non-object value (those replace rather than merge when the composition is applied).</summary>
+    private sealed record Composed(JsonObject Config, Dictionary<string, string> Provenance, HashSet<string> Replaced, bool Failed);
+
+    /// <summary>The compositions of one load, each file's made once: a base named by many files (a diamond) is read
+    /// and composed once and applied where it is named, so the cost grows with the files, not the paths to them.</summary>
+    private sealed class Composition(List<ConfigIssue> issues)
+    {
+        public List<ConfigIssue> Issues { get; } = issues;
+        public Dictionary<string, Composed> Done { get; } = new(StringComparer.Ordinal);
+        public Stack<string> Chain { get; } = new();
+        public int Errors => Issues.Count(i => !i.IsWarning);
+    }
+
+    /// <summary>Applies <paramref name="file"/>'s composition to <paramref name="target"/>, as if its bases and keys
+    /// were merged there one after another.</summary>
+    private static void LoadInto(JsonObject target, string file, Dictionary<string, string> provenance, HashSet<string> replaced, Composition c)
+    {
+        if (Compose(file, c) is { } composed) Apply(target, composed.Config, "", composed, provenance, replaced);
+    }
+
+    private static Composed? Compose(string file, Composition c)
+    {
+        var issues = c.Issues;
+        var chain = c.Chain;
         if (chain.Count >= MaxBaseDepth)
         {
             issues.Add(new ConfigIssue(chain.Peek(), "base", $"more than {MaxBaseDepth} nested base files (from {Path.GetFileName(chain.Last())}); is the chain meant to be this deep?"));
@@ -43,8 +75,9 @@ public static class ConfigLoader
         if (chain.Contains(file))
         {
             issues.Add(new ConfigIssue(file, "base", $"circular base: {string.Join(" -> ", chain.Reverse().Append(file).Select(Path.GetFileName))}"));
-            return;
+            return null;
         }
+        if (c.Done.TryGetValue(file, out var done)) return done;
         if (!File.Exists(file))
         {
             issues.Add(new ConfigIssue(chain.Count > 0 ? chain.Peek() : file, chain.Count > 0 ? "base" : "", $"config file '{file}' does not exist"));
@@ -63,11 +96,19 @@ public static class ConfigLoader
         JsonNode? node;
         try
         {
-            node = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            node = JsonNode.Parse(text, documentOptions: ReadOptions);
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
-            issues.Add(new ConfigIssue(file, "", $"invalid JSON at line {e.LineNumber + 1}: {e.Message}"));
+            // A key twice or a lone surrogate stops the parser without a line: the scan below names both.
+            issues.Add(JsonProblem(text) is { } p
+                ? new ConfigIssue(file, p.Path, $"{p.Problem} (line {p.Line})")
+                : new ConfigIssue(file, "", $"invalid JSON at line {(e as JsonException)?.LineNumber + 1}: {e.Message}"));
+            throw new ConfigException(issues);
+        }
+        if (JsonProblem(text) is { } problem)
+        {
+            issues.Add(new ConfigIssue(file, problem.Path, $"{problem.Problem} (line {problem.Line})"));
             throw new ConfigException(issues);
         }
         if (node is not JsonObject obj)
@@ -75,6 +116,10 @@ public static class ConfigLoader
             issues.Add(new ConfigIssue(file, "", "a config must be a JSON object"));
             throw new ConfigException(issues);
         }
+        int errorsBefore = c.Errors;
+        var target = new JsonObject();
+        var provenance = new Dictionary<string, string>(StringComparer.Ordinal);
+        var replaced = new HashSet<string>(StringComparer.Ordinal);
         chain.Push(file);
         var dir = Path.GetDirectoryName(file)!;
         if (obj["base"] is JsonNode baseNode)
@@ -84,18 +129,132 @@ public static class ConfigLoader
             if (bases is null || bases.Any(b => b is null))
                 issues.Add(new ConfigIssue(file, "base", "expected a file name or a list of file names"));
             else
-                foreach (var b in bases) LoadInto(target, Path.GetFullPath(Path.Combine(dir, b!)), provenance, issues, chain);
+                foreach (var b in bases) LoadInto(target, Path.GetFullPath(Path.Combine(dir, b!)), provenance, replaced, c);
         }
         var own = (JsonObject)obj.DeepClone();
         own.Remove("base");
         ResolvePaths(own, ConfigSchema.Root, dir);
         var memberProvenance = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (own["dataset"] is JsonObject dataset) ExpandMembers(dataset, "dataset", dir, file, memberProvenance, issues, chain);
+        if (own["dataset"] is JsonObject dataset) ExpandMembers(dataset, "dataset", dir, file, memberProvenance, c);
         if (own["train_dataloader"] is JsonObject { } loaderBlock && loaderBlock["dataset"] is JsonObject loaderDataset)
-            ExpandMembers(loaderDataset, "train_dataloader.dataset", dir, file, memberProvenance, issues, chain);
-        Merge(target, own, "", file, provenance);
+            ExpandMembers(loaderDataset, "train_dataloader.dataset", dir, file, memberProvenance, c);
+        Merge(target, own, "", file, provenance, replaced);
         foreach (var (key, source) in memberProvenance) provenance[key] = source;
         chain.Pop();
+        var composed = new Composed(target, provenance, replaced, c.Errors > errorsBefore);
+        c.Done[file] = composed;
+        return composed;
+    }
+
+    /// <summary>
+    /// Merges a composition into <paramref name="target"/> with the result merging its steps one by one would give:
+    /// objects merge key by key, except where the composition replaced a non-object with an object (the earlier
+    /// value was gone at that point, so the target's is too); replaced keys take the composition's provenance.
+    /// </summary>
+    private static void Apply(JsonObject target, JsonObject source, string prefix, Composed from, Dictionary<string, string> provenance, HashSet<string> replaced)
+    {
+        foreach (var (key, value) in source)
+        {
+            var path = prefix.Length == 0 ? key : $"{prefix}.{key}";
+            if (value is JsonObject src && target[key] is JsonObject dst && !from.Replaced.Contains(path))
+            {
+                Apply(dst, src, path, from, provenance, replaced);
+                continue;
+            }
+            bool overNonObject = value is JsonObject && (from.Replaced.Contains(path) || target.ContainsKey(key) && target[key] is not JsonObject);
+            var old = target[key];
+            target[key] = value?.DeepClone();
+            provenance.Remove(path);
+            replaced.Remove(path);
+            Forget(old, path, provenance, replaced);
+            Inherit(value, path, from, provenance, replaced);
+            if (overNonObject) replaced.Add(path);
+        }
+    }
+
+    /// <summary>Removes the provenance (and replaced marks) of every key below a value that was just replaced: walked
+    /// along the old value, so the cost is its size, not the whole config's.</summary>
+    private static void Forget(JsonNode? old, string path, Dictionary<string, string> provenance, HashSet<string>? replaced)
+    {
+        foreach (var (child, value) in Children(old, path))
+        {
+            provenance.Remove(child);
+            replaced?.Remove(child);
+            Forget(value, child, provenance, replaced);
+        }
+    }
+
+    /// <summary>Copies a composition's provenance and replaced marks for <paramref name="path"/> and the keys below it.</summary>
+    private static void Inherit(JsonNode? value, string path, Composed from, Dictionary<string, string> provenance, HashSet<string> replaced)
+    {
+        if (from.Provenance.TryGetValue(path, out var source)) provenance[path] = source;
+        foreach (var (child, item) in Children(value, path))
+        {
+            if (from.Replaced.Contains(child)) replaced.Add(child);
+            Inherit(item, child, from, provenance, replaced);
+        }
+    }
+
+    private static IEnumerable<(string Path, JsonNode? Value)> Children(JsonNode? node, string path) => node switch
+    {
+        JsonObject o => o.Select(kv => ($"{path}.{kv.Key}", kv.Value)),
+        JsonArray a => a.Select((v, i) => ($"{path}[{i}]", v)),
+        _ => [],
+    };
+
+    /// <summary>
+    /// The first thing in otherwise valid JSON that a config cannot hold, with its key path and line: a key given twice
+    /// in one object, or a lone surrogate escape (<c>"\ud800"</c>) in a key or string, which no file name or UTF-8
+    /// text can hold.
+    /// </summary>
+    internal static (string Path, long Line, string Problem)? JsonProblem(string text)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(text);
+        var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        // Per open container: its path, the keys seen (objects only) and the next index (arrays only).
+        var open = new Stack<(string Path, HashSet<string>? Keys, int Index)>();
+        string key = "";
+        long LineAt(long offset) => 1 + bytes.AsSpan(0, (int)offset).Count((byte)'\n');
+        string Here()
+        {
+            if (open.Count == 0) return "";
+            var (path, keys, index) = open.Pop();
+            open.Push((path, keys, keys is null ? index + 1 : index));
+            var name = keys is null ? $"[{index}]" : key;
+            return path.Length == 0 || keys is null ? path + name : $"{path}.{name}";
+        }
+        // .NET will not unescape a lone surrogate; Python's json would, and then fail to encode it: say which and where.
+        static string Lone(ReadOnlySpan<byte> raw)
+        {
+            var value = LoneSurrogates.UnescapeJson(raw);
+            return $"{LoneSurrogates.Describe(value, LoneSurrogates.IndexOf(value))}, which UTF-8 cannot encode";
+        }
+        try
+        {
+            while (reader.Read())
+            {
+                switch (reader.TokenType)
+                {
+                    case JsonTokenType.PropertyName:
+                        var parent = open.Peek();
+                        try { key = reader.GetString()!; }
+                        catch (InvalidOperationException) { return (parent.Path, LineAt(reader.TokenStartIndex), $"a key holds a {Lone(reader.ValueSpan)}"); }
+                        if (!parent.Keys!.Add(key)) return (Here(), LineAt(reader.TokenStartIndex), "given twice in one object");
+                        break;
+                    case JsonTokenType.StartObject: open.Push((Here(), new HashSet<string>(StringComparer.Ordinal), 0)); break;
+                    case JsonTokenType.StartArray: open.Push((Here(), null, 0)); break;
+                    case JsonTokenType.EndObject or JsonTokenType.EndArray: open.Pop(); break;
+                    case JsonTokenType.String:
+                        var at = Here();
+                        try { reader.GetString(); }
+                        catch (InvalidOperationException) { return (at, LineAt(reader.TokenStartIndex), $"the string holds a {Lone(reader.ValueSpan)}"); }
+                        break;
+                    default: Here(); break;
+                }
+            }
+        }
+        catch (JsonException) { }
+        return null;
     }
 
     /// <summary>
@@ -103,9 +262,9 @@ public static class ConfigLoader
     /// bases and paths resolved relative to it), the item's other keys (e.g. <c>repeat</c>) overriding it. Keys keep
     /// the file that set them, so errors name the member file.
     /// </summary>
-    private static void ExpandMembers(JsonObject dataset, string path, string dir, string file, Dictionary<string, string> provenance,
-        List<ConfigIssue> issues, Stack<string> chain)
+    private static void ExpandMembers(JsonObject dataset, string path, string dir, string file, Dictionary<string, string> provenance, Composition c)
     {
+        var issues = c.Issues;
         if (dataset["datasets"] is not JsonArray list) return;
         for (int i = 0; i < list.Count; i++)
         {
@@ -113,7 +272,7 @@ public static class ConfigLoader
             if (list[i] is not JsonObject item) continue;
             if (!item.ContainsKey("base"))
             {
-                ExpandMembers(item, itemPath, dir, file, provenance, issues, chain);
+                ExpandMembers(item, itemPath, dir, file, provenance, c);
                 continue;
             }
             if (item["base"] is not JsonValue b || b.GetValueKind() != JsonValueKind.String)
@@ -124,9 +283,8 @@ public static class ConfigLoader
             var memberFile = Path.GetFullPath(Path.Combine(dir, b.GetValue<string>()));
             var loaded = new JsonObject();
             var loadedProvenance = new Dictionary<string, string>(StringComparer.Ordinal);
-            int errorsBefore = issues.Count(x => !x.IsWarning);
-            LoadInto(loaded, memberFile, loadedProvenance, issues, chain);
-            if (issues.Count(x => !x.IsWarning) > errorsBefore) continue;
+            if (Compose(memberFile, c) is not { Failed: false } composed) continue;
+            Apply(loaded, composed.Config, "", composed, loadedProvenance, new HashSet<string>(StringComparer.Ordinal));
             foreach (var (key, _) in loaded.Where(kv => kv.Key != "dataset"))
                 issues.Add(new ConfigIssue(memberFile, key, $"ignored: only the \"dataset\" block of a file used as {itemPath}.base is read", IsWarning: true));
             if (loaded["dataset"] is not JsonObject member)
@@ -172,19 +330,26 @@ public static class ConfigLoader
         text.Length == 0 || text.Contains('\0') || text.StartsWith("embedded:", StringComparison.Ordinal) || Storage.S3Location.IsUrl(text)
             ? text : Path.GetFullPath(Path.Combine(dir, text));
 
-    private static void Merge(JsonObject target, JsonObject source, string prefix, string file, Dictionary<string, string> provenance)
+    private static void Merge(JsonObject target, JsonObject source, string prefix, string file, Dictionary<string, string> provenance,
+        HashSet<string>? replaced = null)
     {
         foreach (var (key, value) in source.ToList())
         {
             var path = prefix.Length == 0 ? key : $"{prefix}.{key}";
             if (value is JsonObject src && target[key] is JsonObject dst)
             {
-                Merge(dst, src, path, file, provenance);
+                Merge(dst, src, path, file, provenance, replaced);
                 continue;
             }
+            bool overNonObject = value is JsonObject && target.ContainsKey(key);
+            var old = target[key];
             target[key] = value?.DeepClone();
-            foreach (var stale in provenance.Keys.Where(k => k.StartsWith(path + ".", StringComparison.Ordinal) || k.StartsWith(path + "[", StringComparison.Ordinal)).ToList())
-                provenance.Remove(stale);
+            Forget(old, path, provenance, replaced);
+            if (replaced is not null)
+            {
+                replaced.Remove(path);
+                if (overNonObject) replaced.Add(path);
+            }
             Record(value, path, file, provenance);
         }
     }
@@ -210,6 +375,20 @@ public static class ConfigLoader
         JsonNode? value;
         try { value = JsonNode.Parse(text); }
         catch (JsonException) { value = JsonValue.Create(text); }
+        // JSON with a key twice or a lone surrogate is refused, not taken as a string or half-read.
+        if (JsonProblem(text) is { } problem)
+        {
+            var at = problem.Path.Length == 0 ? assignment[..eq] : $"{assignment[..eq]}{(problem.Path[0] == '[' ? "" : ".")}{problem.Path}";
+            issues.Add(new ConfigIssue("--set", at, problem.Problem));
+            return;
+        }
+        // A config file nests at most 64 levels (the JSON reader's limit, also the writer's): so do key path and value.
+        if (keys.Length + Depth(value) > MaxJsonDepth)
+        {
+            issues.Add(new ConfigIssue("--set", assignment[..eq].Length > 80 ? assignment[..80] + "..." : assignment[..eq],
+                $"the key path and value nest more than {MaxJsonDepth} levels"));
+            return;
+        }
         var obj = root;
         for (int i = 0; i < keys.Length - 1; i++)
         {
@@ -226,6 +405,15 @@ public static class ConfigLoader
         obj[leaf] = value;
         Record(value, string.Join('.', keys), "--set", provenance);
     }
+
+    private const int MaxJsonDepth = 64;
+
+    private static int Depth(JsonNode? node) => node switch
+    {
+        JsonObject o => 1 + o.Select(kv => Depth(kv.Value)).DefaultIfEmpty(0).Max(),
+        JsonArray a => 1 + a.Select(Depth).DefaultIfEmpty(0).Max(),
+        _ => 0,
+    };
 
     private static bool IsPathKey(string[] keys)
     {
@@ -292,8 +480,8 @@ public static class ConfigLoader
             var file = provenance.GetValueOrDefault(path, mainFile);
             if (!schema.TryGetValue(key, out var field))
             {
-                var near = schema.Keys.OrderBy(k => EditDistance.Between(k, key)).First();
-                issues.Add(new ConfigIssue(file, path, $"unknown key{(EditDistance.Between(near, key) <= 3 ? $" (did you mean '{near}'?)" : "")}"));
+                var near = schema.Keys.OrderBy(k => EditDistance.Within(k, key, 3)).First();
+                issues.Add(new ConfigIssue(file, path, $"unknown key{(EditDistance.Within(near, key, 3) <= 3 ? $" (did you mean '{near}'?)" : "")}"));
                 continue;
             }
             if (value is null) continue;

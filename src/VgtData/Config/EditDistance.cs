@@ -3,14 +3,26 @@ namespace VgtData.Config;
 /// <summary>Levenshtein distance, for "did you mean" suggestions on unknown keys and undefined names.</summary>
 internal static class EditDistance
 {
-    public static int Between(string a, string b)
+    /// <summary>Names longer than this get no suggestion: the distance costs the product of the lengths.</summary>
+    public const int MaxLength = 256;
+
+    /// <summary>The distance when it is at most <paramref name="max"/>, else <c>max + 1</c>. Strings whose lengths differ
+    /// by more than <paramref name="max"/>, or longer than <see cref="MaxLength"/>, are not compared at all.</summary>
+    public static int Within(string a, string b, int max)
     {
-        var d = new int[a.Length + 1, b.Length + 1];
-        for (int i = 0; i <= a.Length; i++) d[i, 0] = i;
-        for (int j = 0; j <= b.Length; j++) d[0, j] = j;
+        if (Math.Abs(a.Length - b.Length) > max || a.Length > MaxLength || b.Length > MaxLength) return max + 1;
+        Span<int> previous = stackalloc int[b.Length + 1];
+        Span<int> current = stackalloc int[b.Length + 1];
+        for (int j = 0; j <= b.Length; j++) previous[j] = j;
         for (int i = 1; i <= a.Length; i++)
+        {
+            current[0] = i;
             for (int j = 1; j <= b.Length; j++)
-                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-        return d[a.Length, b.Length];
+                current[j] = Math.Min(Math.Min(previous[j] + 1, current[j - 1] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            var row = previous;
+            previous = current;
+            current = row;
+        }
+        return Math.Min(previous[b.Length], max + 1);
     }
 }

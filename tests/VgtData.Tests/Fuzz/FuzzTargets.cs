@@ -1,5 +1,7 @@
 using System.IO.Compression;
 using System.Text;
+using VgtData.Config;
+using VgtData.Config.Import;
 using VgtData.Latents;
 using VgtData.Manifests;
 using VgtData.Tests.Latents;
@@ -19,6 +21,8 @@ public static class FuzzTargets
         TorchSaveArchive(),
         ManifestJson(workDir),
         ManifestJsonLines(workDir),
+        ConfigImport(workDir),
+        ConfigJson(workDir),
     ];
 
     /// <summary>
@@ -226,4 +230,109 @@ public static class FuzzTargets
         // The 4 MiB read buffer (rented once per thread), the row table and the string pool: the input is tiny.
         length => (12L << 20) + 64L * length,
         typeof(VgtDataException));
+
+    // ---- configs: `config import` of Python, JSON composition ---------------------------------------------------------
+
+    private static readonly string[] PythonSeeds =
+    [
+        "from mmengine.config import read_base\nwith read_base():\n    from .base import size, template, tok\n"
+            + "d = dict(type=CaptionDataset, data_path='data/x.json', image_size=size, tokenizer=tok, prompt_template=template, max_length=2 * 32)\n"
+            + "train_dataloader = dict(batch_size=4, num_workers=1, dataset=dict(type='ConcatDataset', datasets=[d, d]),\n"
+            + "    sampler=dict(type='InfiniteSampler', shuffle=True), collate_fn=dict(type='collate_func_gen', resolutions=(size, size), pad_index=0))\n"
+            + "train_dataloader.batch_size = 8\ntrain_dataloader['num_workers'] = 2\n",
+        "# -*- coding: utf-8 -*-\ntokenizer = 'embedded:o200k'\nimage_size = 448\nmax_length = (2**63 - 1) * 2 + 450\n"
+            + "prompt_template = {'INSTRUCTION': 'U: {input}\\n', \"GENERATION\": ('Make: ' \"{input}\"), 'CFG': r'Make.', 'IMG_START_TOKEN': '<img>'}\n"
+            + "if __name__ == '__main__':\n    print('no')\n",
+        "a = 'ab' * 3\nb = [a, a] + [1] * 2\nc = -7 // 2 + ~5 | 1 << 3\ndataset = dict(type='CaptionDataset', data_path=a, image_size=[448, 448], "
+            + "tokenizer=dict(type=AutoTokenizer.from_pretrained, pretrained_model_name_or_path='org/model'), cap_source=b[0], **dict(unconditional=0.1))\n",
+    ];
+
+    private static readonly byte[][] PythonTokens =
+    [
+        .. new[]
+        {
+            "(", ")", "[", "]", "{", "}", "**", "*", "+", "-", "~", "//", "%", "<<", ">>", "|", "&", "^", "not ", "lambda: ", " if 1 else ",
+            "\n", "    ", "\t", ":", ",", ".", "=", "+=", "'", "\"", "\"\"\"", "\\", "#", "0x", "0b2", "1e400", "10 ** 10", "* 1000000",
+            "[a, a]", "a + a", "d['k'] = d\n", "with read_base():\n    from .base import *\n", "from ..base import x\n", "import os\n",
+            "dict(", "**d", "'embedded:o200k'", "'s3://b/k'", "\\ud800", "\\U0011ffff", "\\x", "99999999999999999999999", "None", "True",
+        }.Select(Encoding.UTF8.GetBytes),
+        [0xE9], [0xC3], [0xED, 0xA0, 0x80], [0xEF, 0xBB, 0xBF], [0x00], [0x0D],
+    ];
+
+    /// <summary>`config import` as the CLI runs it: evaluate the Python (and its read_base file), write the JSON,
+    /// load that JSON back. Every input ends in a result or a typed error within the importer's budget.</summary>
+    public static FuzzTarget ConfigImport(string workDir)
+    {
+        File.WriteAllText(Path.Combine(workDir, "base.py"),
+            "size = 448\ntemplate = dict(INSTRUCTION='{input}', GENERATION='{input}', CFG='', IMG_START_TOKEN='<img>')\ntok = 'embedded:o200k'\n");
+        return new FuzzTarget(
+            "config-import",
+            PythonSeeds.Select(Encoding.UTF8.GetBytes).ToArray(),
+            PythonTokens,
+            input =>
+            {
+                var folder = Directory.CreateDirectory(Path.Combine(workDir, $"import-{Environment.CurrentManagedThreadId}")).FullName;
+                File.Copy(Path.Combine(workDir, "base.py"), Path.Combine(folder, "base.py"), overwrite: true);
+                var source = Path.Combine(folder, "main.py");
+                File.WriteAllBytes(source, input);
+                var result = VgtConfigImporter.Import(source, new VgtImportOptions { OutputDirectory = folder, DataRoot = folder });
+                if (result.HasErrors) return;
+                var output = Path.Combine(folder, "out.json");
+                File.WriteAllText(output, VgtConfigImporter.ToJsonText(result, "main.py"));
+                try { ConfigLoader.Load(output); }
+                catch (ConfigException) { }   // the written JSON is checked like any config: refusals are results here
+            },
+            // The importer's 64 MiB budget (what it charges is about what it allocates, twice at most), the tokens
+            // and syntax tree of the input, and the JSON written.
+            length => (320L << 20) + 400L * length,
+            typeof(VgtDataException));
+    }
+
+    private static readonly string[] ConfigJsonSeeds =
+    [
+        """{ "base": ["b1.json", "b2.json"], "tokenizer": "embedded:o200k", "max_length": 64, "prompt_template": { "SEP": "x" } }""",
+        "// a comment\n{ \"base\": \"b1.json\", \"tokenizer\": \"embedded:o200k\", \"dataset\": { \"type\": \"ConcatDataset\", \"datasets\": [ { \"base\": \"member.json\", \"repeat\": 2 }, "
+            + "{ \"type\": \"CaptionDataset\", \"data_path\": \"d.json\", \"image_size\": 64 } ] }, }",
+        """{ "train_dataloader": { "batch_size": 4, "dataset": { "type": "CaptionDataset", "data_path": "s3://b/d.json", "tokenizer": "embedded:o200k" } } }""",
+    ];
+
+    private static readonly byte[][] ConfigJsonTokens =
+    [
+        .. new[]
+        {
+            "\"", "\\", "\\ud800", "\\udc00", "\\u", "{", "}", "[", "]", ",", ":", "//", "/*", "*/", "\n", "\"base\"", "\"b1.json\"",
+            "\"b2.json\"", "\"b3.json\"", "\"main.json\"", "\"member.json\"", "\"dataset\"", "\"datasets\"", "\"tokenizer\"",
+            "\"max_length\": 1, \"max_length\": 2", "\"prompt_template\"", "\"internvl3\"", "1e400", "-0", "99999999999999999999", "null",
+            "true", "[[[[[[[[", "\uFEFF",
+        }.Select(Encoding.UTF8.GetBytes),
+        [0xC3], [0xED, 0xA0, 0x80], [0x00],
+    ];
+
+    /// <summary>JSON config composition: the mutated file names a diamond of bases (b1 and b2 both name b3) and a
+    /// ConcatDataset member file; <see cref="ConfigLoader.Load"/> must end in a config or a <see cref="ConfigException"/>.</summary>
+    public static FuzzTarget ConfigJson(string workDir)
+    {
+        var bases = new Dictionary<string, string>
+        {
+            ["b1.json"] = """{ "base": "b3.json", "image_size": 64, "prompt_template": "internvl3" }""",
+            ["b2.json"] = """{ "base": ["b3.json", "b3.json"], "prompt_template": { "INSTRUCTION": "{input}", "GENERATION": "{input}", "CFG": "", "IMG_START_TOKEN": "<img>" } }""",
+            ["b3.json"] = """{ "max_length": 32, "pad_index": 0, "train_dataloader": { "batch_size": 2 } }""",
+            ["member.json"] = """{ "base": "b3.json", "dataset": { "type": "CaptionDataset", "data_path": "m.json" } }""",
+        };
+        return new FuzzTarget(
+            "config-json",
+            ConfigJsonSeeds.Select(Encoding.UTF8.GetBytes).ToArray(),
+            ConfigJsonTokens,
+            input =>
+            {
+                var folder = Directory.CreateDirectory(Path.Combine(workDir, $"compose-{Environment.CurrentManagedThreadId}")).FullName;
+                foreach (var (name, text) in bases) File.WriteAllText(Path.Combine(folder, name), text);
+                var main = Path.Combine(folder, "main.json");
+                File.WriteAllBytes(main, input);
+                var config = ConfigLoader.Load(main, ["max_length=16"]);
+                _ = config.ToJson();
+            },
+            length => (16L << 20) + 400L * length,
+            typeof(VgtDataException));
+    }
 }

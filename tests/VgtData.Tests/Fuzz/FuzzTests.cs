@@ -17,6 +17,8 @@ public sealed class FuzzTests : IDisposable
     [InlineData("torch-save-archive", 4000)]
     [InlineData("manifest-json", 4000)]
     [InlineData("manifest-jsonl", 3000)]
+    [InlineData("config-import", 2000)]
+    [InlineData("config-json", 2000)]
     public void MutatedInputsFailOnlyWithTypedErrors(string target, int iterations)
     {
         var t = FuzzTargets.All(_dir).Single(x => x.Name == target);

@@ -1,3 +1,4 @@
+using System.Numerics;
 using VgtData.Storage;
 
 namespace VgtData.Config.Import;
@@ -62,6 +63,9 @@ internal sealed class PyEvaluator
 
     public List<ImportIssue> Issues { get; } = new();
 
+    /// <summary>Everything this import builds is charged here (the JSON written from it too).</summary>
+    public PyBudget Budget { get; } = new();
+
     public PyModule Load(string file)
     {
         var full = Path.GetFullPath(file);
@@ -71,7 +75,7 @@ internal sealed class PyEvaluator
         if (_loading.Count >= MaxImportDepth)
             throw new VgtDataException($"{full}: more than {MaxImportDepth} nested base imports");
         string text;
-        try { text = Storage.RegularFile.ReadAllInputText(full, Storage.FileLimit.Config); }
+        try { text = PySource.Decode(Storage.RegularFile.ReadAllInput(full, Storage.FileLimit.Config), full); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new VgtDataException($"{full}: cannot read: {e.Message}");
@@ -187,6 +191,7 @@ internal sealed class PyEvaluator
         switch (Eval(m, owner))
         {
             case PyDict d:
+                Budget.Charge(PyBudget.Entry, m.File, line, "an item assignment");
                 d.Items[key] = value;
                 break;
             case PyUndefined u:
@@ -233,9 +238,11 @@ internal sealed class PyEvaluator
                 return new PyOpaque("a subscript", m.File, s.Line);
             }
             case PyListExpr l:
+                Budget.Charge(PyBudget.OfList(l.Items.Count), m.File, l.Line, "a list");
                 return new PyList(l.Items.Select(x => Eval(m, x)).ToList(), l.IsTuple);
             case PyDictExpr d:
             {
+                Budget.Charge(PyBudget.Header + PyBudget.Entry * d.Items.Count, m.File, d.Line, "a dict");
                 var dict = new PyDict(m.File, d.Line);
                 foreach (var (key, value) in d.Items)
                 {
@@ -249,15 +256,18 @@ internal sealed class PyEvaluator
             case PyCall call:
                 return Call(m, call);
             case PyUnary u:
-                return (u.Op, Eval(m, u.Operand)) switch
+            {
+                var operand = Eval(m, u.Operand);
+                if (PyInt.Is(operand, out var x) && u.Op is "-" or "+" or "~")
+                    return PyInt.Checked(u.Op == "-" ? -x : u.Op == "~" ? -x - 1 : x, m.File, u.Line);
+                return (u.Op, operand) switch
                 {
-                    ("-", long x) => -x,
-                    ("-", double x) => -x,
-                    ("+", long x) => x,
-                    ("+", double x) => x,
+                    ("-", double d) => -d,
+                    ("+", double d) => d,
                     (_, PyUndefined un) => un,
                     _ => new PyOpaque($"unary '{u.Op}'", m.File, u.Line),
                 };
+            }
             case PyBinary b:
                 return Binary(m, b);
             case PyUnsupported un:
@@ -269,7 +279,11 @@ internal sealed class PyEvaluator
 
     private void Merge(PyModule m, PyDict into, object? value, int line)
     {
-        if (value is PyDict other) foreach (var (k, v) in other.Items) into.Items[k] = v;
+        if (value is PyDict other)
+        {
+            Budget.Charge(PyBudget.Entry * other.Items.Count, m.File, line, "a '**' merge");
+            foreach (var (k, v) in other.Items) into.Items[k] = v;
+        }
         else Issues.Add(new ImportIssue(m.File, line, "'**' of something that is not a dict; skipped"));
     }
 
@@ -278,6 +292,7 @@ internal sealed class PyEvaluator
         var func = Eval(m, call.Func);
         if (func is PySymbol { Name: "dict" })
         {
+            Budget.Charge(PyBudget.Header + PyBudget.Entry * call.Keywords.Count, m.File, call.Line, "a dict");
             var dict = new PyDict(m.File, call.Line);
             foreach (var arg in call.Args) Merge(m, dict, Eval(m, arg), call.Line);
             foreach (var (name, value) in call.Keywords)
@@ -288,7 +303,10 @@ internal sealed class PyEvaluator
             return dict;
         }
         if (func is PySymbol { Name: "list" or "tuple" } seq && call.Args.Count == 1 && Eval(m, call.Args[0]) is PyList src)
+        {
+            Budget.Charge(PyBudget.OfList(src.Items.Count), m.File, call.Line, $"a {seq.Name}");
             return new PyList([.. src.Items], seq.Name == "tuple");
+        }
         // AutoTokenizer.from_pretrained('name', ...) called directly: the same as VGT's lazy dict form.
         if (func is PySymbol fp && fp.Name.EndsWith(".from_pretrained", StringComparison.Ordinal))
         {
@@ -312,49 +330,117 @@ internal sealed class PyEvaluator
         if (r is PyUndefined ur) return ur;
         switch (b.Op, l, r)
         {
-            case ("+", string x, string y): return x + y;
-            case ("+", PyList x, PyList y) when x.IsTuple == y.IsTuple: return new PyList([.. x.Items, .. y.Items], x.IsTuple);
-            case ("*", string x, long y): return string.Concat(Enumerable.Repeat(x, (int)Math.Clamp(y, 0, 10_000)));
-            case ("*", PyList x, long y): return new PyList(Enumerable.Repeat(x.Items, (int)Math.Clamp(y, 0, 10_000)).SelectMany(i => i).ToList(), x.IsTuple);
+            case ("+", string x, string y):
+                Budget.Charge(PyBudget.OfString((double)x.Length + y.Length), m.File, b.Line, "a string concatenation");
+                return x + y;
+            case ("+", PyList x, PyList y) when x.IsTuple == y.IsTuple:
+                Budget.Charge(PyBudget.OfList((double)x.Items.Count + y.Items.Count), m.File, b.Line, "a list concatenation");
+                return new PyList([.. x.Items, .. y.Items], x.IsTuple);
+            case ("*", string or PyList, _) when PyInt.Is(r, out var n): return Repeat(m, b, l!, n);
+            case ("*", _, string or PyList) when PyInt.Is(l, out var n): return Repeat(m, b, r!, n);
         }
-        if (l is long li && r is long ri)
+        if (PyInt.Is(l, out var li) && PyInt.Is(r, out var ri)) return IntBinary(m, b, li, ri);
+        if (AsDouble(l) is double x0 && AsDouble(r) is double y0)
         {
+            if (double.IsInfinity(x0) && l is BigInteger || double.IsInfinity(y0) && r is BigInteger)
+                return new PyOpaque("an integer too large for a float", m.File, b.Line);
             switch (b.Op)
             {
-                case "+": return li + ri;
-                case "-": return li - ri;
-                case "*": return li * ri;
-                case "/": return ri == 0 ? new PyOpaque("a division by zero", m.File, b.Line) : (object)((double)li / ri);
-                case "//": return ri == 0 ? new PyOpaque("a division by zero", m.File, b.Line) : (object)(long)Math.Floor((double)li / ri);
-                case "%": return ri == 0 ? new PyOpaque("a division by zero", m.File, b.Line) : (object)(((li % ri) + ri) % ri);
-                case "**" when ri >= 0: return Math.Pow(li, ri) is var p && p < long.MaxValue ? (object)(long)p : p;
-            }
-        }
-        if (l is long or double && r is long or double)
-        {
-            double x = Convert.ToDouble(l), y = Convert.ToDouble(r);
-            switch (b.Op)
-            {
-                case "+": return x + y;
-                case "-": return x - y;
-                case "*": return x * y;
-                case "/": return y == 0 ? new PyOpaque("a division by zero", m.File, b.Line) : x / y;
-                case "//": return y == 0 ? new PyOpaque("a division by zero", m.File, b.Line) : Math.Floor(x / y);
-                case "**": return Math.Pow(x, y);
+                case "+": return x0 + y0;
+                case "-": return x0 - y0;
+                case "*": return x0 * y0;
+                case "/": return y0 == 0 ? new PyOpaque("a division by zero", m.File, b.Line) : x0 / y0;
+                case "//": return y0 == 0 ? new PyOpaque("a division by zero", m.File, b.Line) : Math.Floor(x0 / y0);
+                case "%": return y0 == 0 ? new PyOpaque("a division by zero", m.File, b.Line) : x0 - y0 * Math.Floor(x0 / y0);
+                case "**": return Math.Pow(x0, y0);
             }
         }
         return new PyOpaque($"the operator '{b.Op}' on these values", m.File, b.Line);
     }
 
-    internal static string? Nearest(string name, IEnumerable<string> candidates)
+    private static double? AsDouble(object? v) => v switch
     {
+        long x => x,
+        BigInteger x => (double)x,
+        double x => x,
+        _ => null,
+    };
+
+    /// <summary><c>s * n</c> and <c>[...] * n</c> as Python (n below 1 gives an empty one), charged before it is built.</summary>
+    private object Repeat(PyModule m, PyBinary b, object seq, BigInteger count)
+    {
+        var n = count.Sign <= 0 ? BigInteger.Zero : count;
+        if (seq is string s)
+        {
+            Budget.Charge(PyBudget.OfString(s.Length * (double)n), m.File, b.Line, "a string repetition");
+            // Charged, so a non-empty result fits the budget (and an int); an empty one is empty for any count.
+            return s.Length == 0 || n.IsZero ? "" : new System.Text.StringBuilder(s.Length * (int)n).Insert(0, s, (int)n).ToString();
+        }
+        var list = (PyList)seq;
+        Budget.Charge(PyBudget.OfList(list.Items.Count * (double)n), m.File, b.Line, "a list repetition");
+        int times = list.Items.Count == 0 ? 0 : (int)n;
+        var items = new List<object?>(list.Items.Count * times);
+        for (int i = 0; i < times; i++) items.AddRange(list.Items);
+        return new PyList(items, list.IsTuple);
+    }
+
+    /// <summary>Integer arithmetic with Python's results: exact (no wrap), floor division and modulo towards -inf,
+    /// int ** negative is a float. A result over <see cref="PyInt.MaxBits"/> is refused before it is computed.</summary>
+    private static object? IntBinary(PyModule m, PyBinary b, BigInteger x, BigInteger y)
+    {
+        object Checked(BigInteger v) => PyInt.Checked(v, m.File, b.Line);
+        PyOpaque ByZero() => new("a division by zero", m.File, b.Line);
+        switch (b.Op)
+        {
+            case "+": return Checked(x + y);
+            case "-": return Checked(x - y);
+            case "*": return Checked(x * y);
+            case "/":
+                if (y.IsZero) return ByZero();
+                var q = (double)x / (double)y;
+                return double.IsFinite(q) ? q : new PyOpaque("an integer too large for a float", m.File, b.Line);
+            case "//" or "%":
+                if (y.IsZero) return ByZero();
+                var quotient = BigInteger.DivRem(x, y, out var rest);
+                if (!rest.IsZero && (rest.Sign < 0) != (y.Sign < 0)) { quotient -= 1; rest += y; }
+                return Checked(b.Op == "//" ? quotient : rest);
+            case "**":
+                if (y.Sign < 0) return x.IsZero ? ByZero() : Math.Pow((double)x, (double)y);
+                // |x| <= 1 stays small for any exponent; otherwise the result has at least (bits(x) - 1) * y bits.
+                if (BigInteger.Abs(x) <= BigInteger.One) return Checked(x.IsZero ? (y.IsZero ? 1 : 0) : x.Sign > 0 || y.IsEven ? 1 : -1);
+                if ((x.GetBitLength() - 1) * (double)y > PyInt.MaxBits) throw PyInt.TooLarge(m.File, b.Line);
+                return Checked(BigInteger.Pow(x, (int)y));
+            case "<<":
+                if (y.Sign < 0) return new PyOpaque("a negative shift count", m.File, b.Line);
+                if (x.IsZero) return 0L;
+                if (x.GetBitLength() + (double)y > PyInt.MaxBits) throw PyInt.TooLarge(m.File, b.Line);
+                return Checked(x << (int)y);
+            case ">>":
+                if (y.Sign < 0) return new PyOpaque("a negative shift count", m.File, b.Line);
+                return y > PyInt.MaxBits ? (x.Sign < 0 ? -1L : 0L) : Checked(x >> (int)y);
+            case "&": return Checked(x & y);
+            case "|": return Checked(x | y);
+            case "^": return Checked(x ^ y);
+            default: return new PyOpaque($"the operator '{b.Op}' on integers", m.File, b.Line);
+        }
+    }
+
+    /// <summary>Names compared for "did you mean" hints in one import; past it, hints stop (a file of 100,000 names
+    /// and 100,000 undefined uses would otherwise compare 10^10 pairs).</summary>
+    private const long MaxSuggestionWork = 1_000_000;
+    private long _suggestionWork;
+
+    internal string? Nearest(string name, IEnumerable<string> candidates)
+    {
+        int limit = Math.Max(1, Math.Min(3, name.Length / 4));
         string? best = null;
-        int bestDistance = int.MaxValue;
+        int bestDistance = limit + 1;
         foreach (var c in candidates)
         {
-            int d = EditDistance.Between(c, name);
+            if (++_suggestionWork > MaxSuggestionWork) return null;
+            int d = EditDistance.Within(c, name, limit);
             if (d < bestDistance) { best = c; bestDistance = d; }
         }
-        return bestDistance <= Math.Max(1, Math.Min(3, name.Length / 4)) ? best : null;
+        return best;
     }
 }

@@ -1,18 +1,29 @@
 namespace VgtData.Config.Import;
 
-/// <summary>Expressions of the config subset. Every node knows its line for messages.</summary>
-internal abstract record PyExpr(int Line);
-internal sealed record PyConst(int Line, object? Value) : PyExpr(Line);
-internal sealed record PyName(int Line, string Id) : PyExpr(Line);
-internal sealed record PyAttr(int Line, PyExpr Target, string Name) : PyExpr(Line);
-internal sealed record PySubscript(int Line, PyExpr Target, PyExpr Index) : PyExpr(Line);
-internal sealed record PyCall(int Line, PyExpr Func, IReadOnlyList<PyExpr> Args, IReadOnlyList<(string? Name, PyExpr Value)> Keywords) : PyExpr(Line);
-internal sealed record PyListExpr(int Line, IReadOnlyList<PyExpr> Items, bool IsTuple) : PyExpr(Line);
-internal sealed record PyDictExpr(int Line, IReadOnlyList<(PyExpr? Key, PyExpr Value)> Items) : PyExpr(Line);
-internal sealed record PyUnary(int Line, string Op, PyExpr Operand) : PyExpr(Line);
-internal sealed record PyBinary(int Line, string Op, PyExpr Left, PyExpr Right) : PyExpr(Line);
+/// <summary>Expressions of the config subset. Every node knows its line for messages, and the depth of the tree below
+/// it (counted as the node is built, so a long chain costs no recursion to measure).</summary>
+internal abstract record PyExpr(int Line)
+{
+    public abstract int Depth { get; }
+    protected static int Deepest(IEnumerable<PyExpr> items) => items.Select(x => x.Depth).DefaultIfEmpty(0).Max();
+}
+internal sealed record PyConst(int Line, object? Value) : PyExpr(Line) { public override int Depth => 1; }
+internal sealed record PyName(int Line, string Id) : PyExpr(Line) { public override int Depth => 1; }
+internal sealed record PyAttr(int Line, PyExpr Target, string Name) : PyExpr(Line) { public override int Depth { get; } = 1 + Target.Depth; }
+internal sealed record PySubscript(int Line, PyExpr Target, PyExpr Index) : PyExpr(Line) { public override int Depth { get; } = 1 + Math.Max(Target.Depth, Index.Depth); }
+internal sealed record PyCall(int Line, PyExpr Func, IReadOnlyList<PyExpr> Args, IReadOnlyList<(string? Name, PyExpr Value)> Keywords) : PyExpr(Line)
+{
+    public override int Depth { get; } = 1 + Math.Max(Func.Depth, Math.Max(Deepest(Args), Deepest(Keywords.Select(k => k.Value))));
+}
+internal sealed record PyListExpr(int Line, IReadOnlyList<PyExpr> Items, bool IsTuple) : PyExpr(Line) { public override int Depth { get; } = 1 + Deepest(Items); }
+internal sealed record PyDictExpr(int Line, IReadOnlyList<(PyExpr? Key, PyExpr Value)> Items) : PyExpr(Line)
+{
+    public override int Depth { get; } = 1 + Deepest(Items.SelectMany(i => i.Key is null ? [i.Value] : new[] { i.Key, i.Value }));
+}
+internal sealed record PyUnary(int Line, string Op, PyExpr Operand) : PyExpr(Line) { public override int Depth { get; } = 1 + Operand.Depth; }
+internal sealed record PyBinary(int Line, string Op, PyExpr Left, PyExpr Right) : PyExpr(Line) { public override int Depth { get; } = 1 + Math.Max(Left.Depth, Right.Depth); }
 /// <summary>Syntax the evaluator does not model (comparisons, lambdas, comprehensions...): kept as text for messages.</summary>
-internal sealed record PyUnsupported(int Line, string What) : PyExpr(Line);
+internal sealed record PyUnsupported(int Line, string What) : PyExpr(Line) { public override int Depth => 1; }
 
 /// <summary>Statements of the config subset.</summary>
 internal abstract record PyStmt(int Line);
@@ -37,6 +48,10 @@ internal sealed class PyParser
     private readonly string _file;
     private int _p;
     private int _nesting;
+
+    /// <summary>Deepest expression tree (and parser recursion) accepted: the evaluator walks trees recursively, so
+    /// this bounds its stack too. CPython also stops near here (200 brackets, its compiler's recursion limit).</summary>
+    public const int MaxDepth = 200;
 
     private PyParser(List<Tok> tokens, string file) { _t = tokens; _file = file; }
 
@@ -185,9 +200,10 @@ internal sealed class PyParser
 
     private string DottedName()
     {
-        var name = Name();
-        while (Peek.Is(".")) { _p++; name += "." + Name(); }
-        return name;
+        // Parts joined once: appending part by part would copy the name again for each of them.
+        var parts = new List<string> { Name() };
+        while (Peek.Is(".")) { _p++; parts.Add(Name()); }
+        return string.Join('.', parts);
     }
 
     private string Name()
@@ -199,6 +215,13 @@ internal sealed class PyParser
     private PyWith With()
     {
         int line = Next().Line;
+        Nest();
+        try { return WithBody(line); }
+        finally { _nesting--; }
+    }
+
+    private PyWith WithBody(int line)
+    {
         var context = Expr();
         if (Peek.Is("as")) { _p++; Expr(); }
         Expect(":");
@@ -273,31 +296,43 @@ internal sealed class PyParser
         return new PyListExpr(first.Line, items, IsTuple: true);
     }
 
+    private void Nest()
+    {
+        if (++_nesting > MaxDepth) throw Fail($"expression nested too deeply (more than {MaxDepth} levels)");
+    }
+
     private PyExpr Expr()
     {
-        if (++_nesting > 200) throw Fail("expression nested too deeply");
+        Nest();
         try
         {
-            if (Peek.Is("lambda"))
-            {
-                int line = Peek.Line;
-                while (!Peek.Is(":")) { if (Peek.Kind is TokKind.End or TokKind.Newline) throw Fail("incomplete lambda"); _p++; }
-                _p++;
-                Expr();
-                return new PyUnsupported(line, "a lambda");
-            }
-            var value = Or();
-            if (Peek.Is("if"))
-            {
-                _p++;
-                Or();
-                Expect("else");
-                Expr();
-                return new PyUnsupported(value.Line, "a conditional expression");
-            }
-            return value;
+            var e = ExprBody();
+            if (e.Depth > MaxDepth) throw new PySyntaxException(_file, e.Line, $"expression nested too deeply (more than {MaxDepth} levels)");
+            return e;
         }
         finally { _nesting--; }
+    }
+
+    private PyExpr ExprBody()
+    {
+        if (Peek.Is("lambda"))
+        {
+            int line = Peek.Line;
+            while (!Peek.Is(":")) { if (Peek.Kind is TokKind.End or TokKind.Newline) throw Fail("incomplete lambda"); _p++; }
+            _p++;
+            Expr();
+            return new PyUnsupported(line, "a lambda");
+        }
+        var value = Or();
+        if (Peek.Is("if"))
+        {
+            _p++;
+            Or();
+            Expect("else");
+            Expr();
+            return new PyUnsupported(value.Line, "a conditional expression");
+        }
+        return value;
     }
 
     private PyExpr Or()
@@ -316,7 +351,14 @@ internal sealed class PyParser
 
     private PyExpr Not()
     {
-        if (Peek.Is("not")) { int l = Next().Line; Not(); return new PyUnsupported(l, "a 'not' expression"); }
+        if (Peek.Is("not"))
+        {
+            int l = Next().Line;
+            Nest();
+            try { Not(); }
+            finally { _nesting--; }
+            return new PyUnsupported(l, "a 'not' expression");
+        }
         return Comparison();
     }
 
@@ -334,13 +376,19 @@ internal sealed class PyParser
         return left;
     }
 
-    private PyExpr BitOr()
+    /// <summary>Python's bitwise levels, loosest first: <c>|</c>, <c>^</c>, <c>&amp;</c>, then shifts.</summary>
+    private static readonly string[][] BitLevels = [["|"], ["^"], ["&"], ["<<", ">>"]];
+
+    private PyExpr BitOr() => Bitwise(0);
+
+    private PyExpr Bitwise(int level)
     {
-        var left = Arith();
-        while (Peek.Kind == TokKind.Op && Peek.Text is "|" or "&" or "^" or "<<" or ">>")
+        if (level == BitLevels.Length) return Arith();
+        var left = Bitwise(level + 1);
+        while (Peek.Kind == TokKind.Op && BitLevels[level].Contains(Peek.Text))
         {
             var t = Next();
-            left = new PyBinary(t.Line, t.Text, left, Arith());
+            left = new PyBinary(t.Line, t.Text, left, Bitwise(level + 1));
         }
         return left;
     }
@@ -372,15 +420,18 @@ internal sealed class PyParser
         if (Peek.Kind == TokKind.Op && Peek.Text is "-" or "+" or "~")
         {
             var t = Next();
-            if (++_nesting > 200) throw Fail("expression nested too deeply");
+            Nest();
             try { return new PyUnary(t.Line, t.Text, Factor()); }
             finally { _nesting--; }
         }
         var b = Primary();
         if (Peek.Is("**"))
         {
+            // Right-associative, so a chain of ** recurses here: counted like brackets.
             var t = Next();
-            return new PyBinary(t.Line, "**", b, Factor());
+            Nest();
+            try { return new PyBinary(t.Line, "**", b, Factor()); }
+            finally { _nesting--; }
         }
         return b;
     }

@@ -1,5 +1,8 @@
+using System.Buffers;
 using System.Globalization;
+using System.Numerics;
 using System.Text;
+using System.Text.Unicode;
 
 namespace VgtData.Config.Import;
 
@@ -9,6 +12,22 @@ internal sealed class PySyntaxException(string file, int line, string message)
 {
     public string File { get; } = file;
     public int Line { get; } = line;
+}
+
+/// <summary>The source text of a .py file: UTF-8 as Python reads it (a leading BOM dropped); any other byte is refused
+/// with its line, never replaced by U+FFFD.</summary>
+internal static class PySource
+{
+    public static string Decode(byte[] bytes, string file)
+    {
+        var span = bytes.AsSpan();
+        if (span.StartsWith("\uFEFF"u8)) span = span[3..];
+        var chars = new char[span.Length];
+        var status = Utf8.ToUtf16(span, chars, out int read, out int written, replaceInvalidSequences: false);
+        if (status == OperationStatus.Done) return new string(chars, 0, written);
+        int line = 1 + span[..read].Count((byte)'\n');
+        throw new PySyntaxException(file, line, $"byte 0x{span[read]:X2} is not UTF-8 (Python reads a .py file as UTF-8)");
+    }
 }
 
 internal enum TokKind { Name, Number, String, Op, Newline, Indent, Dedent, End }
@@ -26,6 +45,14 @@ internal static class PyLexer
 {
     private static readonly string[] Ops3 = ["**=", "//=", "...", ">>=", "<<="];
     private static readonly string[] Ops2 = ["==", "!=", "<=", ">=", "**", "//", "+=", "-=", "*=", "/=", "->", ":=", "<<", ">>", "%=", "&=", "|=", "^="];
+    private const string Ops1 = "()[]{},:.;=+-*/%<>@~&|^";
+    private static readonly string[] Ops1Text = Ops1.Select(c => c.ToString()).ToArray();
+
+    /// <summary>Tokens in one file: a config has a few thousand; the cap bounds the parser's memory (about 100 bytes a token).</summary>
+    public const int MaxTokens = 1_000_000;
+
+    /// <summary>Python's own limits: 100 indentation levels, 200 open brackets, 4,300 digits in an integer literal.</summary>
+    public const int MaxIndents = 100, MaxBrackets = 200, MaxIntDigits = 4300;
 
     public static List<Tok> Tokenize(string text, string file)
     {
@@ -43,7 +70,12 @@ internal static class PyLexer
                 if (j >= text.Length) { i = j; break; }
                 if (text[j] is '\n' or '\r' or '#') { i = j; lineStart = false; goto scan; }
                 if (text[j] == '\\' && j + 1 < text.Length && text[j + 1] is '\n' or '\r') { i = j; lineStart = false; goto scan; }
-                if (col > indents.Peek()) { indents.Push(col); toks.Add(new Tok(TokKind.Indent, "", line)); }
+                if (col > indents.Peek())
+                {
+                    if (indents.Count > MaxIndents) throw new PySyntaxException(file, line, $"more than {MaxIndents} levels of indentation");
+                    indents.Push(col);
+                    toks.Add(new Tok(TokKind.Indent, "", line));
+                }
                 while (col < indents.Peek())
                 {
                     indents.Pop();
@@ -55,6 +87,7 @@ internal static class PyLexer
             }
         scan:
             if (i >= text.Length) break;
+            if (toks.Count > MaxTokens) throw new PySyntaxException(file, line, $"more than {MaxTokens:N0} tokens: not a config file");
             char c = text[i];
             if (c == '\r' || c == '\n')
             {
@@ -85,7 +118,7 @@ internal static class PyLexer
                 toks.Add(new Tok(TokKind.Name, text[s..i], line));
                 continue;
             }
-            if (char.IsDigit(c) || c == '.' && i + 1 < text.Length && char.IsDigit(text[i + 1]))
+            if (char.IsAsciiDigit(c) || c == '.' && i + 1 < text.Length && char.IsAsciiDigit(text[i + 1]))
             {
                 toks.Add(ReadNumber(text, ref i, line, file));
                 continue;
@@ -98,9 +131,8 @@ internal static class PyLexer
             string? op = null;
             foreach (var o in Ops3) if (string.CompareOrdinal(text, i, o, 0, 3) == 0) { op = o; break; }
             if (op is null) foreach (var o in Ops2) if (string.CompareOrdinal(text, i, o, 0, 2) == 0) { op = o; break; }
-            op ??= c is '(' or ')' or '[' or ']' or '{' or '}' or ',' or ':' or '.' or ';' or '=' or '+' or '-' or '*' or '/' or '%' or '<' or '>' or '@' or '~' or '&' or '|' or '^'
-                ? c.ToString() : throw new PySyntaxException(file, line, $"unexpected character '{c}'");
-            if (op is "(" or "[" or "{") depth++;
+            op ??= Ops1.IndexOf(c) is var k and >= 0 ? Ops1Text[k] : throw new PySyntaxException(file, line, $"unexpected character '{c}'");
+            if (op is "(" or "[" or "{" && ++depth > MaxBrackets) throw new PySyntaxException(file, line, $"more than {MaxBrackets} nested brackets");
             if (op is ")" or "]" or "}") depth = Math.Max(0, depth - 1);
             toks.Add(new Tok(TokKind.Op, op, line));
             i += op.Length;
@@ -124,24 +156,40 @@ internal static class PyLexer
         {
             int radix = text[i + 1] is 'x' or 'X' ? 16 : text[i + 1] is 'o' or 'O' ? 8 : 2;
             i += 2;
-            while (i < text.Length && (Uri.IsHexDigit(text[i]) || text[i] == '_')) i++;
-            return new Tok(TokKind.Number, text[s..i], line, Convert.ToInt64(text[(s + 2)..i].Replace("_", ""), radix));
+            while (i < text.Length && (char.IsAsciiLetterOrDigit(text[i]) || text[i] == '_')) i++;
+            var value = BigInteger.Zero;
+            var body = text[(s + 2)..i].Replace("_", "");
+            if (body.Length == 0) throw new PySyntaxException(file, line, $"invalid number '{text[s..i]}'");
+            if (body.Length * Math.Log2(radix) > MaxIntDigits * Math.Log2(10)) throw new PySyntaxException(file, line, $"an integer literal over {MaxIntDigits:N0} digits");
+            foreach (var d in body)
+            {
+                int digit = char.IsAsciiDigit(d) ? d - '0' : char.IsAsciiLetter(d) ? char.ToLowerInvariant(d) - 'a' + 10 : 99;
+                if (digit >= radix) throw new PySyntaxException(file, line, $"invalid digit '{d}' in the number '{text[s..i]}'");
+                value = value * radix + digit;
+            }
+            return new Tok(TokKind.Number, text[s..i], line, PyInt.Normal(value));
         }
         bool isFloat = false;
-        while (i < text.Length && (char.IsDigit(text[i]) || text[i] == '_')) i++;
-        if (i < text.Length && text[i] == '.') { isFloat = true; i++; while (i < text.Length && (char.IsDigit(text[i]) || text[i] == '_')) i++; }
+        while (i < text.Length && (char.IsAsciiDigit(text[i]) || text[i] == '_')) i++;
+        if (i < text.Length && text[i] == '.') { isFloat = true; i++; while (i < text.Length && (char.IsAsciiDigit(text[i]) || text[i] == '_')) i++; }
         if (i < text.Length && text[i] is 'e' or 'E')
         {
             int save = i;
             i++;
             if (i < text.Length && text[i] is '+' or '-') i++;
-            if (i < text.Length && char.IsDigit(text[i])) { isFloat = true; while (i < text.Length && char.IsDigit(text[i])) i++; }
+            if (i < text.Length && char.IsAsciiDigit(text[i])) { isFloat = true; while (i < text.Length && char.IsAsciiDigit(text[i])) i++; }
             else i = save;
         }
         if (i < text.Length && text[i] is 'j' or 'J') throw new PySyntaxException(file, line, "complex numbers are not supported");
         var digits = text[s..i].Replace("_", "");
         if (!isFloat && long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var n))
             return new Tok(TokKind.Number, digits, line, n);
+        if (!isFloat)
+        {
+            // Python reads any integer literal exactly; past 4,300 digits it refuses (its int-to-text limit).
+            if (digits.Length > MaxIntDigits) throw new PySyntaxException(file, line, $"an integer literal over {MaxIntDigits:N0} digits");
+            return new Tok(TokKind.Number, digits, line, PyInt.Normal(BigInteger.Parse(digits, NumberStyles.None, CultureInfo.InvariantCulture)));
+        }
         return new Tok(TokKind.Number, digits, line, double.Parse(digits, NumberStyles.Float, CultureInfo.InvariantCulture));
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using VgtData.Text;
 
 namespace VgtData.Config.Import;
 
@@ -42,7 +43,7 @@ internal static class VgtConfigImporter
     {
         var evaluator = new PyEvaluator();
         var module = evaluator.Load(file);
-        var mapper = new Mapper(options, evaluator.Issues);
+        var mapper = new Mapper(options, evaluator.Issues, evaluator.Budget);
         var root = new JsonObject();
         var used = new HashSet<string>(StringComparer.Ordinal);
         foreach (var key in RootKeys)
@@ -78,7 +79,7 @@ internal static class VgtConfigImporter
         + result.Config.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping })
         + "\n";
 
-    private sealed class Mapper(VgtImportOptions options, List<ImportIssue> issues)
+    private sealed class Mapper(VgtImportOptions options, List<ImportIssue> issues, PyBudget budget)
     {
         private readonly string _dataRoot = Path.GetFullPath(options.DataRoot ?? ".");
 
@@ -127,29 +128,40 @@ internal static class VgtConfigImporter
         {
             Visited.Add(d);
             var obj = new JsonObject();
-            if (!Enter(d, path)) return obj;
+            if (!Enter(d.File, d.Line, path)) return obj;
             try { Fill(obj, d, path, schema); }
             finally { _depth--; }
             return obj;
         }
 
-        /// <summary>Bounds the nesting (a dict may contain itself after <c>d['k'] = d</c>).</summary>
-        private bool Enter(PyDict d, string path)
+        /// <summary>Bounds the nesting of dicts and lists (a dict may contain itself after <c>d['k'] = d</c>, a list
+        /// may be nested once per statement), and charges each value written: a value shared many times
+        /// (<c>[a, a]</c> doubled) is written out as often as it is shared.</summary>
+        private bool Enter(string file, int line, string path)
         {
             if (_depth >= MaxDepth)
             {
-                Error(d.File, d.Line, $"{path}: nested more than {MaxDepth} levels deep (a dict that contains itself?)");
+                Error(file, line, $"{path}: nested more than {MaxDepth} levels deep (a dict or list that contains itself?)");
                 return false;
             }
             _depth++;
             return true;
         }
 
+        private void Charge(object? value, string file, int line) =>
+            budget.Charge(value is string s ? PyBudget.OfString(s.Length) : PyBudget.Entry, file, line, "the JSON config written from these values");
+
         private void Fill(JsonObject obj, PyDict d, string path, IReadOnlyDictionary<string, ConfigField> schema)
         {
             foreach (var (key, value) in d.Items)
             {
                 var keyPath = $"{path}.{key}";
+                Charge(key, d.File, d.Line);
+                if (Unwritable(key, "a key") is { } why)
+                {
+                    Error(d.File, d.Line, $"{path}: {why}");
+                    continue;
+                }
                 if (!schema.TryGetValue(key, out var field))
                 {
                     Warn(d.File, d.Line, $"{keyPath} not imported (no VgtData meaning)");
@@ -182,6 +194,7 @@ internal static class VgtConfigImporter
         private string? TypeName(object? value, string path, PyDict owner) => value switch
         {
             PySymbol s => s.ShortName,
+            string s when Unwritable(s) is not null => (string?)Refuse(path, owner, s),
             string s => s,
             PyUndefined u => Recover(u, path),
             _ => Problem(value, path, owner),
@@ -209,6 +222,7 @@ internal static class VgtConfigImporter
         {
             if (value is null) return null;
             var owner = new PyDict(file, line);
+            if (value is string text && Unwritable(text) is not null) return Refuse(path, owner, text);
             var key = path[(path.LastIndexOf('.') + 1)..];
             if (key == "tokenizer") return Tokenizer(value, path, owner);
             if (field.Kind == ValueKind.Path && value is string p) return DataPath(p);
@@ -217,16 +231,43 @@ internal static class VgtConfigImporter
             return Json(value, path, owner);
         }
 
-        private JsonNode? Json(object? value, string path, PyDict owner) => value switch
+        private JsonNode? Json(object? value, string path, PyDict owner)
+        {
+            Charge(value, owner.File, owner.Line);
+            if (value is not PyList list) return Scalar(value, path, owner);
+            var array = new JsonArray();
+            if (!Enter(owner.File, owner.Line, path)) return array;
+            try
+            {
+                for (int i = 0; i < list.Items.Count; i++)
+                    array.Add(Json(list.Items[i], $"{path}[{i}]", owner));
+            }
+            finally { _depth--; }
+            return array;
+        }
+
+        /// <summary>Longest string written (characters): far past any path, name or prompt, and it keeps the path
+        /// handling and the JSON written from one value cheap.</summary>
+        private const int MaxString = 1 << 20;
+
+        /// <summary>Why a string cannot be written (too long, or a lone surrogate no UTF-8 file can hold), or null.</summary>
+        private static string? Unwritable(string text, string what = "the string") =>
+            text.Length > MaxString ? $"{what} has {text.Length:N0} characters; a config value may have {MaxString:N0} at most"
+            : LoneSurrogates.IndexOf(text) is var i and >= 0 ? $"{what} holds a {LoneSurrogates.Describe(text, i)}, which UTF-8 cannot encode"
+            : null;
+
+        private JsonNode? Refuse(string path, PyDict owner, string text) => Error(path, owner, Unwritable(text)!);
+
+        private JsonNode? Scalar(object? value, string path, PyDict owner) => value switch
         {
             null => null,
+            string s when Unwritable(s) is not null => Refuse(path, owner, s),
             bool b => JsonValue.Create(b),
             // Numbers as parsed JSON, so readers get any numeric type from them (as from a loaded file).
             long n => JsonNode.Parse(n.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            System.Numerics.BigInteger n => JsonNode.Parse(n.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             double x when double.IsFinite(x) => JsonNode.Parse(x.ToString("R", System.Globalization.CultureInfo.InvariantCulture)),
-            string s when !HasLoneSurrogate(s) => JsonValue.Create(s),
-            string => Error(path, owner, "a string with a lone surrogate escape"),
-            PyList l => new JsonArray(l.Items.Select((x, i) => Json(x, $"{path}[{i}]", owner) ?? (x is null ? null : Skip())).ToArray()),
+            string s => JsonValue.Create(s),
             PyDict d => Dict(d, path),
             PySymbol s => JsonValue.Create(s.ShortName),
             _ => (JsonNode?)Problem(value, path, owner),
@@ -238,13 +279,19 @@ internal static class VgtConfigImporter
             return null;
         }
 
-        private static JsonNode? Skip() => null;
-
         private JsonObject Dict(PyDict d, string path)
         {
             var o = new JsonObject();
-            if (!Enter(d, path)) return o;
-            try { foreach (var (k, v) in d.Items) o[k] = Json(v, $"{path}.{k}", d); }
+            if (!Enter(d.File, d.Line, path)) return o;
+            try
+            {
+                foreach (var (k, v) in d.Items)
+                {
+                    Charge(k, d.File, d.Line);
+                    if (Unwritable(k, "a key") is { } why) Error(d.File, d.Line, $"{path}: {why}");
+                    else o[k] = Json(v, $"{path}.{k}", d);
+                }
+            }
             finally { _depth--; }
             return o;
         }
@@ -254,11 +301,16 @@ internal static class VgtConfigImporter
             string? id = value switch
             {
                 string s => s,
-                PyDict d when d.Items.GetValueOrDefault("pretrained_model_name_or_path") is string s => s,
+                PyDict d when d.Items.GetValueOrDefault("pretrained_model_name_or_path") is string s && Unwritable(s) is null => s,
+                PyDict d when d.Items.GetValueOrDefault("pretrained_model_name_or_path") is string s => (string?)Refuse($"{path}.pretrained_model_name_or_path", d, s),
                 PyDict d => (string?)Problem(d.Items.GetValueOrDefault("pretrained_model_name_or_path"), $"{path}.pretrained_model_name_or_path", d),
                 _ => Problem(value, path, owner),
             };
-            return id is null ? null : JsonValue.Create(TokenizerFolder(id));
+            if (id is null) return null;
+            // The embedded vocabulary's name is not a folder: written as it is, like the JSON loader keeps it.
+            // An empty name or one with a NUL is no folder either: written as it is for the config check to name.
+            bool asWritten = id.Length == 0 || id.Contains('\0') || id.StartsWith("embedded:", StringComparison.Ordinal);
+            return JsonValue.Create(asWritten ? id : TokenizerFolder(id));
         }
 
         /// <summary>The tokenizer rule: a --tokenizer-map entry; a path as written; else ROOT/&lt;org&gt;/&lt;name&gt; when
@@ -278,25 +330,17 @@ internal static class VgtConfigImporter
             return Relative(full);
         }
 
-        private string DataPath(string p) => p.Length == 0 || p.Contains('\0') ? p : Relative(Path.GetFullPath(Path.Combine(_dataRoot, p)));
+        private string DataPath(string p) =>
+            p.Length == 0 || p.Contains('\0') || Storage.S3Location.IsUrl(p) ? p : Relative(Path.GetFullPath(Path.Combine(_dataRoot, p)));
 
         private string Relative(string full) => Path.GetRelativePath(Path.GetFullPath(options.OutputDirectory), full).Replace('\\', '/');
-
-        private static bool HasLoneSurrogate(string s)
-        {
-            for (int i = 0; i < s.Length; i++)
-            {
-                if (char.IsHighSurrogate(s[i]) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1])) { i++; continue; }
-                if (char.IsSurrogate(s[i])) return true;
-            }
-            return false;
-        }
 
         private static string Describe(object? v) => v switch
         {
             null => "None",
             PyList => "a list",
             PyDict => "a dict",
+            string s when s.Length > 80 => $"'{s[..80]}...' ({s.Length:N0} characters)",
             _ => v.ToString() ?? "?",
         };
     }

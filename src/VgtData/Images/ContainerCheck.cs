@@ -6,21 +6,12 @@ namespace VgtData.Images;
 /// Detects files cut short. Pillow refuses a truncated PNG or JPEG ("image file is truncated"); some decoders instead
 /// fill the missing rows with grey, so we check the container's structure before decoding.
 /// </summary>
-public static class ContainerCheck
+internal static class ContainerCheck
 {
-    private static ReadOnlySpan<byte> PngSignature => [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
-
-    /// <summary>Returns null when the file looks complete, or what is missing.</summary>
-    public static string? FindTruncation(ReadOnlySpan<byte> data)
+    /// <summary>Null when the PNG's chunks run complete up to IEND, else what is missing.</summary>
+    public static string? Png(ReadOnlySpan<byte> data)
     {
-        if (data.StartsWith(PngSignature)) return CheckPng(data);
-        if (data.Length >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF) return CheckJpeg(data);
-        return null;
-    }
-
-    private static string? CheckPng(ReadOnlySpan<byte> data)
-    {
-        long pos = PngSignature.Length;
+        long pos = PngRoute.Signature.Length;
         bool sawData = false;
         while (pos + 8 <= data.Length)
         {
@@ -36,7 +27,8 @@ public static class ContainerCheck
         return $"PNG ends at byte {data.Length} without an IEND chunk";
     }
 
-    private static string? CheckJpeg(ReadOnlySpan<byte> data)
+    /// <summary>Null when the JPEG has an end-of-image marker after its last scan, else what is missing.</summary>
+    public static string? Jpeg(ReadOnlySpan<byte> data)
     {
         // Entropy-coded data stuffs 0xFF bytes, so an end-of-image marker after the last start-of-scan means a complete file.
         int sos = data.LastIndexOf((ReadOnlySpan<byte>)[0xFF, 0xDA]);

@@ -30,7 +30,7 @@ public sealed class LibdeflateTests
 
     private static byte[] Decode(byte[] png, int rows, bool libdeflate) => On(libdeflate, () =>
     {
-        using var image = new FastDecoder().Decode(png, "x.png", Limits, rows);
+        using var image = ImageDecoder.Shared.Decode(png, "x.png", Limits, rows);
         return JpegRoute.Pixels(image);
     });
 
@@ -213,7 +213,7 @@ public sealed class LibdeflateTests
         Skip.IfNot(Libdeflate.IsAvailable, "libdeflate.so.0 is not installed (Debian: libdeflate0)");
         var zlib = TestImages.Zlib(Rows(0, 1, 2));
         var png = Chunks(4, 3, ("IDAT", zlib[..5]), ("IDAT", zlib[5..]));   // no IEND after it
-        using var image = PngRowDecoder.DecodeWithLibdeflate(png, 4, 3, 2, 3, ImageSharpDecoder.SingleThreaded, "x.png");
+        using var image = PngRowDecoder.DecodeWithLibdeflate(png, 4, 3, 2, 3, ImageSharpRoute.SingleThreaded, "x.png");
         Assert.NotNull(image);
         Assert.Equal(Decode(TestImages.PngFromZlib(4, 3, 2, zlib), int.MaxValue, libdeflate: false), JpegRoute.Pixels(image!));
     }
@@ -225,7 +225,7 @@ public sealed class LibdeflateTests
         var zlib = TestImages.Zlib(Rows(0, 1, 2));
         // The stream's second half after an empty ancillary chunk: not image data, so the stream is cut short.
         var png = Chunks(4, 3, ("IDAT", zlib[..(zlib.Length / 2)]), ("tEXt", []), ("IDAT", zlib[(zlib.Length / 2)..]), ("IEND", []));
-        Assert.Null(PngRowDecoder.DecodeWithLibdeflate(png, 4, 3, 2, 3, ImageSharpDecoder.SingleThreaded, "x.png"));
+        Assert.Null(PngRowDecoder.DecodeWithLibdeflate(png, 4, 3, 2, 3, ImageSharpRoute.SingleThreaded, "x.png"));
         var e = RefusedOnEitherPath(png, int.MaxValue);
         Assert.Equal(SampleFailureReason.Truncated, e.Reason);
     }
@@ -237,7 +237,7 @@ public sealed class LibdeflateTests
         // 2^30 RGBA pixels a row: 4 GiB, past what an int counts; 2^28 a row fits, but not 8 rows of them.
         foreach (bool libdeflate in Libdeflate.IsAvailable ? new[] { false, true } : [false])
             foreach (var (width, rows) in new[] { (1 << 30, 1), (1 << 28, 8) })
-                Assert.Throws<OverflowException>(() => On(libdeflate, () => PngRowDecoder.Decode(png, width, rows, 6, rows, ImageSharpDecoder.SingleThreaded, "x.png")));
-        Assert.Throws<OverflowException>(() => PngRowDecoder.DecodeWithLibdeflate(png, 1 << 30, 1, 6, 1, ImageSharpDecoder.SingleThreaded, "x.png"));
+                Assert.Throws<OverflowException>(() => On(libdeflate, () => PngRowDecoder.Decode(png, width, rows, 6, rows, ImageSharpRoute.SingleThreaded, "x.png")));
+        Assert.Throws<OverflowException>(() => PngRowDecoder.DecodeWithLibdeflate(png, 1 << 30, 1, 6, 1, ImageSharpRoute.SingleThreaded, "x.png"));
     }
 }

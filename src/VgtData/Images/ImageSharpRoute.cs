@@ -42,7 +42,22 @@ internal sealed class ImageSharpRoute : IImageRoute
             : (info.Width, info.Height);
     }
 
-    public ImageDamage? FindDamage(ReadOnlyMemory<byte> data, string path) => null;
+    /// <summary>ImageSharp fills what a cut file lacks with black; Pillow refuses such files, so the container's
+    /// declared data must all be present.</summary>
+    public ImageDamage? FindDamage(ReadOnlyMemory<byte> data, string path)
+    {
+        var span = data.Span;
+        string? truncation = Image.DetectFormat(SingleThreaded, span) switch
+        {
+            SixLabors.ImageSharp.Formats.Bmp.BmpFormat => ContainerCheck.Bmp(span),
+            SixLabors.ImageSharp.Formats.Pbm.PbmFormat => ContainerCheck.Pnm(span),
+            SixLabors.ImageSharp.Formats.Tga.TgaFormat => ContainerCheck.Tga(span),
+            SixLabors.ImageSharp.Formats.Tiff.TiffFormat => ContainerCheck.Tiff(span),
+            SixLabors.ImageSharp.Formats.Webp.WebpFormat => ContainerCheck.Webp(span),
+            _ => null,
+        };
+        return truncation is null ? null : new ImageDamage(SampleFailureReason.Truncated, truncation);
+    }
 
     public Image<Rgb24> Decode(ReadOnlyMemory<byte> data, string path, int rowsNeeded) => Load(data, path);
 

@@ -20,6 +20,7 @@ public sealed class ImageDecoder : IImageDecoder
         new PngRoute(),
         new LibjpegTurboDecoder(),
         new PillowGifDecoder(),
+        new IcoRoute(),
         new ImageSharpRoute(),
     ];
 

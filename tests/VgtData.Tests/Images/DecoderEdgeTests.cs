@@ -75,7 +75,7 @@ public sealed class DecoderEdgeTests
     [Fact]
     public void EachFormatHasOneRowInTheTable()
     {
-        Assert.Equal(["PNG", "JPEG", "GIF", "ImageSharp"], ImageDecoder.Routes.Select(r => r.Format));
+        Assert.Equal(["PNG", "JPEG", "GIF", "ICO", "ImageSharp"], ImageDecoder.Routes.Select(r => r.Format));
         Assert.Equal("PNG", ImageDecoder.Route(TestImages.PngHead(4, 4, 0), "x").Format);
         Assert.Equal("JPEG", ImageDecoder.Route(JpegRoute.Photo(16, 16), "x").Format);
         Assert.Equal("GIF", ImageDecoder.Route("GIF89a"u8.ToArray(), "x").Format);

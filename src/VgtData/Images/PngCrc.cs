@@ -51,12 +51,14 @@ internal static class PngCrc
     /// all is ignored, as Pillow ignores it).</summary>
     private static unsafe bool InflatesPastLimit(ReadOnlySpan<byte> type, ReadOnlySpan<byte> data)
     {
+        bool zTxtOrIccp = type.SequenceEqual("zTXt"u8) || type.SequenceEqual("iCCP"u8);
+        if (!zTxtOrIccp && !type.SequenceEqual("iTXt"u8)) return false;
         int keyword = data.IndexOf((byte)0);
         if (keyword < 0) return false;
         ReadOnlySpan<byte> compressed;
-        if (type.SequenceEqual("zTXt"u8) || type.SequenceEqual("iCCP"u8))
+        if (zTxtOrIccp)
             compressed = data[Math.Min(data.Length, keyword + 2)..];
-        else if (type.SequenceEqual("iTXt"u8) && keyword + 2 < data.Length && data[keyword + 1] == 1 && data[keyword + 2] == 0)
+        else if (keyword + 2 < data.Length && data[keyword + 1] == 1 && data[keyword + 2] == 0)
         {
             // keyword, flag, method, language \0, translated keyword \0, text
             var rest = data[(keyword + 3)..];

@@ -79,8 +79,10 @@ internal sealed class LibjpegTurboDecoder : IImageRoute
         {
             var turbo = DecodeTurbo(data, width, height, out bool clean);
             if (clean) return turbo;
-            // libjpeg reported something: libvips (the same decoder, with Pillow's tolerance of warnings) decides.
+            // libjpeg reported something: libvips (the same decoder, with Pillow's tolerance of warnings) decides, on every
+            // row, so the verdict does not depend on the rows the crop needs (the loader and validate agree).
             turbo.Dispose();
+            rows = height;
         }
         return DecodeVips(data, header, rows, path, scale);
     }

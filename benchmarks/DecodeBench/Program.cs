@@ -1,9 +1,14 @@
-// Per-core decode throughput of each IImageDecoder on a 1024×1024 photo-like PNG (and a JPEG of it), alone and
-// followed by the loader's crop + resize to 448. Single-threaded; prints the median of the runs for each decoder.
+// Per-core decode throughput of the image decoder on 1024×1024 photo-like images: an 8-bit RGB PNG, a q90 JPEG, and
+// the same photo as a palette PNG and a grey PNG (the PNGs the row decoder does not take), alone and followed by the
+// loader's crop + resize to 448. Single-threaded; prints the median of the runs for each decoder. For the palette and
+// grey PNGs it also times libvips' PNG loader (bundled libpng), the other candidate for their route, and says whether its
+// pixels equal ImageSharp's.
 // Usage: dotnet run -c Release --project benchmarks/DecodeBench -- [--images N] [--runs R] [--size S] [--decoders a,b]
 using System.Diagnostics;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Jpeg;
+using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.PixelFormats;
 using VgtData.Images;
 using VgtData.Preparation;
 
@@ -21,41 +26,53 @@ for (int i = 0; i < args.Length; i++)
     }
 }
 
-byte[] png, jpeg;
+var files = new List<(string Format, byte[] Bytes)>();
 using (var photo = SyntheticDataset.Render(size, size, 1))
 {
-    using var ms = new MemoryStream();
-    photo.SaveAsPng(ms); // ImageSharp's default compression (level 6)
-    png = ms.ToArray();
-    ms.SetLength(0);
-    photo.SaveAsJpeg(ms, new JpegEncoder { Quality = 90 });
-    jpeg = ms.ToArray();
+    byte[] Encode(Action<Stream> save) { using var ms = new MemoryStream(); save(ms); return ms.ToArray(); }
+    files.Add(("png", Encode(s => photo.SaveAsPng(s)))); // ImageSharp's default compression (level 6)
+    files.Add(("jpeg", Encode(s => photo.SaveAsJpeg(s, new JpegEncoder { Quality = 90 }))));
+    files.Add(("png-palette", Encode(s => photo.SaveAsPng(s, new PngEncoder { ColorType = PngColorType.Palette }))));
+    files.Add(("png-grey", Encode(s => photo.SaveAsPng(s, new PngEncoder { ColorType = PngColorType.Grayscale, BitDepth = PngBitDepth.Bit8 }))));
 }
-Console.WriteLine($"{size}x{size} photo-like: PNG {png.Length / 1024} KiB, JPEG q90 {jpeg.Length / 1024} KiB; " +
+Console.WriteLine($"{size}x{size} photo-like: {string.Join(", ", files.Select(f => $"{f.Format} {f.Bytes.Length / 1024} KiB"))}; " +
     $"{images} images per run, median of {runs} runs, 1 thread, {Environment.ProcessorCount} logical CPUs");
 
 var limits = ImageLimits.Default;
-// "skia+jpeg" is Skia's own libjpeg-turbo (decodeJpeg: true); "fast-zlib" is "fast" with libdeflate off (zlib-ng
-// inflate, stopping at the crop); "fast-draft" is "fast" with dataset.jpeg_draft (DCT-scaled decode for 448);
-// "fast-vips" and "draft-vips" are those with the system's TurboJPEG off (JPEGs through libvips).
-var decoders = ImageDecoders.Names.Select(n => (Name: n, Decoder: ImageDecoders.Create(n)))
-    .Append((Name: "skia+jpeg", Decoder: (IImageDecoder)new SkiaDecoder(decodeJpeg: true)))
-    .Append((Name: "fast-zlib", Decoder: new Switched("fast-zlib", draft: false, libdeflate: false, turboJpeg: true)))
-    .Append((Name: "fast-vips", Decoder: new Switched("fast-vips", draft: false, libdeflate: true, turboJpeg: false)))
-    .Append((Name: "fast-draft", Decoder: new Switched("fast-draft", draft: true, libdeflate: true, turboJpeg: true)))
-    .Append((Name: "draft-vips", Decoder: new Switched("draft-vips", draft: true, libdeflate: true, turboJpeg: false)))
-    .Where(d => only == null || only.Contains(d.Name)).ToList();
-foreach (var (format, bytes) in new[] { ("png", png), ("jpeg", jpeg) })
+// "default" is ImageDecoder.Shared; "imagesharp" is ImageSharp's own Image.Load (the baseline, not a route for PNG or
+// JPEG); "default-zlib" is "default" with libdeflate off (zlib-ng inflate, stopping at the crop); "default-draft" is
+// "default" with dataset.jpeg_draft (DCT-scaled decode for 448); "default-vips" and "draft-vips" are those with the
+// system's TurboJPEG off (JPEGs through libvips); "vips-png" is libvips' PNG loader (PNGs only).
+var decoders = new List<(string Name, IImageDecoder Decoder, Func<string, bool> Takes)>
 {
+    ("default", ImageDecoder.Shared, _ => true),
+    ("imagesharp", new Plain(), _ => true),
+    ("default-zlib", new Switched("default-zlib", draft: false, libdeflate: false, turboJpeg: true), f => f == "png"),
+    ("default-vips", new Switched("default-vips", draft: false, libdeflate: true, turboJpeg: false), f => f == "jpeg"),
+    ("default-draft", new Switched("default-draft", draft: true, libdeflate: true, turboJpeg: true), f => f == "jpeg"),
+    ("draft-vips", new Switched("draft-vips", draft: true, libdeflate: true, turboJpeg: false), f => f == "jpeg"),
+    ("vips-png", new VipsPng(), f => f.StartsWith("png-")),
+};
+decoders = decoders.Where(d => only == null || only.Contains(d.Name)).ToList();
+foreach (var (format, bytes) in files)
+{
+    var active = decoders.Where(d => d.Takes(format)).ToList();
+    if (active.Count == 0) continue;
+    if (format.StartsWith("png-") && active.Any(d => d.Name == "vips-png"))
+    {
+        using var a = new Plain().Decode(bytes, "bench.png", limits);
+        using var b = new VipsPng().Decode(bytes, "bench.png", limits);
+        Console.WriteLine($"{format}: vips-png pixels {(Pixels(a).SequenceEqual(Pixels(b)) ? "equal" : "DIFFER from")} ImageSharp's");
+    }
     var median = new Dictionary<(string, bool), double>();
     foreach (bool resize in new[] { false, true })
     {
         // The decoders take turns run by run, so a change in machine load hits both alike.
-        var rates = decoders.ToDictionary(d => d.Name, _ => new List<double>());
-        var allocated = decoders.ToDictionary(d => d.Name, _ => 0L);
+        var rates = active.ToDictionary(d => d.Name, _ => new List<double>());
+        var allocated = active.ToDictionary(d => d.Name, _ => 0L);
         for (int r = 0; r < runs + 1; r++)
         {
-            foreach (var (name, decoder) in decoders)
+            foreach (var (name, decoder, _) in active)
             {
                 long before = GC.GetAllocatedBytesForCurrentThread();
                 var clock = Stopwatch.StartNew();
@@ -72,34 +89,75 @@ foreach (var (format, bytes) in new[] { ("png", png), ("jpeg", jpeg) })
                 allocated[name] += GC.GetAllocatedBytesForCurrentThread() - before;
             }
         }
-        foreach (var (name, _) in decoders)
+        foreach (var (name, _, _) in active)
         {
             var list = rates[name];
             list.Sort();
             median[(name, resize)] = list[list.Count / 2];
-            Console.WriteLine($"{format,-4} {(resize ? "decode+crop+resize448" : "decode"),-21} {name,-10} {list[list.Count / 2],7:0.0} img/s " +
+            Console.WriteLine($"{format,-11} {(resize ? "decode+crop+resize448" : "decode"),-21} {name,-13} {list[list.Count / 2],7:0.0} img/s " +
                 $"(runs {string.Join(" ", list.Select(x => x.ToString("0.0")))}; managed alloc {allocated[name] / (runs * images) / 1024} KiB/img)");
         }
         if (!median.TryGetValue(("imagesharp", resize), out double baseline)) continue;
-        Console.WriteLine($"{format,-4} {(resize ? "decode+crop+resize448" : "decode"),-21} vs imagesharp: " +
-            string.Join(", ", decoders.Where(d => d.Name != "imagesharp").Select(d => $"{d.Name} {median[(d.Name, resize)] / baseline:0.00}x")));
+        Console.WriteLine($"{format,-11} {(resize ? "decode+crop+resize448" : "decode"),-21} vs imagesharp: " +
+            string.Join(", ", active.Where(d => d.Name != "imagesharp").Select(d => $"{d.Name} {median[(d.Name, resize)] / baseline:0.00}x")));
     }
 }
 return 0;
 
-/// <summary>"fast" with draft mode on or off and libdeflate / TurboJPEG switched off on the calling thread.</summary>
+static byte[] Pixels(Image<Rgb24> image)
+{
+    var bytes = new byte[image.Width * image.Height * 3];
+    image.CopyPixelDataTo(bytes);
+    return bytes;
+}
+
+/// <summary>ImageSharp's own decode, single-threaded.</summary>
+sealed class Plain : IImageDecoder
+{
+    public string Name => "imagesharp";
+    public (int Width, int Height) ReadSize(ReadOnlyMemory<byte> data, string path) => ImageDecoder.Shared.ReadSize(data, path);
+    public Image<Rgb24> Decode(ReadOnlyMemory<byte> data, string path, ImageLimits limits) =>
+        Image.Load<Rgb24>(ImageSharpRoute.SingleThreaded, data.Span);
+}
+
+/// <summary>libvips' PNG loader (libpng 1.6), bands reduced to RGB as Pillow's convert('RGB') does (grey copied,
+/// alpha dropped), no colour management.</summary>
+sealed class VipsPng : IImageDecoder
+{
+    public string Name => "vips-png";
+    public (int Width, int Height) ReadSize(ReadOnlyMemory<byte> data, string path) => ImageDecoder.Shared.ReadSize(data, path);
+    public Image<Rgb24> Decode(ReadOnlyMemory<byte> data, string path, ImageLimits limits)
+    {
+        using var image = NetVips.Image.PngloadBuffer(data.ToArray(), access: NetVips.Enums.Access.Sequential, failOn: NetVips.Enums.FailOn.Truncated);
+        int bands = image.Bands;
+        var raw = image.WriteToMemory();
+        var rgb = new Image<Rgb24>(ImageSharpRoute.SingleThreaded, image.Width, image.Height);
+        rgb.ProcessPixelRows(rows =>
+        {
+            for (int y = 0, i = 0; y < rows.Height; y++)
+            {
+                var row = rows.GetRowSpan(y);
+                for (int x = 0; x < row.Length; x++, i += bands)
+                    row[x] = bands >= 3 ? new Rgb24(raw[i], raw[i + 1], raw[i + 2]) : new Rgb24(raw[i], raw[i], raw[i]);
+            }
+        });
+        return rgb;
+    }
+}
+
+/// <summary>The default decoder with draft mode on or off and libdeflate / TurboJPEG switched off on the calling thread.</summary>
 sealed class Switched(string name, bool draft, bool libdeflate, bool turboJpeg) : IImageDecoder
 {
-    private readonly FastDecoder _fast = new();
+    private readonly ImageDecoder _decoder = ImageDecoder.Shared;
     public string Name => name;
     public (int Width, int Height) ReadSize(ReadOnlyMemory<byte> data, string path) =>
-        draft ? _fast.ReadDraftSize(data, path, 448, 448) : _fast.ReadSize(data, path);
-    public Image<SixLabors.ImageSharp.PixelFormats.Rgb24> Decode(ReadOnlyMemory<byte> data, string path, ImageLimits limits)
+        draft ? _decoder.ReadDraftSize(data, path, 448, 448) : _decoder.ReadSize(data, path);
+    public Image<Rgb24> Decode(ReadOnlyMemory<byte> data, string path, ImageLimits limits)
     {
         bool deflateWas = Libdeflate.Enabled, turboWas = TurboJpeg.Enabled;
         Libdeflate.Enabled = libdeflate && deflateWas;
         TurboJpeg.Enabled = turboJpeg && turboWas;
-        try { return draft ? _fast.DecodeDraft(data, path, limits, 448, 448, int.MaxValue) : _fast.Decode(data, path, limits); }
+        try { return draft ? _decoder.DecodeDraft(data, path, limits, 448, 448, int.MaxValue) : _decoder.Decode(data, path, limits); }
         finally
         {
             Libdeflate.Enabled = deflateWas;

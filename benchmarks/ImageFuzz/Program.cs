@@ -33,10 +33,10 @@ var corpora = new Dictionary<string, List<byte[]>>
 };
 var formats = format == "all" ? corpora.Keys.ToList() : [format];
 if (formats.Any(f => !corpora.ContainsKey(f))) { Console.Error.WriteLine("--format is png, jpeg, gif or all"); return 2; }
-if (!LibjpegTurboDecoder.IsAvailable) formats.Remove("jpeg");
+if (ImageDecoder.JpegUnavailableReason != null) formats.Remove("jpeg");
 
 var limits = ImageLimits.Default with { MinImageSize = 0, MaxDecodeBytes = 64 << 20 };
-var decoder = new FastDecoder();
+var decoder = ImageDecoder.Shared;
 var clock = Stopwatch.StartNew();
 long total = 0, unexpected = 0;
 for (int r = 0; clock.Elapsed.TotalMinutes < minutes; r++)

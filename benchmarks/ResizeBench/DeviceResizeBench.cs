@@ -168,7 +168,7 @@ internal static class DeviceResizeBench
             yield break;
         }
         using var doc = JsonDocument.Parse(File.ReadAllText(index));
-        var decoder = ImageDecoders.Create(ImageDecoders.DefaultName);
+        var decoder = ImageDecoder.Shared;
         foreach (var c in doc.RootElement.GetProperty("cases").EnumerateArray())
         {
             var src = Path.Combine(folder, c.GetProperty("source").GetString()!);

@@ -23,7 +23,8 @@ for (int i = 0; i < args.Length; i++)
 }
 Console.WriteLine($"median of {runs} runs of {reps} resizes, 1 thread, AVX2 {PillowResampler.IsVectorized}, {Environment.ProcessorCount} logical CPUs");
 
-var config = ImageSharpDecoder.SingleThreaded;
+var config = Configuration.Default.Clone();
+config.MaxDegreeOfParallelism = 1;
 var cases = new (string Name, int W, int H, CropBox Box)[]
 {
     ("1024x1024 -> 448", 1024, 1024, new CropBox(0, 0, 1024, 1024)),

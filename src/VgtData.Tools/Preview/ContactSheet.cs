@@ -94,7 +94,7 @@ internal static class ContactSheet
     }
 
     public static Image<Rgb24> ToImage(RgbImage pixels) =>
-        Image.LoadPixelData<Rgb24>(ImageSharpDecoder.SingleThreaded, pixels.Pixels, pixels.Width, pixels.Height);
+        Image.LoadPixelData<Rgb24>(ImageSharpRoute.SingleThreaded, pixels.Pixels, pixels.Width, pixels.Height);
 
     /// <summary>Columns and rows of the PNG grid for <paramref name="count"/> cells: ceil(sqrt(n)) columns.</summary>
     public static (int Columns, int Rows) GridShape(int count)
@@ -116,7 +116,7 @@ internal static class ContactSheet
     {
         var (width, height) = GridSize(cells.Count);
         var (columns, _) = GridShape(cells.Count);
-        using var sheet = new Image<Rgb24>(ImageSharpDecoder.SingleThreaded, width, height, Background);
+        using var sheet = new Image<Rgb24>(ImageSharpRoute.SingleThreaded, width, height, Background);
         int cell = Thumb + 2 * Border;
         for (int i = 0; i < cells.Count; i++)
         {
@@ -124,7 +124,7 @@ internal static class ContactSheet
             Fill(sheet, x0, y0, cell, cell, cells[i].Cfg ? CfgColour : CaptionColour);
             Fill(sheet, x0 + Border, y0 + Border, Thumb, Thumb, new Rgb24(96, 96, 96));
             if (cells[i].Png is not { } png) continue;
-            using var thumb = Image.Load<Rgb24>(ImageSharpDecoder.SingleThreaded, png);
+            using var thumb = Image.Load<Rgb24>(ImageSharpRoute.SingleThreaded, png);
             double scale = Math.Min((double)Thumb / thumb.Width, (double)Thumb / thumb.Height);
             int tw = Math.Max(1, (int)Math.Round(thumb.Width * scale)), th = Math.Max(1, (int)Math.Round(thumb.Height * scale));
             thumb.Mutate(c => c.Resize(tw, th, KnownResamplers.Triangle));

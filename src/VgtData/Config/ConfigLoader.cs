@@ -526,6 +526,7 @@ public static class ConfigLoader
             case JsonValueKind.String:
                 var text = value.GetValue<string>();
                 if (text.Contains('\0')) return "contains a NUL character";
+                if (field.Removed is { } removed) return $"\"{text}\": {removed}";
                 if (field.Kind == ValueKind.Path || field.Kind == ValueKind.StringOrObject)
                     if (text.Length == 0) return "must not be empty";
                 if (field.Allowed is { } allowed && !allowed.Contains(text, StringComparer.Ordinal))

@@ -29,6 +29,9 @@ internal sealed record ConfigField(ValueKind Kind, IReadOnlyDictionary<string, C
     /// <summary>A named format a string must follow (<c>device</c>: cpu, cuda, cuda:N or auto).</summary>
     public string? Format { get; init; }
 
+    /// <summary>The key is gone: any value is refused with this reason.</summary>
+    public string? Removed { get; init; }
+
     /// <summary>Another name for <see cref="AliasOf"/>; both may not be set together.</summary>
     public string? AliasOf { get; init; }
 }
@@ -57,7 +60,6 @@ internal static class ConfigSchema
     public static readonly string[] CollateTypes = ["collate_func_gen", "collate_func_img2img"];
     public static readonly string[] ResizeOn = ["cpu", "device"];
     public static readonly string[] CropModes = ["center", "random", "pad", "center_crop", "random_crop", "pad_resize"];
-    public static IReadOnlyList<string> Decoders => VgtData.Images.ImageDecoders.Names;
 
     private static ConfigField F(ValueKind kind, string help, string? dflt = null) => new(kind, null, help) { Default = dflt };
     private static ConfigField Int(string help, double min, double max, string? dflt = null) => new(ValueKind.Int, null, help) { Min = min, Max = max, Default = dflt };
@@ -130,7 +132,10 @@ internal static class ConfigSchema
         ["jpeg_draft"] = F(ValueKind.Bool, "decode JPEGs DCT-scaled as Pillow's draft('RGB', (image_size, image_size)) before the crop", "false"),
         ["max_file_mb"] = Int("image files larger than this many MiB are bad samples (refused unread)", 1, 1 << 20, "256"),
         ["max_decode_mb"] = Int("images whose decode needs more MiB than this (width × height × 4) are bad samples", 1, 1 << 20, "256"),
-        ["decoder"] = Names("image decoder", Decoders, "fast"),
+        ["decoder"] = new(ValueKind.String, null, "removed: each image format has one decoder (docs/images.md); a value is refused")
+        {
+            Removed = "the key is gone, each image format has one decoder (docs/images.md); remove it",
+        },
         ["train_number_samples"] = Int("use only the first N entries", 1, int.MaxValue),
         ["debug"] = F(ValueKind.Bool, "every index serves entry 0", "false"),
         ["repeat"] = Num("FixedBatchMultiSourceSampler: consecutive batches of this member per cycle (a whole number, VGT's sampler repeat); WeightedMultiSourceSampler: its weight", 0, 1_000_000, "1"),

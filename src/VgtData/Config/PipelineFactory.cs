@@ -214,9 +214,6 @@ public static class PipelineFactory
             "caption" => TruncateMode.Caption,
             var other => throw Error(config, $"{path}.truncate", $"expected \"ids\" or \"caption\", got \"{other}\""),
         };
-        var decoderName = d.String("decoder") ?? ImageDecoders.DefaultName;
-        var decoder = ImageDecoders.TryCreate(decoderName)
-            ?? throw Error(config, $"{path}.decoder", $"unknown decoder '{decoderName}' (known: {string.Join(", ", ImageDecoders.Names)})");
         var (template, tokenizer) = cache.Get(text);
         var bad = new ConfigSection(config.Root).Section("bad_samples");
         var limits = ImageLimits.Default with
@@ -255,7 +252,6 @@ public static class PipelineFactory
                 FailureBudget = bad.Number("budget") ?? 0.1,
                 FailureWindow = bad.Int("window") ?? 1000,
                 MaxReplacements = bad.Int("max_replacements") ?? 32,
-                Decoder = decoder,
                 ImageSource = storage.ImageSource ?? BuildSource(config, d.Section("image_source"), $"{path}.image_source", storage),
                 Files = storage.Files,
                 Text = new CaptionTokenizer(tokenizer, template, text.MaxLength ?? ConfigSchema.DefaultMaxLength, truncate),

@@ -41,7 +41,7 @@ public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasSam
         if (Entries.Count == 0) throw new VgtDataException($"{options.DataPath}: the manifest has no entries");
         _ownsSource = options.ImageSource is null;
         _source = options.ImageSource ?? new FolderImageSource(options.ImageFolder, options.Limits.MaxFileBytes);
-        _decoder = options.Decoder ?? ImageDecoders.Create(ImageDecoders.DefaultName);
+        _decoder = options.Decoder ?? ImageDecoder.Shared;
         Failures = new SampleFailureLog(options.FailureBudget, options.FailureWindow);
     }
 

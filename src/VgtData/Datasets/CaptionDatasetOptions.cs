@@ -67,7 +67,7 @@ public sealed record CaptionDatasetOptions
     /// <summary>Annotations, latents and the manifest: local files, or s3:// paths through object storage (default: local only).</summary>
     internal Storage.DataFiles? Files { get; init; }
 
-    /// <summary>Bytes → RGB (config key <c>decoder</c>); default: <see cref="ImageDecoders.DefaultName"/>.</summary>
+    /// <summary>Bytes → RGB; default: <see cref="ImageDecoder.Shared"/>.</summary>
     internal IImageDecoder? Decoder { get; init; }
 
     /// <summary>Caption → input_ids (template, tokenizer, max_length).</summary>

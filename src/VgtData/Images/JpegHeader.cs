@@ -8,8 +8,12 @@ internal readonly record struct JpegHeader(int Width, int Height, int Components
     public static bool IsJpeg(ReadOnlySpan<byte> data) => data.Length >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF;
 
     /// <summary>Walks the markers up to the first frame header; throws <see cref="SampleException"/> when there is none.</summary>
-    public static JpegHeader Read(ReadOnlySpan<byte> data, string path)
+    public static JpegHeader Read(ReadOnlySpan<byte> data, string path) => Read(data, path, out _);
+
+    /// <summary>As <see cref="Read(ReadOnlySpan{byte}, string)"/>; <paramref name="frameAt"/> is the frame header's marker offset.</summary>
+    public static JpegHeader Read(ReadOnlySpan<byte> data, string path, out int frameAt)
     {
+        frameAt = -1;
         int pos = 2;
         while (pos + 4 <= data.Length)
         {
@@ -31,6 +35,7 @@ internal readonly record struct JpegHeader(int Width, int Height, int Components
                 int components = data[pos + 9];
                 if (width == 0 || height == 0)
                     throw new SampleException(SampleFailureReason.Undecodable, path, $"JPEG frame header declares a size of {width}x{height}");
+                frameAt = pos;
                 return new JpegHeader(width, height, components);
             }
             pos += 2 + length;

@@ -5,7 +5,8 @@ using NetVips;
 namespace VgtData.Images;
 
 /// <summary>
-/// libvips (NuGet: NetVips + NetVips.Native), used for its bundled libjpeg-turbo — the library Pillow decodes JPEGs with.
+/// libvips (NuGet: NetVips + NetVips.Native), used for its bundled JPEG decoder: mozjpeg (the package's versions.json),
+/// whose decoder is libjpeg-turbo's, the library Pillow decodes JPEGs with.
 /// Set up once per process for a loader: no operation cache (every image is seen once), one thread per call (the loader's
 /// workers already use every core), and its warnings kept off stderr (failures come back as exceptions).
 /// </summary>

@@ -8,53 +8,41 @@ using VipsImage = NetVips.Image;
 namespace VgtData.Images;
 
 /// <summary>
-/// JPEGs decoded by libjpeg-turbo (inside libvips) exactly as Pillow 9.4's <c>Image.open(f).convert('RGB')</c>: the same
-/// library and settings (ISLOW IDCT, fancy upsampling), EXIF orientation and ICC profiles ignored, grey replicated to
-/// RGB, CMYK/YCCK through libjpeg's CMYK output (inverted when an Adobe marker is present, as Pillow's "CMYK;I") and then
-/// Pillow's <c>(255 − k) − c·(255 − k)/255</c>. Sequential access, so a crop that ends above the last row stops decoding there.
-/// The pixels land in one pooled block; nothing of per-image size is kept between calls. Stateless and thread-safe.
+/// JPEGs decoded by libjpeg-turbo exactly as Pillow 9.4's <c>Image.open(f).convert('RGB')</c>: the same decoder and
+/// settings (ISLOW IDCT, fancy upsampling), EXIF orientation and ICC profiles ignored, grey replicated to RGB, CMYK/YCCK
+/// through libjpeg's CMYK output (inverted when an Adobe marker is present, as Pillow's "CMYK;I") and then Pillow's
+/// <c>(255 − k) − c·(255 − k)/255</c>. Grey and YCbCr files go through the system's TurboJPEG where it is installed
+/// (faster); the rest, and every file TurboJPEG reports anything about, through libvips' bundled decoder (mozjpeg, whose
+/// decoder is libjpeg-turbo's), sequentially, so a crop that ends above the last row stops decoding there. The pixels
+/// land in one pooled block; nothing of per-image size is kept between calls. Stateless and thread-safe.
 /// </summary>
-internal sealed class LibjpegTurboDecoder : IImageDecoder
+internal sealed class LibjpegTurboDecoder : IImageRoute
 {
-    public string Name => "jpeg";
+    public string Format => "JPEG";
 
-    /// <summary>Whether the bundled libvips loaded on this machine; when it did not, <see cref="FastDecoder"/> and
-    /// <see cref="SkiaDecoder"/> hand JPEGs to ImageSharp (not bit-identical to Pillow).</summary>
+    /// <summary>Whether the bundled libvips loaded on this machine (without it JPEGs are refused).</summary>
     public static bool IsAvailable => LibVips.IsAvailable;
 
     /// <summary>Why libvips could not be loaded, or null.</summary>
     public static string? UnavailableReason => LibVips.UnavailableReason;
 
+    public bool Matches(ReadOnlySpan<byte> data) => JpegHeader.IsJpeg(data);
+
     public (int Width, int Height) ReadSize(ReadOnlyMemory<byte> data, string path)
     {
-        var h = Header(data.Span, path);
+        var h = JpegHeader.Read(data.Span, path);
         return (h.Width, h.Height);
     }
 
-    public Image<Rgb24> Decode(ReadOnlyMemory<byte> data, string path, ImageLimits limits) => Decode(data, path, limits, int.MaxValue);
-
-    public Image<Rgb24> Decode(ReadOnlyMemory<byte> data, string path, ImageLimits limits, int rowsNeeded)
+    public ImageDamage? FindDamage(ReadOnlyMemory<byte> data, string path)
     {
-        var header = Header(data.Span, path);
-        limits.Check(header.Width, header.Height, path);
+        var header = JpegHeader.Read(data.Span, path);
         if (header.Components is not (1 or 3 or 4))
-            throw new SampleException(SampleFailureReason.Undecodable, path, $"JPEG with {header.Components} colour components");
-        var truncation = ContainerCheck.FindTruncation(data.Span);
-        if (truncation != null) throw new SampleException(SampleFailureReason.Truncated, path, truncation);
-        if (UsesTurboJpeg(header, 1) && DecodeTurbo(data, header, 1) is { } whole) return whole;
-        if (!LibVips.IsAvailable)
-            throw new SampleException(SampleFailureReason.Undecodable, path, $"libvips is not available: {LibVips.UnavailableReason}");
-        int rows = Math.Clamp(rowsNeeded, 1, header.Height);
-        try
-        {
-            return DecodeRows(data, header, rows, path);
-        }
-        catch (VipsException e)
-        {
-            throw new SampleException(IsTruncation(e.Message) ? SampleFailureReason.Truncated : SampleFailureReason.Undecodable,
-                path, "libjpeg-turbo: " + LibjpegMessage(e.Message), inner: e);
-        }
+            return new(SampleFailureReason.Undecodable, $"JPEG with {header.Components} colour components");
+        return ContainerCheck.Jpeg(data.Span) is { } truncation ? new(SampleFailureReason.Truncated, truncation) : null;
     }
+
+    public Image<Rgb24> Decode(ReadOnlyMemory<byte> data, string path, int rowsNeeded) => DecodeAt(data, path, 1, rowsNeeded);
 
     /// <summary>Pillow 9.4's <c>JpegImageFile.draft</c>: scale = min(w // request_w, h // request_h), then the largest of
     /// 8, 4, 2, 1 not above it.</summary>
@@ -65,45 +53,76 @@ internal sealed class LibjpegTurboDecoder : IImageDecoder
         return scale >= 8 ? 8 : scale >= 4 ? 4 : scale >= 2 ? 2 : 1;
     }
 
-    /// <summary>libjpeg's scaled size, ⌈side / scale⌉, as Pillow gives it. CMYK drafts go through libvips, which rounds
-    /// down instead: for a CMYK file whose sides do not divide by the scale the draft is one pixel short of Pillow's.</summary>
-    private static (int Width, int Height) DraftSize(JpegHeader h, int scale) =>
-        scale == 1 ? (h.Width, h.Height)
-        : h.Components == 4 ? (h.Width / scale, h.Height / scale)
-        : ((h.Width + scale - 1) / scale, (h.Height + scale - 1) / scale);
+    /// <summary>libjpeg's scaled size, ⌈side / scale⌉, as Pillow gives it.</summary>
+    private static (int Width, int Height) DraftSize(JpegHeader h, int scale) => ((h.Width + scale - 1) / scale, (h.Height + scale - 1) / scale);
 
     public (int Width, int Height) ReadDraftSize(ReadOnlyMemory<byte> data, string path, int requestWidth, int requestHeight)
     {
-        var h = Header(data.Span, path);
+        var h = JpegHeader.Read(data.Span, path);
         return DraftSize(h, DraftScale(h.Width, h.Height, requestWidth, requestHeight));
     }
 
-    /// <summary>
-    /// Pillow's <c>im.draft('RGB', (w, h))</c> then <c>convert('RGB')</c>: libjpeg-turbo's DCT-scaled decode (ISLOW, fancy
-    /// upsampling, as Pillow leaves them). Through libvips where both sides divide by the scale (the sizes agree) and for
-    /// CMYK files (Pillow's CMYK arithmetic); grey and YCbCr files whose sides do not divide go through Skia's libjpeg-turbo,
-    /// which gives libjpeg's ⌈side / scale⌉ size where libvips rounds down.
-    /// </summary>
-    public Image<Rgb24> DecodeDraft(ReadOnlyMemory<byte> data, string path, ImageLimits limits, int requestWidth, int requestHeight, int rowsNeeded)
+    /// <summary>Pillow's <c>im.draft('RGB', (w, h))</c> then <c>convert('RGB')</c>: libjpeg-turbo's DCT-scaled decode (ISLOW,
+    /// fancy upsampling, as Pillow leaves them).</summary>
+    public Image<Rgb24> DecodeDraft(ReadOnlyMemory<byte> data, string path, int requestWidth, int requestHeight, int rowsNeeded)
     {
-        var header = Header(data.Span, path);
-        int scale = DraftScale(header.Width, header.Height, requestWidth, requestHeight);
-        if (scale == 1) return Decode(data, path, limits, rowsNeeded);
-        limits.Check(header.Width, header.Height, path);
-        if (header.Components is not (1 or 3 or 4))
-            throw new SampleException(SampleFailureReason.Undecodable, path, $"JPEG with {header.Components} colour components");
-        var truncation = ContainerCheck.FindTruncation(data.Span);
-        if (truncation != null) throw new SampleException(SampleFailureReason.Truncated, path, truncation);
-        if (UsesTurboJpeg(header, scale) && DecodeTurbo(data, header, scale) is { } drafted) return drafted;
+        var header = JpegHeader.Read(data.Span, path);
+        return DecodeAt(data, path, DraftScale(header.Width, header.Height, requestWidth, requestHeight), rowsNeeded);
+    }
+
+    private static Image<Rgb24> DecodeAt(ReadOnlyMemory<byte> data, string path, int scale, int rowsNeeded)
+    {
+        var header = JpegHeader.Read(data.Span, path);
         var (width, height) = DraftSize(header, scale);
         int rows = Math.Clamp(rowsNeeded, 1, height);
-        // Where both sides divide by the scale libvips' size is libjpeg's, and its SIMD build decodes ~15% faster than Skia's.
-        bool divides = header.Width % scale == 0 && header.Height % scale == 0;
-        if (header.Components != 4 && !(divides && LibVips.IsAvailable)) return SkiaDraft(data, path, width, height, rows);
+        if (UsesTurboJpeg(header, scale))
+        {
+            var turbo = DecodeTurbo(data, width, height, out bool clean);
+            if (clean) return turbo;
+            // libjpeg reported something: libvips (the same decoder, with Pillow's tolerance of warnings) decides, on every
+            // row, so the verdict does not depend on the rows the crop needs (the loader and validate agree).
+            turbo.Dispose();
+            rows = height;
+        }
+        return DecodeVips(data, header, rows, path, scale);
+    }
+
+    /// <summary>Grey and YCbCr files go through the system's TurboJPEG where it is installed and decodes at exactly this
+    /// scale; CMYK files (Pillow's own CMYK arithmetic) and every file where it is not go through libvips.</summary>
+    private static bool UsesTurboJpeg(JpegHeader header, int scale) =>
+        header.Components != 4 && TurboJpeg.Enabled && TurboJpeg.DecodesAtScale(header.Width, header.Height, scale);
+
+    /// <summary>The whole image, full size or DCT-scaled, straight into one pooled block (TurboJPEG cannot stop after the
+    /// crop's last row; it is still faster than libvips stopping there). <paramref name="clean"/> is false when libjpeg
+    /// reported anything, a warning or an error.</summary>
+    private static Image<Rgb24> DecodeTurbo(ReadOnlyMemory<byte> data, int width, int height, out bool clean)
+    {
+        var pixels = new PooledPixelMemory(checked(width * height));
+        clean = TurboJpeg.Decode(data.Span, pixels.Bytes, width, height);
+        return SixLabors.ImageSharp.Image.WrapMemory<Rgb24>(ImageSharpRoute.SingleThreaded, pixels, width, height);
+    }
+
+    private static Image<Rgb24> DecodeVips(ReadOnlyMemory<byte> data, JpegHeader header, int rows, string path, int scale)
+    {
         if (!LibVips.IsAvailable)
             throw new SampleException(SampleFailureReason.Undecodable, path, $"libvips is not available: {LibVips.UnavailableReason}");
+        byte[]? padded = null;
         try
         {
+            int paddedWidth = (header.Width + scale - 1) / scale * scale, paddedHeight = (header.Height + scale - 1) / scale * scale;
+            if ((paddedWidth != header.Width || paddedHeight != header.Height) && paddedWidth <= ushort.MaxValue && paddedHeight <= ushort.MaxValue)
+            {
+                // libvips rounds a scaled size down where libjpeg (and Pillow) round up: a copy whose frame header
+                // declares the sides rounded up to the scale decodes the same blocks (the MCU and chroma counts
+                // at that scale do not change, as the scale divides the MCU size) and gives the last row and column.
+                padded = ArrayPool<byte>.Shared.Rent(data.Length);
+                data.Span.CopyTo(padded);
+                JpegHeader.Read(data.Span, path, out int frameAt);
+                header = header with { Width = paddedWidth, Height = paddedHeight };
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(padded.AsSpan(frameAt + 5), (ushort)header.Height);
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(padded.AsSpan(frameAt + 7), (ushort)header.Width);
+                data = padded.AsMemory(0, data.Length);
+            }
             return DecodeRows(data, header, rows, path, scale);
         }
         catch (VipsException e)
@@ -111,74 +130,11 @@ internal sealed class LibjpegTurboDecoder : IImageDecoder
             throw new SampleException(IsTruncation(e.Message) ? SampleFailureReason.Truncated : SampleFailureReason.Undecodable,
                 path, "libjpeg-turbo: " + LibjpegMessage(e.Message), inner: e);
         }
-    }
-
-    /// <summary>Grey and YCbCr files go through the system's TurboJPEG where it is installed and decodes at exactly this
-    /// scale; CMYK files (Pillow's own CMYK arithmetic) and every file where it is not go through libvips or Skia.</summary>
-    private static bool UsesTurboJpeg(JpegHeader header, int scale) =>
-        header.Components != 4 && TurboJpeg.Enabled && TurboJpeg.DecodesAtScale(header.Width, header.Height, scale);
-
-    /// <summary>The whole image, full size or DCT-scaled, straight into one pooled block (TurboJPEG cannot stop after the
-    /// crop's last row; it is still faster than libvips stopping there). Null when libjpeg reported anything: the caller
-    /// then decodes through libvips, so damaged files get the same verdict on either route.</summary>
-    private static Image<Rgb24>? DecodeTurbo(ReadOnlyMemory<byte> data, JpegHeader header, int scale)
-    {
-        var (width, height) = DraftSize(header, scale);
-        var pixels = new PooledPixelMemory(checked(width * height));
-        if (TurboJpeg.Decode(data.Span, pixels.Bytes, width, height))
-            return SixLabors.ImageSharp.Image.WrapMemory<Rgb24>(ImageSharpDecoder.SingleThreaded, pixels, width, height);
-        ((IDisposable)pixels).Dispose();
-        return null;
-    }
-
-    private static Image<Rgb24> SkiaDraft(ReadOnlyMemory<byte> data, string path, int width, int height, int rows) =>
-        SkiaDecoder.WithCodec(data, path, codec =>
+        finally
         {
-            var size = codec.GetScaledDimensions((float)width / codec.Info.Width);
-            if (size.Width != width || size.Height != height)
-                throw new SampleException(SampleFailureReason.Undecodable, path, $"libjpeg-turbo (Skia) scales to {size.Width}x{size.Height}, expected {width}x{height}");
-            var info = new SkiaSharp.SKImageInfo(width, height, SkiaSharp.SKColorType.Rgba8888, SkiaSharp.SKAlphaType.Unpremul);
-            var staging = ArrayPool<byte>.Shared.Rent(checked(info.RowBytes * rows));
-            var pixels = new PooledPixelMemory(width * rows);
-            try
-            {
-                unsafe
-                {
-                    fixed (byte* p = staging)
-                    {
-                        // Scanline decoding stops after the crop's last row.
-                        var start = codec.StartScanlineDecode(info);
-                        if (start != SkiaSharp.SKCodecResult.Success)
-                            throw new SampleException(SampleFailureReason.Undecodable, path, $"Skia could not start the scaled decode ({start})");
-                        int got = codec.GetScanlines((IntPtr)p, rows, info.RowBytes);
-                        if (got < rows)
-                            throw new SampleException(SampleFailureReason.Truncated, path, $"JPEG data ends after {got} of {rows} scaled rows");
-                    }
-                }
-                var rgb = pixels.Bytes;
-                for (int y = 0; y < rows; y++)
-                {
-                    var src = staging.AsSpan(y * info.RowBytes, width * 4);
-                    var dst = rgb.Slice(y * width * 3, width * 3);
-                    for (int x = 0, i = 0, o = 0; x < width; x++, i += 4, o += 3)
-                    {
-                        dst[o] = src[i];
-                        dst[o + 1] = src[i + 1];
-                        dst[o + 2] = src[i + 2];
-                    }
-                }
-                return SixLabors.ImageSharp.Image.WrapMemory<Rgb24>(ImageSharpDecoder.SingleThreaded, pixels, width, rows);
-            }
-            catch
-            {
-                ((IDisposable)pixels).Dispose();
-                throw;
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(staging);
-            }
-        });
+            if (padded != null) ArrayPool<byte>.Shared.Return(padded);
+        }
+    }
 
     private static unsafe Image<Rgb24> DecodeRows(ReadOnlyMemory<byte> data, JpegHeader header, int rows, string path, int shrink = 1)
     {
@@ -221,7 +177,7 @@ internal sealed class LibjpegTurboDecoder : IImageDecoder
                     ArrayPool<byte>.Shared.Return(staging);
                 }
             }
-            return SixLabors.ImageSharp.Image.WrapMemory<Rgb24>(ImageSharpDecoder.SingleThreaded, pixels, width, rows);
+            return SixLabors.ImageSharp.Image.WrapMemory<Rgb24>(ImageSharpRoute.SingleThreaded, pixels, width, rows);
         }
         catch
         {
@@ -279,13 +235,6 @@ internal sealed class LibjpegTurboDecoder : IImageDecoder
     {
         int t = a * b + 128;
         return ((t >> 8) + t) >> 8;
-    }
-
-    private static JpegHeader Header(ReadOnlySpan<byte> data, string path)
-    {
-        if (data.Length == 0) throw new SampleException(SampleFailureReason.Undecodable, path, "file is empty");
-        if (!JpegHeader.IsJpeg(data)) throw new SampleException(SampleFailureReason.Undecodable, path, "not a JPEG file");
-        return JpegHeader.Read(data, path);
     }
 
     internal static bool IsTruncation(string message) =>

@@ -12,11 +12,16 @@ namespace VgtData.Images;
 /// entries past the table's end and palette-less files read as grey i,i,i). So a transparent pixel shows its palette
 /// colour, not black. Stateless and thread-safe.
 /// </summary>
-internal sealed class PillowGifDecoder : IImageDecoder
+internal sealed class PillowGifDecoder : IImageRoute
 {
-    public string Name => "gif";
+    public string Format => "GIF";
 
     public static bool IsGif(ReadOnlySpan<byte> data) => data.StartsWith("GIF87a"u8) || data.StartsWith("GIF89a"u8);
+
+    public bool Matches(ReadOnlySpan<byte> data) => IsGif(data);
+
+    // The blocks are checked as they are parsed and decoded.
+    public ImageDamage? FindDamage(ReadOnlyMemory<byte> data, string path) => null;
 
     public (int Width, int Height) ReadSize(ReadOnlyMemory<byte> data, string path)
     {
@@ -24,11 +29,10 @@ internal sealed class PillowGifDecoder : IImageDecoder
         return (frame.Width, frame.Height);
     }
 
-    public Image<Rgb24> Decode(ReadOnlyMemory<byte> data, string path, ImageLimits limits)
+    public Image<Rgb24> Decode(ReadOnlyMemory<byte> data, string path, int rowsNeeded)
     {
         var span = data.Span;
         var frame = Parse(span, path);
-        limits.Check(frame.Width, frame.Height, path);
 
         Span<byte> palette = stackalloc byte[256 * 3];
         for (int i = 0; i < 256; i++) palette[3 * i] = palette[3 * i + 1] = palette[3 * i + 2] = (byte)i;
@@ -50,7 +54,7 @@ internal sealed class PillowGifDecoder : IImageDecoder
                 rgb[o + 1] = palette[p + 1];
                 rgb[o + 2] = palette[p + 2];
             }
-            return Image.WrapMemory<Rgb24>(ImageSharpDecoder.SingleThreaded, pixels, frame.Width, frame.Height);
+            return Image.WrapMemory<Rgb24>(ImageSharpRoute.SingleThreaded, pixels, frame.Width, frame.Height);
         }
         catch
         {

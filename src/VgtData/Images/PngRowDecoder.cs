@@ -13,9 +13,11 @@ using SixLabors.ImageSharp.PixelFormats;
 namespace VgtData.Images;
 
 /// <summary>
-/// The common PNG case — 8-bit RGB or RGBA, not interlaced — decoded row by row with .NET's zlib (zlib-ng), stopping
-/// once the rows a crop needs are done: a portrait image's crop2square window rarely reaches its last rows, and those
-/// are never inflated. The caller checks chunk structure and every chunk's CRC beforehand (those rows included).
+/// The common PNG case — 8-bit RGB or RGBA, not interlaced — decoded row by row with .NET's zlib (zlib-ng), unfiltering
+/// only the rows a crop needs: a portrait image's crop2square window rarely reaches its last rows. The rest of the image
+/// data is still inflated and its filter bytes checked, so a file Pillow refuses for damage below the crop is refused
+/// here too, whatever rows are asked for (the loader and <c>validate</c> give one verdict). The caller checks chunk
+/// structure and CRCs beforehand.
 /// Returns null for anything else (the caller decodes it another way).
 /// </summary>
 internal static class PngRowDecoder
@@ -36,7 +38,7 @@ internal static class PngRowDecoder
         int outStride = width * 3;
         int stride = rowBytes + 1;
         // Inflate many rows per call: the native inflater is fastest on large reads.
-        int block = Math.Max(1, Math.Min(rows, (256 << 10) / stride));
+        int block = Math.Max(1, Math.Min(height, (256 << 10) / stride));
         var buffer = ArrayPool<byte>.Shared.Rent(stride * block);
         var zeros = ArrayPool<byte>.Shared.Rent(stride);
         byte[]? prevBlockRow = null;
@@ -48,17 +50,7 @@ internal static class PngRowDecoder
             for (int y0 = 0; y0 < rows; y0 += block)
             {
                 int count = Math.Min(block, rows - y0);
-                int got;
-                try
-                {
-                    got = zlib.ReadAtLeast(buffer.AsSpan(0, count * stride), count * stride, throwOnEndOfStream: false);
-                }
-                catch (Exception e) when (e is InvalidDataException or IOException)
-                {
-                    throw new SampleException(SampleFailureReason.Undecodable, path, $"PNG image data is corrupt near row {y0}: {e.Message}");
-                }
-                if (got < count * stride)
-                    throw new SampleException(SampleFailureReason.Truncated, path, $"PNG image data ends after {y0 + got / stride} of {height} rows");
+                ReadRows(zlib, buffer.AsSpan(0, count * stride), stride, y0, height, path);
                 for (int i = 0; i < count; i++)
                 {
                     var cur = buffer.AsSpan(i * stride + 1, rowBytes);
@@ -72,6 +64,13 @@ internal static class PngRowDecoder
                 // The last row of this block is the previous row of the next one.
                 prevBlockRow ??= ArrayPool<byte>.Shared.Rent(rowBytes);
                 buffer.AsSpan((count - 1) * stride + 1, rowBytes).CopyTo(prevBlockRow);
+            }
+            // The rows below the crop: inflated and their filter bytes checked, not unfiltered.
+            for (int y0 = rows; y0 < height; y0 += block)
+            {
+                int count = Math.Min(block, height - y0);
+                ReadRows(zlib, buffer.AsSpan(0, count * stride), stride, y0, height, path);
+                CheckFilters(buffer.AsSpan(0, count * stride), stride, y0, path);
             }
             return image;
         }
@@ -112,8 +111,9 @@ internal static class PngRowDecoder
             var input = IdatPayload(span, ref gathered);
             var result = Libdeflate.Inflate(input, raw.AsSpan(0, (int)rawLength), out int written);
             if (result != Libdeflate.Result.Success) return null;
-            if (written < (long)rows * stride)
+            if (written < rawLength)
                 throw new SampleException(SampleFailureReason.Truncated, path, $"PNG image data ends after {written / stride} of {height} rows");
+            CheckFilters(raw.AsSpan(rows * stride, (int)rawLength - rows * stride), stride, rows, path);
             var pixels = new PooledPixelMemory(checked(width * rows));
             var image = Image.WrapMemory<Rgb24>(configuration, (IMemoryOwner<Rgb24>)pixels, width, rows);
             try
@@ -177,6 +177,31 @@ internal static class PngRowDecoder
             pos += 12 + length;
         }
         return gathered.AsSpan(0, total);
+    }
+
+    /// <summary>Fills <paramref name="target"/> with the next rows (from row <paramref name="y0"/>), refusing a stream that
+    /// is corrupt or ends early.</summary>
+    private static void ReadRows(ZLibStream zlib, Span<byte> target, int stride, int y0, int height, string path)
+    {
+        int got;
+        try
+        {
+            got = zlib.ReadAtLeast(target, target.Length, throwOnEndOfStream: false);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException)
+        {
+            throw new SampleException(SampleFailureReason.Undecodable, path, $"PNG image data is corrupt near row {y0}: {e.Message}");
+        }
+        if (got < target.Length)
+            throw new SampleException(SampleFailureReason.Truncated, path, $"PNG image data ends after {y0 + got / stride} of {height} rows");
+    }
+
+    /// <summary>Refuses rows below the crop whose filter byte is not 0–4, as Pillow does.</summary>
+    private static void CheckFilters(ReadOnlySpan<byte> rows, int stride, int firstRow, string path)
+    {
+        for (int i = 0; i * stride < rows.Length; i++)
+            if (rows[i * stride] > 4)
+                throw new SampleException(SampleFailureReason.Undecodable, path, $"PNG row {firstRow + i} has unknown filter type {rows[i * stride]}");
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -163,7 +163,7 @@ public sealed class DeviceResizeTests(ITestOutputHelper output) : IDisposable
     {
         var folder = SharedData.Require("golden/pil-resize");
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "cases.json")));
-        var decoder = ImageDecoders.Create(ImageDecoders.DefaultName);
+        var decoder = ImageDecoder.Shared;
         foreach (var c in doc.RootElement.GetProperty("cases").EnumerateArray())
         {
             var name = c.GetProperty("name").GetString()!;

@@ -28,7 +28,7 @@ public sealed class ConfigValueTests : IDisposable
         { "image_size=0", "image_size: 0 is out of range: expected [16, 8192]" },
         { "image_size=100000", "image_size: 100000 is out of range: expected [16, 8192]" },
         { "dataset.image_size=8193", "dataset.image_size: 8193 is out of range: expected [16, 8192]" },
-        { "dataset.decoder=magic", "dataset.decoder: expected one of fast, imagesharp, skia; got \"magic\"" },
+        { "dataset.decoder=fast", "dataset.decoder: \"fast\": the key is gone, each image format has one decoder (docs/images.md); remove it" },
         { "dataset.unconditional=1.5", "dataset.unconditional: 1.5 is out of range: expected [0, 1]" },
         { "dataset.unconditional=-0.1", "dataset.unconditional: -0.1 is out of range: expected [0, 1]" },
         { "dataset.max_length=0", "dataset.max_length: 0 is out of range: expected [1, 1000000]" },

@@ -172,7 +172,7 @@ public sealed class DatasetsMutationTests : IDisposable
 
     private sealed class WrongSizeDecoder(int widthLoss) : IImageDecoder
     {
-        private readonly FastDecoder _inner = new();
+        private readonly ImageDecoder _inner = ImageDecoder.Shared;
         public string Name => "wrong";
         public (int Width, int Height) ReadSize(ReadOnlyMemory<byte> data, string path) => _inner.ReadSize(data, path);
         public Image<Rgb24> Decode(ReadOnlyMemory<byte> data, string path, ImageLimits limits)
@@ -210,7 +210,7 @@ public sealed class DatasetsMutationTests : IDisposable
         var bytes = File.ReadAllBytes(_dir.PathOf("p.jpg"));
         using var ds = new CaptionDataset(_dir.Options(imageSize: 64) with { JpegDraft = true });
         using var s = ds.GetSample(0);
-        var fast = new FastDecoder();
+        var fast = ImageDecoder.Shared;
         using var drafted = fast.DecodeDraft(bytes, "p.jpg", ImageLimits.Default, 64, 64, int.MaxValue);
         Assert.Equal((64, 64), (drafted.Width, drafted.Height));   // 256 / 64 = 4: a quarter-size decode
         using var expected = SquareResize.Apply(drafted, CropBox.Square(64, 64, 0), 64, 64);

@@ -5,7 +5,7 @@ using VgtData.Preparation;
 
 namespace VgtData.Tests.Images;
 
-/// <summary><c>dataset.decoder</c> picks the image decoder.</summary>
+/// <summary><c>dataset.decoder</c> is gone: each format has one decoder, and a config that still names one is refused.</summary>
 public sealed class DecoderConfigTests : IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "vgtdata-decoder-" + Guid.NewGuid().ToString("N")[..12]);
@@ -35,39 +35,28 @@ public sealed class DecoderConfigTests : IDisposable
         return ConfigLoader.Load(path);
     }
 
-    [Theory]
-    [InlineData("skia")]
-    [InlineData("imagesharp")]
-    [InlineData(null)]
-    public void ConfiguredDecoderBuildsAndLoadsASample(string? decoder)
+    [Fact]
+    public void WithoutTheKeyTheDefaultDecoderLoadsSamples()
     {
-        using var pipeline = PipelineFactory.Build(Config(decoder));
+        using var pipeline = PipelineFactory.Build(Config(null));
         var dataset = Assert.IsType<CaptionDataset>(pipeline.Dataset);
-        Assert.Equal(decoder ?? ImageDecoders.DefaultName, dataset.Options.Decoder!.Name);
+        Assert.Same(ImageDecoder.Shared, dataset.Options.Decoder ?? ImageDecoder.Shared);
         for (int i = 0; i < 2; i++)
         {
             using var sample = pipeline.Dataset.GetSample(i);
             Assert.Equal(i, sample.SourceIndex);
-            Assert.NotNull(sample.Pixels);
             Assert.Equal((128, 128), (sample.Pixels!.Width, sample.Pixels.Height));
         }
         Assert.Equal(0L, pipeline.Dataset.Failures.Failures);
     }
 
-    [Fact]
-    public void SkiaAndImageSharpSamplesAgree()
+    [Theory]
+    [InlineData("fast")]
+    [InlineData("skia")]
+    [InlineData("imagesharp")]
+    public void TheOldDecoderNamesAreOneConfigError(string decoder)
     {
-        using var a = PipelineFactory.Build(Config("skia"));
-        using var b = PipelineFactory.Build(Config("imagesharp"));
-        using var sa = a.Dataset.GetSample(1);
-        using var sb = b.Dataset.GetSample(1);
-        Assert.Equal(sb.Pixels!.Pixels.ToArray(), sa.Pixels!.Pixels.ToArray());
-    }
-
-    [Fact]
-    public void UnknownDecoderIsAConfigError()
-    {
-        var e = Assert.Throws<ConfigException>(() => PipelineFactory.Build(Config("pillow")));
-        Assert.Contains("dataset.decoder", e.Message);
+        var e = Assert.Throws<ConfigException>(() => PipelineFactory.Build(Config(decoder)));
+        Assert.EndsWith($"dataset.decoder: \"{decoder}\": the key is gone, each image format has one decoder (docs/images.md); remove it", e.Message);
     }
 }

@@ -71,14 +71,14 @@ public sealed class GifStructureTests
 
     private static Rgb24[] Decode(byte[] gif)
     {
-        using var image = new PillowGifDecoder().Decode(gif, "x.gif", Limits);
+        using var image = ImageDecoder.Shared.Decode(gif, "x.gif", Limits);
         var pixels = new Rgb24[image.Width * image.Height];
         image.CopyPixelDataTo(pixels);
         return pixels;
     }
 
     private static SampleException Refused(byte[] gif) =>
-        Assert.Throws<SampleException>(() => new PillowGifDecoder().Decode(gif, "x.gif", Limits).Dispose());
+        Assert.Throws<SampleException>(() => ImageDecoder.Shared.Decode(gif, "x.gif", Limits).Dispose());
 
     private static readonly Rgb24 Red = new(255, 0, 0), Green = new(0, 255, 0), Blue = new(0, 0, 255), White = new(255, 255, 255);
 
@@ -185,7 +185,7 @@ public sealed class GifStructureTests
     public void WhatIsNotAGifOrCutInItsHeaderIsRefused()
     {
         var e = Refused("GIF88a\u0001\0\u0001\0\0\0\0;"u8.ToArray());
-        Assert.Equal((SampleFailureReason.Undecodable, "not a GIF file"), (e.Reason, e.Detail));
+        Assert.Equal((SampleFailureReason.Undecodable, "not a recognised image format"), (e.Reason, e.Detail));
         var cut = Refused(Screen(1, 1)[..12]);
         Assert.Equal((SampleFailureReason.Truncated, "GIF screen descriptor is cut short"), (cut.Reason, cut.Detail));
         foreach (var noImage in new[] { Screen(1, 1), Gif(Screen(1, 1), ";"u8.ToArray()), Gif(Screen(1, 1, Palette4), [(byte)'!', 0xFE, 0], ";"u8.ToArray()) })
@@ -281,7 +281,7 @@ public sealed class GifStructureTests
     [Fact]
     public void MoreEdgesOfTheBlockWalk()
     {
-        Assert.Equal("gif", new PillowGifDecoder().Name);
+        Assert.Equal("GIF", new PillowGifDecoder().Format);
         // The transparency index counts only with its flag: unflagged, the fill is index 0 whatever the index byte says.
         byte[] unflagged = [(byte)'!', 0xF9, 4, 0, 0, 0, 2, 0];
         Assert.Equal(Red, Decode(Gif(Screen(2, 2, Palette4), unflagged, Descriptor(1, 1, 1, 1), Frame([3]), ";"u8.ToArray()))[0]);

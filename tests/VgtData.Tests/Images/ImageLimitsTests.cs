@@ -63,19 +63,6 @@ public sealed class ImageLimitsTests
     }
 
     [Fact]
-    public void DecoderNamesMapToTheirDecoders()
-    {
-        Assert.Equal(["fast", "imagesharp", "skia"], ImageDecoders.Names);
-        Assert.Equal("fast", ImageDecoders.DefaultName);
-        Assert.IsType<FastDecoder>(ImageDecoders.Create("fast"));
-        Assert.IsType<ImageSharpDecoder>(ImageDecoders.Create("imagesharp"));
-        Assert.IsType<SkiaDecoder>(ImageDecoders.Create("skia"));
-        Assert.Null(ImageDecoders.TryCreate("Fast"));
-        var e = Assert.Throws<VgtDataException>(() => ImageDecoders.Create("pillow"));
-        Assert.Equal("unknown image decoder 'pillow' (known: fast, imagesharp, skia)", e.Message);
-    }
-
-    [Fact]
     public void PooledPixelsAreOneBlockThatCannotBePinnedAndIsReturnedOnce()
     {
         var memory = new PooledPixelMemory(5);

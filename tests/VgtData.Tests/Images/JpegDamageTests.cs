@@ -47,7 +47,7 @@ public sealed class JpegDamageTests
     {
         Skip.IfNot(LibjpegTurboDecoder.IsAvailable, $"libvips is not available: {LibjpegTurboDecoder.UnavailableReason}");
         var jpeg = Damaged(kind);
-        var decoder = new LibjpegTurboDecoder();
+        var decoder = ImageDecoder.Shared;
         foreach (bool turbo in new[] { true, false })
             foreach (int draft in new[] { 0, 16 })   // 16 asks for half size: 32x24, through libvips too
             {
@@ -83,7 +83,7 @@ public sealed class JpegDamageTests
     {
         Skip.IfNot(LibjpegTurboDecoder.IsAvailable, $"libvips is not available: {LibjpegTurboDecoder.UnavailableReason}");
         var jpeg = Photo();
-        var decoder = new LibjpegTurboDecoder();
+        var decoder = ImageDecoder.Shared;
         byte[] Pixels(bool turbo, int draft)
         {
             using var image = JpegRoute.On(turbo, () => draft == 0 ? decoder.Decode(jpeg, "x.jpg", Limits) : decoder.DecodeDraft(jpeg, "x.jpg", Limits, draft, draft, int.MaxValue));

@@ -53,8 +53,8 @@ public class PngRowDecoderTests
     {
         using var source = Noisy(157, 93, (int)filter);
         var png = Png(source, color, filter);
-        using var expected = new ImageSharpDecoder().Decode(png, "x.png", ImageLimits.Default);
-        using var actual = new FastDecoder().Decode(png, "x.png", ImageLimits.Default);
+        using var expected = ImageSharpRoute.Load(png, "x.png");
+        using var actual = ImageDecoder.Shared.Decode(png, "x.png", ImageLimits.Default);
         Assert.Equal((157, 93), (actual.Width, actual.Height));
         Assert.Equal(Pixels(expected), Pixels(actual));
     }
@@ -64,8 +64,8 @@ public class PngRowDecoderTests
     {
         using var source = Noisy(120, 300, 7);
         var png = Png(source, PngColorType.Rgb, PngFilterMethod.Adaptive);
-        using var full = new FastDecoder().Decode(png, "x.png", ImageLimits.Default);
-        using var top = new FastDecoder().Decode(png, "x.png", ImageLimits.Default, rowsNeeded: 131);
+        using var full = ImageDecoder.Shared.Decode(png, "x.png", ImageLimits.Default);
+        using var top = ImageDecoder.Shared.Decode(png, "x.png", ImageLimits.Default, rowsNeeded: 131);
         Assert.Equal((120, 131), (top.Width, top.Height));
         Assert.Equal(Pixels(full).AsSpan(0, 120 * 131 * 3).ToArray(), Pixels(top));
     }
@@ -76,12 +76,11 @@ public class PngRowDecoderTests
         // A portrait image: the crop window usually ends above the last row, so the fast decoder stops early.
         using var source = Noisy(200, 360, 3);
         var png = Png(source, PngColorType.Rgb, PngFilterMethod.Adaptive);
-        var ordinary = new ImageSharpDecoder();
         for (int offset = 0; offset <= 160; offset += 40)
         {
             var box = CropBox.Square(200, 360, offset);
-            using var a = ordinary.Decode(png, "x.png", ImageLimits.Default);
-            using var b = new FastDecoder().Decode(png, "x.png", ImageLimits.Default, rowsNeeded: box.Lower);
+            using var a = ImageSharpRoute.Load(png, "x.png");
+            using var b = ImageDecoder.Shared.Decode(png, "x.png", ImageLimits.Default, rowsNeeded: box.Lower);
             using var ra = SquareResize.Apply(a, box, 96, 96);
             using var rb = SquareResize.Apply(b, box, 96, 96);
             Assert.Equal(ra.Pixels.ToArray(), rb.Pixels.ToArray());
@@ -118,7 +117,7 @@ public class PngRowDecoderTests
     {
         using var source = Noisy(64, 96, 1);
         var png = WithIdat(Png(source, PngColorType.Rgb, PngFilterMethod.None), d => d[..(d.Length / 2)]);
-        var e = Assert.Throws<SampleException>(() => new FastDecoder().Decode(png, "cut.png", ImageLimits.Default with { MinImageSize = 0 }));
+        var e = Assert.Throws<SampleException>(() => ImageDecoder.Shared.Decode(png, "cut.png", ImageLimits.Default with { MinImageSize = 0 }));
         Assert.True(e.Reason is SampleFailureReason.Truncated or SampleFailureReason.Undecodable, e.Message);
         Assert.Equal("cut.png", e.Path);
     }
@@ -133,7 +132,7 @@ public class PngRowDecoderTests
             for (int i = 2; i < copy.Length; i += 7) copy[i] ^= 0x5A;
             return copy;
         });
-        var e = Assert.Throws<SampleException>(() => new FastDecoder().Decode(png, "bad.png", ImageLimits.Default with { MinImageSize = 0 }));
+        var e = Assert.Throws<SampleException>(() => ImageDecoder.Shared.Decode(png, "bad.png", ImageLimits.Default with { MinImageSize = 0 }));
         Assert.True(e.Reason is SampleFailureReason.Undecodable or SampleFailureReason.Truncated, e.Message);
     }
 
@@ -161,8 +160,8 @@ public class PngRowDecoderTests
         rebuilt.Write(single, idatStart + 12 + idatLength, single.Length - idatStart - 12 - idatLength);
         var png = rebuilt.ToArray();
         Assert.True(parts.Count > 3);
-        using var expected = new ImageSharpDecoder().Decode(png, "x.png", ImageLimits.Default);
-        using var actual = new FastDecoder().Decode(png, "x.png", ImageLimits.Default);
+        using var expected = ImageSharpRoute.Load(png, "x.png");
+        using var actual = ImageDecoder.Shared.Decode(png, "x.png", ImageLimits.Default);
         Assert.Equal(Pixels(expected), Pixels(actual));
     }
 }

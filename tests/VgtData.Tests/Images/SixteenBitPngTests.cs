@@ -30,34 +30,22 @@ public sealed class SixteenBitPngTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void EveryDecoderGivesPillowsValues(string kind, byte[] png, byte[] pillow)
+    public void TheDecoderGivesPillowsValues(string kind, byte[] png, byte[] pillow)
     {
-        foreach (var name in new[] { "imagesharp", "skia", "fast" })
-        {
-            using var image = ImageDecoders.Create(name).Decode(png, $"{kind}.png", ImageLimits.Default with { MinImageSize = 0 });
-            Assert.Equal((pillow.Length / 3, 1), (image.Width, image.Height));
-            Assert.True(pillow.SequenceEqual(JpegRoute.Pixels(image)), $"{name} on {kind}: {string.Join(",", JpegRoute.Pixels(image))}");
-        }
+        using var image = ImageDecoder.Shared.Decode(png, $"{kind}.png", ImageLimits.Default with { MinImageSize = 0 });
+        Assert.Equal((pillow.Length / 3, 1), (image.Width, image.Height));
+        Assert.True(pillow.SequenceEqual(JpegRoute.Pixels(image)), $"{kind}: {string.Join(",", JpegRoute.Pixels(image))}");
     }
 
     [Fact]
-    public void TheConfigurationGivenIsPassedDownToEveryImage()
+    public void ImagesCarryTheSingleThreadedConfiguration()
     {
-        var custom = Configuration.Default.Clone();
-        custom.MaxDegreeOfParallelism = 1;
-        var imageSharp = new ImageSharpDecoder(custom);
         var grey8 = TestImages.PngFromZlib(2, 1, 0, TestImages.Zlib([0, 10, 20]));
-        foreach (var (decoder, png) in new (IImageDecoder, byte[])[]
+        foreach (var png in new[] { Png16(9, 0, GreyLevels), Png16(3, 2, new ushort[9]), grey8 })
         {
-            (imageSharp, Png16(9, 0, GreyLevels)), (imageSharp, Png16(3, 2, new ushort[9])), (imageSharp, grey8),
-            (new SkiaDecoder(imageSharp), Png16(9, 0, GreyLevels)), (new SkiaDecoder(imageSharp), grey8),
-            (new FastDecoder(new SkiaDecoder(imageSharp)), Png16(9, 0, GreyLevels)), (new FastDecoder(new SkiaDecoder(imageSharp)), grey8),
-        })
-        {
-            using var image = decoder.Decode(png, "x.png", ImageLimits.Default with { MinImageSize = 0 });
-            Assert.Same(custom, image.GetConfiguration());
+            using var image = ImageDecoder.Shared.Decode(png, "x.png", ImageLimits.Default with { MinImageSize = 0 });
+            Assert.Same(ImageSharpRoute.SingleThreaded, image.GetConfiguration());
         }
-        Assert.Same(ImageSharpDecoder.SingleThreaded, new ImageSharpDecoder().Configuration);
+        Assert.Equal(1, ImageSharpRoute.SingleThreaded.MaxDegreeOfParallelism);
     }
-
 }

@@ -13,7 +13,7 @@ public sealed class ImageFuzzTests(ITestOutputHelper output)
 
     private void Fuzz(string what, List<byte[]> seeds, int count, int seed, bool zlibOnly = false)
     {
-        var decoder = new FastDecoder();
+        var decoder = ImageDecoder.Shared;
         foreach (var s in seeds)
         {
             using var ok = decoder.Decode(s, "seed", Limits);   // every seed is valid to begin with
@@ -47,7 +47,7 @@ public sealed class ImageFuzzTests(ITestOutputHelper output)
             var r = Task.Run(() =>
             {
                 Libdeflate.Enabled = false;
-                return ImageMutator.Run(new FastDecoder(), FuzzSeeds.Png(), lastCase + 1, seed, Limits);
+                return ImageMutator.Run(ImageDecoder.Shared, FuzzSeeds.Png(), lastCase + 1, seed, Limits);
             }).Result;
             Assert.True(r.Unexpected.Count == 0, string.Join("\n", r.Unexpected));
         }

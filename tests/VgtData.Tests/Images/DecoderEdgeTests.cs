@@ -3,10 +3,10 @@ using VgtData.Tests.Fixtures;
 
 namespace VgtData.Tests.Images;
 
-/// <summary>The Skia decoder at its edges: PNG headers at their size limits, image data that ends or breaks inside intact
-/// chunks, JPEGs decoded by Skia itself, drafts of files that are not JPEGs, and the decoders' names.</summary>
+/// <summary>The decoder at its edges: PNG headers at their size limits, image data that ends or breaks inside intact
+/// chunks, drafts of files that are not JPEGs, and the route table.</summary>
 [Collection(nameof(SerialJpegCollection))]
-public sealed class SkiaDecoderEdgeTests
+public sealed class DecoderEdgeTests
 {
     private static readonly ImageLimits Limits = ImageLimits.Default with { MinImageSize = 0 };
 
@@ -19,14 +19,14 @@ public sealed class SkiaDecoderEdgeTests
     [Fact]
     public void AHeaderOnlyPngIsCutShortAndItsSizeIsCheckedFirst()
     {
-        var cut = Refusal(new SkiaDecoder(), HeaderOnly(4, 4));
-        Assert.Equal((SampleFailureReason.Truncated, ContainerCheck.FindTruncation(HeaderOnly(4, 4))), (cut.Reason, cut.Detail));
-        var bomb = Refusal(new SkiaDecoder(), HeaderOnly(100_000, 100_000));
+        var cut = Refusal(ImageDecoder.Shared, HeaderOnly(4, 4));
+        Assert.Equal((SampleFailureReason.Truncated, ContainerCheck.Png(HeaderOnly(4, 4))), (cut.Reason, cut.Detail));
+        var bomb = Refusal(ImageDecoder.Shared, HeaderOnly(100_000, 100_000));
         Assert.Equal(SampleFailureReason.TooManyPixels, bomb.Reason);
         // The largest height a PNG may declare is a size, refused by the limits, not an invalid header.
-        var tallest = Refusal(new SkiaDecoder(), HeaderOnly(1, int.MaxValue));
+        var tallest = Refusal(ImageDecoder.Shared, HeaderOnly(1, int.MaxValue));
         Assert.Equal((SampleFailureReason.TooManyPixels, $"1x{int.MaxValue} = {int.MaxValue} pixels exceeds the limit of {Limits.MaxPixels}"), (tallest.Reason, tallest.Detail));
-        var past = Refusal(new SkiaDecoder(), HeaderOnly(1, (uint)int.MaxValue + 1));
+        var past = Refusal(ImageDecoder.Shared, HeaderOnly(1, (uint)int.MaxValue + 1));
         Assert.Equal((SampleFailureReason.Undecodable, $"PNG header declares an invalid size 1x{(uint)int.MaxValue + 1}"), (past.Reason, past.Detail));
     }
 
@@ -38,38 +38,15 @@ public sealed class SkiaDecoderEdgeTests
     [Theory]
     [InlineData(true, SampleFailureReason.Truncated, "PNG image data ")]
     [InlineData(false, SampleFailureReason.Undecodable, "PNG image data is corrupt: ")]
-    public void ImageDataShortOrBrokenInsideIntactChunksGetsTheImageSharpRoutesVerdict(bool cut, SampleFailureReason reason, string detail)
+    public void ImageDataShortOrBrokenInsideIntactChunksIsRefused(bool cut, SampleFailureReason reason, string detail)
     {
         var zlib = TestImages.Zlib(GreyRows());
         if (cut) zlib = zlib[..(zlib.Length / 2)];
         else for (int i = 2; i < zlib.Length - 4; i += 3) zlib[i] ^= 0xA5;
         var png = TestImages.PngFromZlib(8, 8, 0, zlib);
-        var e = Refusal(new SkiaDecoder(), png);
+        var e = Refusal(ImageDecoder.Shared, png);
         Assert.Equal(reason, e.Reason);
         Assert.StartsWith(detail, e.Detail);
-        var imageSharp = Refusal(new ImageSharpDecoder(), png);
-        Assert.Equal((imageSharp.Reason, imageSharp.Detail), (e.Reason, e.Detail));
-    }
-
-    [Fact]
-    public void AnEmptyFileIsRefusedBeforeSkiaSeesIt()
-    {
-        var e = Assert.Throws<SampleException>(() => SkiaDecoder.WithCodec<int>(ReadOnlyMemory<byte>.Empty, "x.png", _ => 0));
-        Assert.Equal((SampleFailureReason.Undecodable, "file is empty"), (e.Reason, e.Detail));
-    }
-
-    [SkippableFact]
-    public void JpegsSkiaDecodesItselfAreLibjpegTurbosPixelsAndCutOnesAreTruncated()
-    {
-        Skip.IfNot(LibjpegTurboDecoder.IsAvailable, $"libvips is not available: {LibjpegTurboDecoder.UnavailableReason}");
-        var jpeg = JpegRoute.Photo(40, 24);
-        var skia = new SkiaDecoder(decodeJpeg: true);
-        using var own = skia.Decode(jpeg, "x.jpg", Limits);
-        using var turbo = new LibjpegTurboDecoder().Decode(jpeg, "x.jpg", Limits);
-        Assert.Equal(JpegRoute.Pixels(turbo), JpegRoute.Pixels(own));
-        var cut = jpeg[..(jpeg.Length * 2 / 3)];
-        var e = Assert.Throws<SampleException>(() => skia.Decode(cut, "x.jpg", Limits).Dispose());
-        Assert.Equal((SampleFailureReason.Truncated, ContainerCheck.FindTruncation(cut)), (e.Reason, e.Detail));
     }
 
     [SkippableFact]
@@ -78,7 +55,7 @@ public sealed class SkiaDecoderEdgeTests
         Skip.IfNot(LibjpegTurboDecoder.IsAvailable, $"libvips is not available: {LibjpegTurboDecoder.UnavailableReason}");
         var png = TestImages.PngFromZlib(8, 8, 0, TestImages.Zlib(GreyRows()));
         var jpeg = JpegRoute.Photo(64, 48);
-        foreach (IImageDecoder decoder in new IImageDecoder[] { new SkiaDecoder(), new FastDecoder() })
+        var decoder = ImageDecoder.Shared;
         {
             Assert.Equal((8, 8), decoder.ReadDraftSize(png, "x.png", 2, 2));
             using var whole = decoder.DecodeDraft(png, "x.png", Limits, 2, 2, int.MaxValue);
@@ -89,17 +66,20 @@ public sealed class SkiaDecoderEdgeTests
         }
         // The default decoder's draft of an RGB PNG is its own row decode, which stops after the rows asked for.
         var rgb = TestImages.PngFromZlib(4, 8, 2, TestImages.Zlib(Enumerable.Range(0, 8).SelectMany(y => new byte[] { 0 }.Concat(Enumerable.Range(0, 12).Select(i => (byte)(i * 20 + y)))).ToArray()));
-        using var top = new FastDecoder().DecodeDraft(rgb, "x.png", Limits, 2, 2, 3);
-        using var all = new FastDecoder().Decode(rgb, "x.png", Limits);
+        using var top = ImageDecoder.Shared.DecodeDraft(rgb, "x.png", Limits, 2, 2, 3);
+        using var all = ImageDecoder.Shared.Decode(rgb, "x.png", Limits);
         Assert.Equal((4, 3), (top.Width, top.Height));
         Assert.Equal(JpegRoute.Pixels(all)[..(4 * 3 * 3)], JpegRoute.Pixels(top));
     }
 
     [Fact]
-    public void EachDecoderHasItsName()
+    public void EachFormatHasOneRowInTheTable()
     {
-        foreach (var name in ImageDecoders.Names) Assert.Equal(name, ImageDecoders.Create(name).Name);
-        Assert.Equal("jpeg", new LibjpegTurboDecoder().Name);
+        Assert.Equal(["PNG", "JPEG", "GIF", "ICO", "ImageSharp"], ImageDecoder.Routes.Select(r => r.Format));
+        Assert.Equal("PNG", ImageDecoder.Route(TestImages.PngHead(4, 4, 0), "x").Format);
+        Assert.Equal("JPEG", ImageDecoder.Route(JpegRoute.Photo(16, 16), "x").Format);
+        Assert.Equal("GIF", ImageDecoder.Route("GIF89a"u8.ToArray(), "x").Format);
+        Assert.Equal("ImageSharp", ImageDecoder.Route("BM"u8.ToArray().Concat(new byte[60]).ToArray(), "x").Format);
     }
 
     [Fact]

@@ -46,9 +46,9 @@ public sealed class WebDatasetShardsTests : IDisposable
         return path;
     }
 
-    private string Config(string dataset) =>
+    private string Config(string dataset, string root = "") =>
         _dir.Write($"exp-{Guid.NewGuid():N}.json", $$"""
-            { "seed": 11, "tokenizer": "embedded:o200k",
+            { "seed": 11, "tokenizer": "embedded:o200k", {{root}}
               "dataset": { "type": "CaptionDataset", "image_size": 24, "min_image_size": 8, "unconditional": 0.4, {{dataset}} } }
             """);
 
@@ -120,6 +120,38 @@ public sealed class WebDatasetShardsTests : IDisposable
         Assert.Equal("wds-0001.tar/k0003.PNG", fromShards.Entries.ImageOf(3));
         Assert.Null(fromShards.Check(5, out var caption));
         Assert.Equal("a wide webp", caption);
+    }
+
+    [Fact]
+    public void TheLoaderGivesTheExtractedFoldersBatches()
+    {
+        var keys = ThreeShards();
+        const string loader = """ "train_dataloader": { "batch_size": 4, "num_workers": 2, "sampler": { "type": "InfiniteSampler", "shuffle": true } }, """;
+        string Checksum(string config)
+        {
+            using var pipeline = Build(config);
+            using var batches = pipeline.CreateLoader();
+            var sum = new VgtData.Loading.BatchChecksum();
+            foreach (var batch in batches.Take(5))
+                using (batch) sum.Add(batch);
+            return sum.Hex;
+        }
+        Assert.Equal(Checksum(Config($$""" "data_path": "{{Extracted(keys)}}" """, loader)),
+            Checksum(Config(""" "shards": "shards/wds-{0000..0002}.tar" """, loader)));
+    }
+
+    [Fact]
+    public void TheConfigCommandChecksShards()
+    {
+        ThreeShards();
+        var (code, output, error) = ConfigDir.Cli("config", Config(""" "shards": "shards/wds-{0000..0002}.tar" """));
+        Assert.True(code == 0, output + error);
+        Assert.DoesNotContain("data_path", error);
+        var missing = Config(""" "shards": "shards/wds-{0000..0003}.tar" """);
+        (code, _, error) = ConfigDir.Cli("config", missing, "--strict");
+        Assert.Equal(1, code);
+        var shards = Path.Combine(_dir.Root, "shards");
+        Assert.Contains($"error: {missing}: dataset.shards: shards '{shards}/wds-{{0000..0003}}.tar': shard {shards}/wds-0003.tar does not exist (1 of 4 names missing)", error);
     }
 
     [Fact]

@@ -238,7 +238,7 @@ public static class PipelineFactory
         WebDatasetShards? shardEntries = null;
         try
         {
-            if (shards is not null) shardEntries = WebDatasetShards.Open(shards, capSource, d.Int("train_number_samples"));
+            if (shards is not null) shardEntries = WebDatasetShards.Open(shards, capSource, d.Int("train_number_samples"), storage: storage);
         }
         catch (VgtDataException e) when (e is not ConfigException)
         {
@@ -292,6 +292,7 @@ public static class PipelineFactory
                     ["data_path"] = d.String("data_path"), ["cap_folder"] = d.String("cap_folder"),
                     ["image_latents_folder"] = d.String("image_latents_folder"),
                     ["image_source.parts"] = d.Section("image_source").String("parts"),
+                    ["shards"] = d.String("shards"),
                 },
                 hasLocalImages: d.Has("image_folder"), readAhead: Math.Max(1, workers) * 16, maxFileBytes: maxFileBytes);
         }

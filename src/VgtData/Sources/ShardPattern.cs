@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using VgtData.Storage;
 
 namespace VgtData.Sources;
 
@@ -112,6 +113,37 @@ internal static partial class ShardPattern
         return items;
     }
 
+    /// <summary>The shard objects an s3:// <paramref name="pattern"/> names, under the same rules as local files
+    /// (<see cref="Resolve"/>); each folder is listed once.</summary>
+    public static (List<S3Location> Parts, List<S3ObjectInfo> Infos) ResolveS3(S3Store store, string pattern)
+    {
+        var names = Expand(pattern);
+        var parts = new List<S3Location>();
+        var infos = new List<S3ObjectInfo>();
+        var missing = new List<string>();
+        var listings = new Dictionary<string, List<S3ObjectInfo>>(StringComparer.Ordinal);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var name in names)
+        {
+            var (found, objects) = S3TarImageSource.Match(store, name, required: false, listings);
+            if (found.Count == 0) missing.Add(name);
+            for (int i = 0; i < found.Count; i++)
+                if (seen.Add(found[i].ToString())) { parts.Add(found[i]); infos.Add(objects[i]); }
+        }
+        Refuse(pattern, names.Count, parts.Count, missing);
+        return (parts, infos);
+    }
+
+    private static void Refuse(string pattern, int names, int found, List<string> missing)
+    {
+        if (found == 0)
+            throw new VgtDataException(names == 1
+                ? $"shards '{pattern}': no shard matches {missing[0]}"
+                : $"shards '{pattern}': none of its {names} names is a file (first: {missing[0]})");
+        if (missing.Count > 0)
+            throw new VgtDataException($"shards '{pattern}': shard {missing[0]} does not exist ({missing.Count} of {names} names missing)");
+    }
+
     /// <summary>
     /// The shard files <paramref name="pattern"/> names (relative to <paramref name="baseDir"/> unless rooted): every
     /// expanded name must exist (a glob must match at least one file); the same file named twice is read once, where it
@@ -134,12 +166,7 @@ internal static partial class ShardPattern
             else if (File.Exists(full)) files.Add(full);
             else missing.Add(full);
         }
-        if (files.Count == 0)
-            throw new VgtDataException(names.Count == 1
-                ? $"shards '{pattern}': no shard matches {missing[0]}"
-                : $"shards '{pattern}': none of its {names.Count} names is a file (first: {missing[0]})");
-        if (missing.Count > 0)
-            throw new VgtDataException($"shards '{pattern}': shard {missing[0]} does not exist ({missing.Count} of {names.Count} names missing)");
+        Refuse(pattern, names.Count, files.Count, missing);
         return files.Distinct(StringComparer.Ordinal).ToList();
     }
 }

@@ -8,7 +8,7 @@ namespace VgtData.Sources;
 /// (part, offset, length) and reads are positional (<see cref="RandomAccess.Read(SafeFileHandle, Span{byte}, long)"/>)
 /// on one handle per part, so any number of threads can read at once.
 /// </summary>
-internal sealed class TarImageSource : IImageSource
+internal sealed class TarImageSource : IImageSource, ITarMembers
 {
     private readonly SafeFileHandle[] _handles;
     private readonly string _description;
@@ -52,15 +52,14 @@ internal sealed class TarImageSource : IImageSource
     public PooledBytes Read(string imageFile) => Read(Index.Find(imageFile, _description), imageFile, -1);
 
     /// <summary>The bytes of index member <paramref name="member"/> (webdataset shards address members by key, not path).</summary>
-    internal PooledBytes ReadMember(int member) => Read(Index.EntryAt(member), null, member);
+    public PooledBytes ReadMember(int member) => Read(Index.EntryAt(member), null, member);
 
-    /// <summary>"part:member", as messages name a member.</summary>
-    internal string DescribeMember(int member) => $"{Index.Parts[Index.EntryAt(member).Part].Path}:{Index.NameAt(member)}";
+    public string PartName(int part) => Index.Parts[part].Path;
 
     // The member is named (a second lookup) only when a read fails.
     private PooledBytes Read(TarIndexEntry entry, string? imageFile, int member)
     {
-        string Where() => imageFile is null ? DescribeMember(member) : Describe(imageFile);
+        string Where() => imageFile is null ? this.DescribeMember(member) : Describe(imageFile);
         if (entry.Length > int.MaxValue)
             throw new SampleException(SampleFailureReason.TooManyPixels, Where(), $"member is {entry.Length} bytes");
         var handle = _handles[entry.Part];

@@ -27,7 +27,7 @@ internal sealed class WebDatasetShards : IEntryList, IEntryCaptions, IImageSourc
     /// member when there are several.</summary>
     private sealed record Key(int Part, string Name, int Image, int Txt, int Json, int Cls, int[]? Images);
 
-    private readonly TarImageSource _tar;
+    private readonly ITarMembers _tar;
     private readonly string _capSource;
     private readonly string[] _partNames;
     private readonly Dictionary<string, int> _partByName = new(StringComparer.Ordinal);
@@ -35,15 +35,15 @@ internal sealed class WebDatasetShards : IEntryList, IEntryCaptions, IImageSourc
     // Key indices sorted by (part, name): finds the key an image path names without a dictionary per key.
     private readonly int[] _sorted;
 
-    private WebDatasetShards(TarImageSource tar, string pattern, string capSource, int? limit)
+    private WebDatasetShards(ITarMembers tar, string pattern, string capSource, int? limit)
     {
         _tar = tar;
         _capSource = capSource;
         Source = pattern;
-        var parts = tar.Index.Parts.Select(p => p.Path).ToList();
+        var parts = Enumerable.Range(0, tar.Index.Parts.Count).Select(tar.PartName).ToList();
         // Image paths are "PART/member": the part's file name, or its full path where two parts share a file name.
-        bool unique = parts.Select(Path.GetFileName).Distinct(StringComparer.Ordinal).Count() == parts.Count;
-        _partNames = parts.Select(p => unique ? Path.GetFileName(p) : p).ToArray();
+        bool unique = parts.Select(TarIndex.BaseName).Distinct(StringComparer.Ordinal).Count() == parts.Count;
+        _partNames = parts.Select(p => unique ? TarIndex.BaseName(p) : p).ToArray();
         for (int p = 0; p < _partNames.Length; p++) _partByName[_partNames[p]] = p;
         _keys = Group(tar.Index, limit, out int dropped);
         KeysWithoutImage = dropped;
@@ -52,13 +52,26 @@ internal sealed class WebDatasetShards : IEntryList, IEntryCaptions, IImageSourc
     }
 
     /// <summary>The shards <paramref name="pattern"/> names (see <see cref="ShardPattern"/>), indexed; a missing,
-    /// compressed or damaged part is one line naming it. <paramref name="limit"/> is <c>train_number_samples</c>.</summary>
-    public static WebDatasetShards Open(string pattern, string capSource, int? limit, string? baseDir = null)
+    /// compressed or damaged part is one line naming it. <paramref name="limit"/> is <c>train_number_samples</c>;
+    /// <paramref name="storage"/> reads s3:// shards.</summary>
+    public static WebDatasetShards Open(string pattern, string capSource, int? limit, string? baseDir = null, DatasetStorage? storage = null,
+        string? cacheDir = null)
     {
+        ITarMembers tar;
+        int count;
         if (S3Location.IsUrl(pattern))
-            throw new VgtDataException($"shards '{pattern}': shards on object storage are not read yet; download them and name the local files");
-        var parts = ShardPattern.Resolve(baseDir ?? Directory.GetCurrentDirectory(), pattern);
-        var tar = new TarImageSource(parts);
+        {
+            var store = storage?.Store ?? throw new VgtDataException($"shards '{pattern}' needs object-storage credentials");
+            var (objects, infos) = ShardPattern.ResolveS3(store, pattern);
+            count = objects.Count;
+            tar = new S3TarImageSource(store, pattern, objects, infos, readAhead: 0, cacheDir: cacheDir, maxFileBytes: storage.MaxFileBytes);
+        }
+        else
+        {
+            var parts = ShardPattern.Resolve(baseDir ?? Directory.GetCurrentDirectory(), pattern);
+            count = parts.Count;
+            tar = new TarImageSource(parts);
+        }
         try
         {
             var problems = tar.Index.Problems;
@@ -66,7 +79,7 @@ internal sealed class WebDatasetShards : IEntryList, IEntryCaptions, IImageSourc
                 throw new VgtDataException($"shards '{pattern}': damaged shard {problems[0]}{(problems.Count > 1 ? $" (and {problems.Count - 1} more damaged)" : "")}");
             var shards = new WebDatasetShards(tar, pattern, capSource, limit);
             if (shards.Count == 0)
-                throw new VgtDataException($"shards '{pattern}': no key in {parts.Count} shard(s) has an image ({string.Join(", ", ImageExtensions.Select(e => "." + e))})");
+                throw new VgtDataException($"shards '{pattern}': no key in {count} shard(s) has an image ({string.Join(", ", ImageExtensions.Select(e => "." + e))})");
             return shards;
         }
         catch
@@ -203,7 +216,7 @@ internal sealed class WebDatasetShards : IEntryList, IEntryCaptions, IImageSourc
         return RegularFile.Decode(bytes.Span.ToArray());
     }
 
-    private string DescribeKey(Key key) => $"{_tar.Index.Parts[key.Part].Path}:{key.Name}";
+    private string DescribeKey(Key key) => $"{_tar.PartName(key.Part)}:{key.Name}";
 
     private int FindKey(string imageFile)
     {

@@ -140,6 +140,32 @@ public sealed class WebDatasetShardsTests : IDisposable
             Checksum(Config(""" "shards": "shards/wds-{0000..0002}.tar" """, loader)));
     }
 
+    [SkippableFact]
+    public void ShardsInABucketGiveTheLocalShardsBatches()
+    {
+        using var server = VgtData.Tests.Storage.S3TestServer.StartOrSkip();
+        ThreeShards();
+        server.Upload(Path.Combine(_dir.Root, "shards"), "vgt", "wds");
+        var ini = server.WritePetrelConfig(_dir.Root);
+        const string loader = """ "train_dataloader": { "batch_size": 4, "num_workers": 2, "sampler": { "type": "InfiniteSampler", "shuffle": true } }, """;
+        string Checksum(string config, out string describe)
+        {
+            using var pipeline = Build(config);
+            describe = ((CaptionDataset)pipeline.Dataset).Describe(2);
+            using var batches = pipeline.CreateLoader();
+            var sum = new VgtData.Loading.BatchChecksum();
+            foreach (var batch in batches.Take(5))
+                using (batch) sum.Add(batch);
+            return sum.Hex;
+        }
+        var local = Checksum(Config(""" "shards": "shards/wds-{0000..0002}.tar" """, loader), out _);
+        var remote = Checksum(Config($$""" "shards": "s3://vgt/wds/wds-{0000..0002}.tar", "ceph_config": {{JsonSerializer.Serialize(ini)}} """, loader), out var where);
+        Assert.Equal(local, remote);
+        Assert.Equal("s3://vgt/wds/wds-0001.tar:k0002.png", where);
+        var e = Assert.ThrowsAny<VgtDataException>(() => Build(Config($$""" "shards": "s3://vgt/wds/wds-{0000..0003}.tar", "ceph_config": {{JsonSerializer.Serialize(ini)}} """)));
+        Assert.EndsWith("dataset.shards: shards 's3://vgt/wds/wds-{0000..0003}.tar': shard s3://vgt/wds/wds-0003.tar does not exist (1 of 4 names missing)", e.Message);
+    }
+
     [Fact]
     public void TheConfigCommandChecksShards()
     {
@@ -261,7 +287,5 @@ public sealed class WebDatasetShardsTests : IDisposable
         Shard("meta-0000.tar", new TarBuilder().File("k.json", Utf8("{}")).File("k.txt", Utf8("t")));
         Assert.Equal($"shards '{shards}/meta-0000.tar': no key in 1 shard(s) has an image (.jpg, .jpeg, .png, .webp)",
             Line(Refusal(""" "shards": "shards/meta-0000.tar" """)));
-        Assert.Equal("shards 's3://bucket/wds-{0000..0001}.tar': shards on object storage are not read yet; download them and name the local files",
-            Line(Refusal(""" "shards": "s3://bucket/wds-{0000..0001}.tar" """)));
     }
 }

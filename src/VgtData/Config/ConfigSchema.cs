@@ -121,7 +121,8 @@ internal static class ConfigSchema
     public static IReadOnlyDictionary<string, ConfigField> Dataset { get; } = new Dictionary<string, ConfigField>(Text(member: true))
     {
         ["type"] = Names("dataset class", DatasetTypes, "CaptionDataset"),
-        ["data_path"] = F(ValueKind.Path, "data.json, a folder of *.json, or a .jsonl file", "required"),
+        ["data_path"] = F(ValueKind.Path, "data.json, a folder of *.json, or a .jsonl file", "required, unless shards is set"),
+        ["shards"] = F(ValueKind.Path, "webdataset tar shards read as the entries, with no data_path: brace ranges and globs, e.g. DIR/train-{0000..0252}.tar (docs/webdataset.md)"),
         ["image_folder"] = F(ValueKind.Path, "where the entries' image paths are relative to", "data_path's folder"),
         ["cap_folder"] = F(ValueKind.Path, "where annotation files are relative to"),
         ["cap_source"] = F(ValueKind.String, "the entry (or annotation) key holding the caption", "caption"),

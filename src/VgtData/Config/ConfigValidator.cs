@@ -12,6 +12,8 @@ namespace VgtData.Config;
 /// </summary>
 public static class ConfigValidator
 {
+    internal const string ShardsWithDataPath = "cannot be combined with data_path: the shards are the entries (give one or the other)";
+
     public static IReadOnlyList<ConfigIssue> Check(ResolvedConfig config, bool strict)
     {
         var issues = new List<ConfigIssue>(config.Issues);
@@ -88,7 +90,17 @@ public static class ConfigValidator
         {
             if (!Storage.S3Location.IsUrl(dataPath) && !File.Exists(dataPath) && !Directory.Exists(dataPath)) Missing("data_path", $"'{dataPath}' does not exist");
         }
-        else issues.Add(new ConfigIssue(config.SourceOf(path), $"{path}.data_path", "is required"));
+        else if (s.String("shards") is null) issues.Add(new ConfigIssue(config.SourceOf(path), $"{path}.data_path", "is required (or shards: webdataset tar parts)"));
+        if (s.String("shards") is { } shards)
+        {
+            if (s.Has("data_path"))
+                issues.Add(new ConfigIssue(config.SourceOf($"{path}.shards"), $"{path}.shards", ShardsWithDataPath));
+            else if (!Storage.S3Location.IsUrl(shards))
+            {
+                try { ShardPattern.Resolve(Directory.GetCurrentDirectory(), shards); }
+                catch (VgtDataException e) { Missing("shards", e.Message); }
+            }
+        }
         foreach (var key in new[] { "image_folder", "cap_folder", "image_latents_folder", "image_tokens_folder" })
             if (s.String(key) is { } folder && !Storage.S3Location.IsUrl(folder) && !Directory.Exists(folder)) Missing(key, $"folder '{folder}' does not exist");
         if (s.String("ceph_config") is { } cephConfig && !File.Exists(cephConfig)) Missing("ceph_config", $"'{cephConfig}' does not exist");

@@ -207,7 +207,9 @@ public static class PipelineFactory
         }
         if (type is not ("CaptionDataset" or "BLIP3oDataset"))
             throw Error(config, $"{path}.type", $"unknown dataset type '{type}' (known: CaptionDataset, BLIP3oDataset, ConcatDataset)");
-        var dataPath = d.String("data_path") ?? throw Error(config, $"{path}.data_path", "is required");
+        var shards = d.String("shards");
+        if (shards is not null && d.Has("data_path")) throw Error(config, $"{path}.shards", ConfigValidator.ShardsWithDataPath);
+        var dataPath = shards ?? d.String("data_path") ?? throw Error(config, $"{path}.data_path", "is required (or shards: webdataset tar parts)");
         var truncate = d.String("truncate") switch
         {
             null or "ids" => TruncateMode.Ids,
@@ -229,6 +231,16 @@ public static class PipelineFactory
             var v => throw Error(config, $"{path}.{key}", $"must be a positive number of MiB, got {v}"),
         };
         var storage = BuildStorage(config, d, path, limits.MaxFileBytes);
+        var capSource = d.String("cap_source") ?? "caption";
+        WebDatasetShards? shardEntries = null;
+        try
+        {
+            if (shards is not null) shardEntries = WebDatasetShards.Open(shards, capSource, d.Int("train_number_samples"), storage: storage);
+        }
+        catch (VgtDataException e) when (e is not ConfigException)
+        {
+            throw Error(config, $"{path}.shards", e.Message);
+        }
         try
         {
             return new CaptionDataset(new CaptionDatasetOptions
@@ -236,7 +248,7 @@ public static class PipelineFactory
                 DataPath = dataPath,
                 ImageFolder = d.String("image_folder") ?? Path.GetDirectoryName(dataPath) ?? ".",
                 CapFolder = d.String("cap_folder"),
-                CapSource = d.String("cap_source") ?? "caption",
+                CapSource = capSource,
                 TextAnnotations = type == "BLIP3oDataset",
                 Unconditional = d.Number("unconditional") ?? ConfigSchema.DefaultUnconditional,
                 ImageSize = text.ImageSize ?? ConfigSchema.DefaultImageSize,
@@ -252,13 +264,14 @@ public static class PipelineFactory
                 FailureBudget = bad.Number("budget") ?? 0.1,
                 FailureWindow = bad.Int("window") ?? 1000,
                 MaxReplacements = bad.Int("max_replacements") ?? 32,
-                ImageSource = storage.ImageSource ?? BuildSource(config, d.Section("image_source"), $"{path}.image_source", storage),
+                ImageSource = shardEntries ?? storage.ImageSource ?? BuildSource(config, d.Section("image_source"), $"{path}.image_source", storage),
                 Files = storage.Files,
                 Text = new CaptionTokenizer(tokenizer, template, text.MaxLength ?? ConfigSchema.DefaultMaxLength, truncate),
-            });
+            }, shardEntries);
         }
         catch (VgtDataException e) when (e is not ConfigException)
         {
+            shardEntries?.Dispose();
             throw Error(config, path, e.Message);
         }
     }
@@ -275,6 +288,7 @@ public static class PipelineFactory
                     ["data_path"] = d.String("data_path"), ["cap_folder"] = d.String("cap_folder"),
                     ["image_latents_folder"] = d.String("image_latents_folder"),
                     ["image_source.parts"] = d.Section("image_source").String("parts"),
+                    ["shards"] = d.String("shards"),
                 },
                 hasLocalImages: d.Has("image_folder"), readAhead: Math.Max(1, workers) * 16, maxFileBytes: maxFileBytes);
         }

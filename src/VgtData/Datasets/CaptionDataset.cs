@@ -1,4 +1,3 @@
-using System.Text.Json;
 using VgtData.Images;
 using System.Diagnostics;
 using VgtData.Latents;
@@ -127,7 +126,7 @@ public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasSam
         var entry = Entries[entryIndex];
         try
         {
-            caption = ReadCaption(entry);
+            caption = ReadCaption(entryIndex, entry);
             if (_options.ImageLatentsFolder is { } latentsFolder)
                 ReadTensor(latentsFolder, entry.Image, "image_latents_folder").Dispose();
             else if (_options.ImageTokensFolder is { } tokensFolder)
@@ -150,7 +149,7 @@ public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasSam
     private CaptionSample Load(int index, int entryIndex, int epoch)
     {
         var entry = Entries[entryIndex];
-        var caption = ReadCaption(entry);
+        var caption = ReadCaption(entryIndex, entry);
         var random = new SampleRandom(_options.Seed, epoch, entryIndex);
         bool cfg = random.NextDouble() < _options.Unconditional;
         var t = Stopwatch.GetTimestamp();
@@ -249,11 +248,12 @@ public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasSam
         }
     }
 
-    private string ReadCaption(ManifestEntry entry)
+    private string ReadCaption(int index, ManifestEntry entry)
     {
         RefuseLoneSurrogate(entry.Image, entry, "image path");
         string caption;
         if (entry.Caption != null) caption = entry.Caption;
+        else if (Entries is IEntryCaptions own) caption = own.ReadCaption(index) is var c && c.Strip ? PythonString.Strip(c.Text) : c.Text;
         else if (entry.Annotation != null) caption = ReadAnnotation(entry.Annotation);
         else throw new SampleException(SampleFailureReason.MissingCaptionKey, $"{_options.DataPath}[image={entry.Image}]",
             $"entry has neither \"{_options.CapSource}\" nor \"annotation\"");
@@ -288,33 +288,16 @@ public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasSam
         }
         if (_options.TextAnnotations || path.EndsWith(".txt", StringComparison.OrdinalIgnoreCase))
             return PythonString.Strip(text);
-        try
-        {
-            using var doc = JsonDocument.Parse(text);
-            if (doc.RootElement.ValueKind != JsonValueKind.Object
-                || !doc.RootElement.TryGetProperty(_options.CapSource, out var value))
-                throw new SampleException(SampleFailureReason.MissingCaptionKey, path, $"annotation has no \"{_options.CapSource}\" key");
-            if (value.ValueKind != JsonValueKind.String)
-                throw new SampleException(SampleFailureReason.UnreadableAnnotation, path, $"\"{_options.CapSource}\" is {value.ValueKind}, not a string");
-            try
-            {
-                return value.GetString()!;
-            }
-            catch (InvalidOperationException)
-            {
-                // A lone \ud800 escape: keep it as Python does; ReadCaption then refuses it with its reason.
-                return LoneSurrogates.UnescapeJson(System.Text.Encoding.UTF8.GetBytes(value.GetRawText()[1..^1]));
-            }
-        }
-        catch (JsonException e)
-        {
-            throw new SampleException(SampleFailureReason.UnreadableAnnotation, path, $"invalid JSON: {e.Message}");
-        }
+        if (!JsonCaption.TryRead(text, _options.CapSource, path, out var caption))
+            throw new SampleException(SampleFailureReason.MissingCaptionKey, path, $"annotation has no \"{_options.CapSource}\" key");
+        return caption;
     }
 
     protected override void Dispose(bool disposing)
     {
         if (disposing && _ownsSource) _source.Dispose();
+        // An entry list that holds files open (webdataset shards) is the dataset's to close.
+        if (disposing) (Entries as IDisposable)?.Dispose();
         base.Dispose(disposing);
     }
 }

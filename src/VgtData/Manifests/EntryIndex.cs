@@ -85,8 +85,12 @@ internal sealed unsafe class EntryIndex : IEntryList, IDisposable
         return surrogates ? Wtf8.Decode(bytes) : Encoding.UTF8.GetString(bytes);
     }
 
+    private int _disposed;
+
     public void Dispose()
     {
+        // The dataset that reads an index closes it, and so may whoever opened it: the pointer is released once.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         _view.SafeMemoryMappedViewHandle.ReleasePointer();
         _view.Dispose();
         _file.Dispose();

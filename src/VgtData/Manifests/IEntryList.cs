@@ -1,9 +1,10 @@
 namespace VgtData.Manifests;
 
 /// <summary>
-/// The entries a dataset reads, whatever holds them (a data.json table today; a memory-mapped index or webdataset
-/// shard groups next): how many, and each one's image path and caption or annotation. A new entry format is one class
-/// implementing this plus its row in <see cref="EntryLists"/>; the dataset, samplers and validation do not change.
+/// The entries a dataset reads, whatever holds them (a data.json table; webdataset shard groups, <c>Sources.WebDatasetShards</c>):
+/// how many, and each one's image path and caption or annotation. A new entry format is one class implementing this
+/// plus its row in <see cref="EntryLists"/> (or, for a format that needs image sources, in the config's
+/// <c>PipelineFactory</c>, since this stage cannot name them); the dataset, samplers and validation do not change.
 /// </summary>
 internal interface IEntryList
 {

@@ -8,7 +8,7 @@ namespace VgtData.Sources;
 /// (part, offset, length) and reads are positional (<see cref="RandomAccess.Read(SafeFileHandle, Span{byte}, long)"/>)
 /// on one handle per part, so any number of threads can read at once.
 /// </summary>
-internal sealed class TarImageSource : IImageSource
+internal sealed class TarImageSource : IImageSource, ITarMembers
 {
     private readonly SafeFileHandle[] _handles;
     private readonly string _description;
@@ -49,18 +49,26 @@ internal sealed class TarImageSource : IImageSource
 
     public bool Exists(string imageFile) => Index.TryFind(imageFile, out _);
 
-    public PooledBytes Read(string imageFile)
+    public PooledBytes Read(string imageFile) => Read(Index.Find(imageFile, _description), imageFile, -1);
+
+    /// <summary>The bytes of index member <paramref name="member"/> (webdataset shards address members by key, not path).</summary>
+    public PooledBytes ReadMember(int member) => Read(Index.EntryAt(member), null, member);
+
+    public string PartName(int part) => Index.Parts[part].Path;
+
+    // The member is named (a second lookup) only when a read fails.
+    private PooledBytes Read(TarIndexEntry entry, string? imageFile, int member)
     {
-        var entry = Index.Find(imageFile, _description);
+        string Where() => imageFile is null ? this.DescribeMember(member) : Describe(imageFile);
         if (entry.Length > int.MaxValue)
-            throw new SampleException(SampleFailureReason.TooManyPixels, Describe(imageFile), $"member is {entry.Length} bytes");
+            throw new SampleException(SampleFailureReason.TooManyPixels, Where(), $"member is {entry.Length} bytes");
         var handle = _handles[entry.Part];
         Span<byte> header = stackalloc byte[512];
         int got;
         try { got = RandomAccess.Read(handle, header, entry.Offset - 512); }
-        catch (IOException e) { throw new SampleException(SampleFailureReason.Truncated, Describe(imageFile), $"cannot read the tar part: {e.Message}", inner: e); }
+        catch (IOException e) { throw new SampleException(SampleFailureReason.Truncated, Where(), $"cannot read the tar part: {e.Message}", inner: e); }
         if (got != 512 || TarIndex.HashHeader(header) != entry.HeaderHash)
-            throw new SampleException(SampleFailureReason.MissingFile, Describe(imageFile),
+            throw new SampleException(SampleFailureReason.MissingFile, Where(),
                 $"the tar part changed after it was indexed (member header at offset {entry.Offset - 512} differs); restart to re-index");
         var bytes = new PooledBytes((int)entry.Length);
         try
@@ -73,7 +81,7 @@ internal sealed class TarImageSource : IImageSource
                 read += n;
             }
             if (read < entry.Length)
-                throw new SampleException(SampleFailureReason.Truncated, Describe(imageFile), $"part ends after {read} of {entry.Length} bytes");
+                throw new SampleException(SampleFailureReason.Truncated, Where(), $"part ends after {read} of {entry.Length} bytes");
             return bytes;
         }
         catch

@@ -68,6 +68,11 @@ internal sealed class TarIndex
     /// <summary>Normalized full member names (no leading "./"), in part order.</summary>
     public IEnumerable<string> Names => _names;
 
+    /// <summary>Member <paramref name="member"/> (0 .. <see cref="Count"/>), in part order.</summary>
+    internal string NameAt(int member) => _names[member];
+
+    internal TarIndexEntry EntryAt(int member) => _entries[member];
+
     /// <summary>Parts that could not be read to the end (truncated, bad header): "part: reason". Members before the damage are indexed.</summary>
     public IReadOnlyList<string> Problems { get; }
 

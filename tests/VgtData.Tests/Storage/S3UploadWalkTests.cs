@@ -1,5 +1,6 @@
 using VgtData.Cli;
 using VgtData.Storage;
+using VgtData.Upload;
 using VgtData.Tests.Sources;
 using VgtData.Upload;
 

@@ -22,8 +22,8 @@ internal static class RegularFile
     public static SafeFileHandle Open(string path, long maxBytes, string limitName, out long length)
     {
         // A UTF-16 path with a lone surrogate has no file-system name: it would be opened as U+FFFD, another file.
-        if (Text.LoneSurrogates.IndexOf(path) is int at and >= 0)
-            throw new SampleException(SampleFailureReason.MissingFile, path, $"the path holds a {Text.LoneSurrogates.Describe(path, at)}, which UTF-8 cannot encode");
+        if (Manifests.LoneSurrogates.IndexOf(path) is int at and >= 0)
+            throw new SampleException(SampleFailureReason.MissingFile, path, $"the path holds a {Manifests.LoneSurrogates.Describe(path, at)}, which UTF-8 cannot encode");
         if (OperatingSystem.IsLinux() && (RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.Arm64))
             return OpenLinux(path, maxBytes, limitName, out length);
         if (Directory.Exists(path)) throw NotAFile(path, "is a directory");
@@ -219,7 +219,7 @@ internal static class RegularFile
     {
         what = "";
         if (OperatingSystem.IsLinux() && (RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.Arm64)
-            && !path.Contains('\0') && Text.LoneSurrogates.IndexOf(path) < 0)
+            && !path.Contains('\0') && Manifests.LoneSurrogates.IndexOf(path) < 0)
         {
             byte* stat = stackalloc byte[256];
             if (Lstat(path, stat) != 0)

@@ -1,6 +1,7 @@
 using VgtData.Cli;
 using VgtData.Storage;
 using VgtData.Tests.Sources;
+using VgtData.Upload;
 
 namespace VgtData.Tests.Storage;
 

@@ -1,0 +1,25 @@
+namespace VgtData.Preparation;
+
+/// <summary>A dataset recipe of VGT's (docs/datasets/*.md) that <c>vgtdata prepare NAME</c> carries out.</summary>
+internal sealed record PrepareRecipe(string Name, string Description, Func<string, PrepareOptions, PrepareReport> Run);
+
+/// <summary>The recipes this build can prepare, in the order <c>prepare --list</c> prints them.</summary>
+internal static class PrepareRecipes
+{
+    public static readonly IReadOnlyList<PrepareRecipe> All =
+    [
+        new(ShareGpt4oImagePreparer.Name, "raw/text_to_image_part_*.tar unpacked to images/, raw/text_to_image.json to data.json (finetune)",
+            ShareGpt4oImagePreparer.Run),
+        new(Echo4oImagePreparer.Name, "raw/*/images/*.tar.gz unpacked to images/, the t2i rows of the two jsonl files to data.json (finetune)",
+            Echo4oImagePreparer.Run),
+        new(Img2DatasetPreparer.Laion6m, "img2dataset folders raw/NNNNNNNN/*.jpg + .json paired into data.json, read in place (pretrain)",
+            (root, o) => Img2DatasetPreparer.Run(Img2DatasetPreparer.Laion6m, root, o)),
+        new(Img2DatasetPreparer.Redcaps5m, "img2dataset folders raw/NNNNNNNN/*.jpg + .json paired into data.json, read in place (pretrain)",
+            (root, o) => Img2DatasetPreparer.Run(Img2DatasetPreparer.Redcaps5m, root, o)),
+    ];
+
+    public static PrepareRecipe? Find(string name) => All.FirstOrDefault(r => r.Name == name);
+
+    /// <summary>"a, b, c": the names a refusal lists.</summary>
+    public static string Names => string.Join(", ", All.Select(r => r.Name));
+}

@@ -65,7 +65,7 @@ public sealed class PrepareCommand : ICommand
                 ProgressIsTerminal = context.IsTerminal,
             });
             report.WriteSummary(context.Out);
-            context.Out.WriteLine($"wrote {Path.Combine(root, "data.json")} and {Path.Combine(root, "prepare-report.json")}");
+            context.Out.WriteLine($"wrote {string.Join(", ", recipe.Written.Select(w => Path.Combine(root, w)))} and {Path.Combine(root, "prepare-report.json")}");
             // Same codes as extract: data.json and the report are written first, for what was recovered.
             if (report.Extraction is { Errors.Count: > 0 } extraction)
             {

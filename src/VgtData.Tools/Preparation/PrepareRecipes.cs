@@ -1,7 +1,11 @@
 namespace VgtData.Preparation;
 
-/// <summary>A dataset recipe of VGT's (docs/datasets/*.md) that <c>vgtdata prepare NAME</c> carries out.</summary>
-internal sealed record PrepareRecipe(string Name, string Description, Func<string, PrepareOptions, PrepareReport> Run);
+/// <summary>A dataset recipe of VGT's (docs/datasets/*.md) that <c>vgtdata prepare NAME</c> carries out;
+/// <see cref="Outputs"/>: the manifests it writes, relative to the dataset folder.</summary>
+internal sealed record PrepareRecipe(string Name, string Description, Func<string, PrepareOptions, PrepareReport> Run, string[]? Outputs = null)
+{
+    public IReadOnlyList<string> Written => Outputs ?? [DataJson.FileName];
+}
 
 /// <summary>The recipes this build can prepare, in the order <c>prepare --list</c> prints them.</summary>
 internal static class PrepareRecipes
@@ -12,6 +16,11 @@ internal static class PrepareRecipes
             ShareGpt4oImagePreparer.Run),
         new(Echo4oImagePreparer.Name, "raw/*/images/*.tar.gz unpacked to images/, the t2i rows of the two jsonl files to data.json (finetune)",
             Echo4oImagePreparer.Run),
+        new(PerPartPreparer.Blip3o60k, "raw/*.tar each unpacked to raw/PART/; data.json kept as downloaded, else written from the parts (.jpg + .txt)",
+            (root, o) => PerPartPreparer.Run(PerPartPreparer.Blip3o60k, PerPartPreparer.Blip3oGroups, root, o)),
+        new(PerPartPreparer.TextToImage2m, "raw/data_*/*.tar each unpacked to raw/data_*/PART/; data/data_*.json kept, else written from the parts (.jpg + .json)",
+            (root, o) => PerPartPreparer.Run(PerPartPreparer.TextToImage2m, PerPartPreparer.TextToImageGroups, root, o),
+            PerPartPreparer.TextToImageGroups.Select(g => g.Json).ToArray()),
         new(Img2DatasetPreparer.Laion6m, "img2dataset folders raw/NNNNNNNN/*.jpg + .json paired into data.json, read in place (pretrain)",
             (root, o) => Img2DatasetPreparer.Run(Img2DatasetPreparer.Laion6m, root, o)),
         new(Img2DatasetPreparer.Redcaps5m, "img2dataset folders raw/NNNNNNNN/*.jpg + .json paired into data.json, read in place (pretrain)",

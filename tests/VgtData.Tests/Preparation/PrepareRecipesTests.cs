@@ -13,6 +13,8 @@ public sealed class PrepareRecipesTests
 {
     private static (int Code, string Out, string Err) Cli(params string[] args) => PrepareShareGptTests.RunCli(args);
 
+    private static byte[] U(string text) => System.Text.Encoding.UTF8.GetBytes(text);
+
     [Fact]
     public void List_PrintsEveryRecipeOnALine_UnknownNameListsTheKnownOnes()
     {
@@ -22,6 +24,8 @@ public sealed class PrepareRecipesTests
         Assert.Equal(
             "sharegpt-4o-image  raw/text_to_image_part_*.tar unpacked to images/, raw/text_to_image.json to data.json (finetune)\n" +
             "echo-4o-image      raw/*/images/*.tar.gz unpacked to images/, the t2i rows of the two jsonl files to data.json (finetune)\n" +
+            "blip3o-60k         raw/*.tar each unpacked to raw/PART/; data.json kept as downloaded, else written from the parts (.jpg + .txt)\n" +
+            "text-to-image-2m   raw/data_*/*.tar each unpacked to raw/data_*/PART/; data/data_*.json kept, else written from the parts (.jpg + .json)\n" +
             "laion-6m           img2dataset folders raw/NNNNNNNN/*.jpg + .json paired into data.json, read in place (pretrain)\n" +
             "redcaps-5m         img2dataset folders raw/NNNNNNNN/*.jpg + .json paired into data.json, read in place (pretrain)\n",
             output.Replace("\r\n", "\n"));
@@ -30,7 +34,7 @@ public sealed class PrepareRecipesTests
         (code, output, err) = Cli("prepare", "midjourney-23m", "--root", t.Root);
         Assert.Equal(2, code);
         Assert.Equal("", output);
-        Assert.Equal("vgtdata prepare: unknown dataset 'midjourney-23m' (known: sharegpt-4o-image, echo-4o-image, laion-6m, redcaps-5m) (see: vgtdata prepare --help)",
+        Assert.Equal("vgtdata prepare: unknown dataset 'midjourney-23m' (known: sharegpt-4o-image, echo-4o-image, blip3o-60k, text-to-image-2m, laion-6m, redcaps-5m) (see: vgtdata prepare --help)",
             err.Trim());
         Assert.Empty(Directory.EnumerateFileSystemEntries(t.Root));
     }
@@ -489,5 +493,154 @@ public sealed class PrepareRecipesTests
         Assert.Equal(1, code);
         Assert.Equal($"vgtdata prepare: {Path.Combine(t.Root, "raw/Instruction-Following-Image/Instruction-Following-Image.jsonl")} not found (expected the downloaded metadata file)",
             err.Trim());
+    }
+
+    // ---- blip3o-60k / text-to-image-2m ---------------------------------------------------------------------------
+
+    private const string Blip3oConfig = """
+        from src.datasets.text2image.blip3_o import BLIP3oDataset
+        from mmengine.config import read_base
+        from mmengine.dataset import InfiniteSampler
+        from xtuner.dataset import ConcatDataset
+
+        with read_base():
+            from .processors import prompt_template, tokenizer, image_size, pad_index
+
+        max_length = 128
+
+        dataset = dict(type=BLIP3oDataset,
+                       image_size=image_size,
+                       data_path='data/BLIP3o-60k/data.json',
+                       cap_folder='data/BLIP3o-60k/raw',
+                       image_folder='data/BLIP3o-60k/raw',
+                       unconditional=0.1,
+                       prompt_template=prompt_template,
+                       ceph_folder=None,
+                       ceph_config=None,
+                       tokenizer=tokenizer,
+                       max_length=max_length)
+
+        """;
+
+    /// <summary>BLIP3o-60k's parts (member names assumed: KEY.jpg + KEY.txt at the top of each tar).</summary>
+    private static void WriteBlip3o(RecipeTree t)
+    {
+        t.Write("raw/00000.tar", new TarBuilder()
+            .File("sa_1.jpg", TestImages.Jpeg(96, 96)).File("sa_1.txt", U("a bowl of ramen"))
+            .File("sa_2.png", TestImages.Png(100, 96, 1)).File("sa_2.txt", U("a cat — 猫"))
+            .File("lonely.jpg", TestImages.Jpeg(96, 96)).Build());
+        t.Write("raw/00001.tar", new TarBuilder()
+            .File("sa_1.jpg", TestImages.Jpeg(120, 96)).File("sa_1.txt", U("same key, other part"))
+            .File("note.txt", U("no image")).Build());
+    }
+
+    private const string Blip3oRows =
+        """[{"image":"00000/sa_1.jpg","annotation":"00000/sa_1.txt"},{"image":"00000/sa_2.png","annotation":"00000/sa_2.txt"},""" +
+        """{"image":"00001/sa_1.jpg","annotation":"00001/sa_1.txt"}]""";
+
+    [SkippableFact]
+    public void Blip3o_EachPartUnpackedIntoItsOwnFolder_JsonWrittenWhenAbsent_ThenVgtsConfigLoadsEverySample()
+    {
+        using var t = new RecipeTree("BLIP3o-60k");
+        WriteBlip3o(t);
+        var (code, output, err) = Cli("prepare", "blip3o-60k", "--root", t.Root, "--workers", "2");
+        Assert.True(code == 0, err);
+        Assert.Contains("entries: 5, written to data.json: 3", output);
+        Assert.Contains("parts: 2, extracted: 8, skipped existing: 0", output);
+        Assert.Contains($"wrote {Path.Combine(t.Root, "data.json")} and {Path.Combine(t.Root, "prepare-report.json")}", output);
+        Assert.Equal(Blip3oRows, RecipeTree.Rows(t.DataJson()));
+        // Two parts with the same member name stay apart, as tar_file[:-4] keeps them.
+        Assert.Equal("same key, other part", File.ReadAllText(Path.Combine(t.Root, "raw/00001/sa_1.txt")));
+        Assert.Equal(
+            """[{"row":"raw/00000/lonely.jpg","reason":"image without caption member"},{"row":"raw/00001/note.txt","reason":"caption member without image"}]""",
+            RecipeTree.Rows(t.Report()["refused_rows"]));
+
+        var config = t.ImportConfig(Blip3oConfig);
+        RecipeTree.AssertLoads(config, 3);
+    }
+
+    [Fact]
+    public void Blip3o_TheDownloadedJsonIsKeptAsItIs_AndARerunSkipsWhatIsUnpacked()
+    {
+        using var t = new RecipeTree("BLIP3o-60k");
+        WriteBlip3o(t);
+        const string downloaded = """[{"image": "00001/sa_1.jpg", "annotation": "00001/sa_1.txt"}]""";
+        t.Write("data.json", downloaded);
+        var report = PerPartPreparer.Run(PerPartPreparer.Blip3o60k, PerPartPreparer.Blip3oGroups, t.Root, new PrepareOptions { Workers = 2 });
+        Assert.Equal(downloaded, File.ReadAllText(Path.Combine(t.Root, "data.json")));
+        Assert.Equal((1, 1, 8), (report.Entries, report.Written, report.Extraction!.Extracted));
+        report = PerPartPreparer.Run(PerPartPreparer.Blip3o60k, PerPartPreparer.Blip3oGroups, t.Root, new PrepareOptions { Workers = 1 });
+        Assert.Equal((0, 8), (report.Extraction!.Extracted, report.Extraction.SkippedExisting));
+    }
+
+    private const string TextToImageConfig = """
+        from src.datasets.text2image.caption_datasets import CaptionDataset
+        from mmengine.config import read_base
+        from mmengine.dataset import InfiniteSampler
+        from xtuner.dataset import ConcatDataset
+
+        with read_base():
+            from .processors import prompt_template, tokenizer, image_size, pad_index
+
+        max_length = 128
+
+        t2i_2m = dict(type=CaptionDataset,
+                      image_size=image_size,
+                      cap_source='prompt',
+                      data_path='data/text-to-image-2M/data/data_512_2M.json',
+                      cap_folder='data/text-to-image-2M/raw/data_512_2M',
+                      image_folder='data/text-to-image-2M/raw/data_512_2M',
+                      unconditional=0.1,
+                      prompt_template=prompt_template,
+                      ceph_folder=None,
+                      ceph_config=None,
+                      tokenizer=tokenizer,
+                      max_length=max_length)
+
+        t2i_10k = dict(type=CaptionDataset,
+                       image_size=image_size,
+                       cap_source='prompt',
+                       data_path='data/text-to-image-2M/data/data_1024_10K.json',
+                       cap_folder='data/text-to-image-2M/raw/data_1024_10K',
+                       image_folder='data/text-to-image-2M/raw/data_1024_10K',
+                       unconditional=0.1,
+                       prompt_template=prompt_template,
+                       ceph_folder=None,
+                       ceph_config=None,
+                       tokenizer=tokenizer,
+                       max_length=max_length)
+
+        dataset = dict(
+            type=ConcatDataset,
+            datasets=[t2i_2m, t2i_10k]
+        )
+        """;
+
+    [SkippableFact]
+    public void TextToImage_BothFoldersUnpackedPerPart_JsonsWritten_ThenVgtsConcatConfigLoadsEverySample()
+    {
+        using var t = new RecipeTree("text-to-image-2M");
+        // Member names assumed: webdataset-style KEY.jpg + KEY.json ({"prompt": ...}) at the top of each tar.
+        static byte[] Prompt(string p) => U($$"""{"prompt": "{{p}}", "url": "https://example.com"}""");
+        t.Write("raw/data_512_2M/data_000000.tar", new TarBuilder()
+            .File("00000001.jpg", TestImages.Jpeg(96, 96)).File("00000001.json", Prompt("a red barn")).Build());
+        t.Write("raw/data_512_2M/data_000001.tar", new TarBuilder()
+            .File("00000001.jpg", TestImages.Jpeg(96, 112)).File("00000001.json", Prompt("a blue boat"))
+            .File("00000002.jpg", TestImages.Jpeg(96, 96)).File("00000002.json", Prompt("a green hill")).Build());
+        t.Write("raw/data_1024_10K/data_000000.tar", new TarBuilder()
+            .File("00000009.jpg", TestImages.Jpeg(128, 128)).File("00000009.json", Prompt("a large owl")).Build());
+        var (code, output, err) = Cli("prepare", "text-to-image-2m", "--root", t.Root);
+        Assert.True(code == 0, err);
+        Assert.Contains("entries: 4, written to data.json: 4", output);
+        Assert.Contains($"wrote {Path.Combine(t.Root, "data/data_512_2M.json")}, {Path.Combine(t.Root, "data/data_1024_10K.json")} and", output);
+        Assert.Equal(
+            """[{"image":"data_000000/00000001.jpg","annotation":"data_000000/00000001.json"},""" +
+            """{"image":"data_000001/00000001.jpg","annotation":"data_000001/00000001.json"},""" +
+            """{"image":"data_000001/00000002.jpg","annotation":"data_000001/00000002.json"}]""",
+            File.ReadAllText(Path.Combine(t.Root, "data/data_512_2M.json")).Replace("\n", "").Replace(" ", ""));
+        Assert.True(File.Exists(Path.Combine(t.Root, "raw/data_1024_10K/data_000000/00000009.jpg")));
+
+        var config = t.ImportConfig(TextToImageConfig);
+        RecipeTree.AssertLoads(config, 4);
     }
 }

@@ -59,7 +59,12 @@ internal sealed class RecipeTree : IDisposable
         Assert.True(code == (bad.Length == 0 ? 0 : 1), stdout + error);
         Assert.Equal(samples, json["checked"]!.GetValue<int>());
         using var pipeline = PipelineFactory.Build(ConfigLoader.Load(config));
-        Assert.Equal(samples, ((CaptionDataset)pipeline.Dataset).Count);
+        Assert.Equal(samples, pipeline.Dataset switch
+        {
+            CaptionDataset c => c.Count,
+            ConcatDataset c => c.CumulativeSizes[^1],
+            var d => throw new InvalidOperationException(d.GetType().Name),
+        });
     }
 
     public JsonArray DataJson() => JsonNode.Parse(File.ReadAllText(Path.Combine(Root, "data.json")))!.AsArray();

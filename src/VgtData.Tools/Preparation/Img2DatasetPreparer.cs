@@ -28,9 +28,6 @@ internal static class Img2DatasetPreparer
 
     public static readonly string[] OmissionReasons = [NoAnnotation, NoImage, TwoImages, BadAnnotation, NoCaption];
 
-    /// <summary>The image formats img2dataset writes (its encode_format).</summary>
-    private static readonly string[] ImageExtensions = [".jpg", ".jpeg", ".png", ".webp"];
-
     private sealed record Pair(string Image, string Annotation, long Bytes);
 
     private sealed record ShardResult(List<Pair> Pairs, List<(string Row, string Reason)> Refused, int Entries);
@@ -85,23 +82,11 @@ internal static class Img2DatasetPreparer
     /// <summary>One folder's pairs in key order; each key (image, annotation or both) is one entry.</summary>
     private static ShardResult ScanShard(string raw, string shard)
     {
-        var keys = new SortedDictionary<string, (List<FileInfo> Images, FileInfo? Json)>(StringComparer.Ordinal);
-        foreach (var f in new DirectoryInfo(Path.Combine(raw, shard)).EnumerateFiles())
-        {
-            var ext = Path.GetExtension(f.Name).ToLowerInvariant();
-            bool isImage = ImageExtensions.Contains(ext);
-            if (!isImage && ext != ".json") continue; // img2dataset's .txt captions and the like
-            var key = Path.GetFileNameWithoutExtension(f.Name);
-            var slot = keys.TryGetValue(key, out var s) ? s : ([], null);
-            if (isImage) slot.Images.Add(f);
-            else slot.Json = f;
-            keys[key] = slot;
-        }
+        var keys = KeyPairs.Group(new DirectoryInfo(Path.Combine(raw, shard)).EnumerateFiles(), f => f.Name, ".json");
         var pairs = new List<Pair>();
         var refused = new List<(string, string)>();
         foreach (var (_, (images, json)) in keys)
         {
-            images.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
             string Rel(FileInfo f) => shard + "/" + f.Name;
             if (json is null) { refused.Add((Rel(images[0]), NoAnnotation)); continue; }
             if (images.Count == 0) { refused.Add((Rel(json), NoImage)); continue; }

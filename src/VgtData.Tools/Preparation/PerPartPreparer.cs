@@ -32,8 +32,6 @@ internal static class PerPartPreparer
 
     public static readonly string[] OmissionReasons = [NoCaption, NoImage, TwoImages];
 
-    private static readonly string[] ImageExtensions = [".jpg", ".jpeg", ".png", ".webp"];
-
     public static PrepareReport Run(string recipe, IReadOnlyList<Group> groups, string root, PrepareOptions options)
     {
         root = Path.GetFullPath(root);
@@ -88,21 +86,9 @@ internal static class PerPartPreparer
             foreach (var i in groupParts)
             {
                 var partName = Path.GetFileName(parts[i].Path)[..^4];
-                var keys = new SortedDictionary<string, (List<string> Images, string? Caption)>(StringComparer.Ordinal);
-                foreach (var member in results[i].Present)
-                {
-                    var ext = Path.GetExtension(member).ToLowerInvariant();
-                    bool isImage = ImageExtensions.Contains(ext);
-                    if (!isImage && ext != g.CaptionExtension) continue;
-                    var key = member[..^ext.Length];
-                    var slot = keys.TryGetValue(key, out var s) ? s : ([], null);
-                    if (isImage) slot.Images.Add(member);
-                    else slot.Caption = member;
-                    keys[key] = slot;
-                }
+                var keys = KeyPairs.Group(results[i].Present, m => m, g.CaptionExtension);
                 foreach (var (_, (images, caption)) in keys)
                 {
-                    images.Sort(StringComparer.Ordinal);
                     string Rel(string m) => partName + "/" + m;
                     entries++;
                     if (caption is null) omissions.Add($"{g.Folder}/{Rel(images[0])}", NoCaption);

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using VgtData.Progress;
@@ -49,11 +48,7 @@ internal static class Img2DatasetPreparer
                        s => string.Create(CultureInfo.InvariantCulture, $"{recipe}: {s.Count} pairs, {s.Done}/{s.Total} folders, ETA {s.EtaText}"),
                        options.ProgressInterval))
         {
-            Parallel.For(0, shards.Count, new ParallelOptions
-            {
-                MaxDegreeOfParallelism = options.Workers > 0 ? options.Workers : Environment.ProcessorCount,
-                CancellationToken = options.Cancellation,
-            }, i =>
+            PrepareParallel.For(shards.Count, options, i =>
             {
                 results[i] = ScanShard(raw, shards[i]);
                 progress?.AddCount(results[i].Pairs.Count);

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace VgtData.Preparation;
 
 /// <summary>
@@ -51,11 +49,7 @@ internal static class PerPartPreparer
         using (var progress = options.ProgressWriter is null ? null
                    : ExtractionProgress.Create(options.ProgressWriter, options.ProgressIsTerminal, parts.Sum(p => new FileInfo(p.Path).Length), "extract", options.ProgressInterval))
         {
-            Parallel.For(0, parts.Count, new ParallelOptions
-            {
-                MaxDegreeOfParallelism = options.Workers > 0 ? options.Workers : Environment.ProcessorCount,
-                CancellationToken = options.Cancellation,
-            }, i => results[i] = TarExtractor.Run([parts[i].Path], new ExtractionOptions
+            PrepareParallel.For(parts.Count, options, i => results[i] = TarExtractor.Run([parts[i].Path], new ExtractionOptions
             {
                 OutputDir = parts[i].Path[..^4],
                 Workers = 1,

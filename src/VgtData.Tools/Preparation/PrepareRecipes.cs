@@ -32,3 +32,26 @@ internal static class PrepareRecipes
     /// <summary>"a, b, c": the names a refusal lists.</summary>
     public static string Names => string.Join(", ", All.Select(r => r.Name));
 }
+
+/// <summary>Runs a recipe's per-part (or per-folder) work in parallel, <see cref="PrepareOptions.Workers"/> at a time.</summary>
+internal static class PrepareParallel
+{
+    /// <summary>A failure in one item surfaces as itself (a <see cref="VgtDataException"/> is one line at the CLI), not
+    /// wrapped in an AggregateException.</summary>
+    public static void For(int count, PrepareOptions options, Action<int> body)
+    {
+        try
+        {
+            Parallel.For(0, count, new ParallelOptions
+            {
+                MaxDegreeOfParallelism = options.Workers > 0 ? options.Workers : Environment.ProcessorCount,
+                CancellationToken = options.Cancellation,
+            }, body);
+        }
+        catch (AggregateException e)
+        {
+            var first = e.InnerExceptions.FirstOrDefault(x => x is VgtDataException) ?? e.InnerExceptions[0];
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
+        }
+    }
+}

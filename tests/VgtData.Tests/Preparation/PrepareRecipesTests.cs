@@ -573,6 +573,19 @@ public sealed class PrepareRecipesTests
         Assert.Equal((0, 8), (report.Extraction!.Extracted, report.Extraction.SkippedExisting));
     }
 
+    [Fact]
+    public void Blip3o_APartsFolderNameTakenByAFile_OneLineNotAnAggregate()
+    {
+        using var t = new RecipeTree("BLIP3o-60k");
+        WriteBlip3o(t);
+        t.Write("raw/00001", "a file where the part's folder goes");
+        var (code, output, err) = Cli("prepare", "blip3o-60k", "--root", t.Root, "--workers", "2");
+        Assert.Equal(1, code);
+        Assert.Equal("", output);
+        Assert.Equal($"vgtdata prepare: --out {Path.Combine(t.Root, "raw", "00001")}: is a file, not a folder", err.Trim().Split('\n')[^1]);
+        Assert.False(File.Exists(Path.Combine(t.Root, "data.json")));
+    }
+
     private const string TextToImageConfig = """
         from src.datasets.text2image.caption_datasets import CaptionDataset
         from mmengine.config import read_base

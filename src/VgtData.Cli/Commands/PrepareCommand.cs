@@ -5,10 +5,11 @@ using VgtData.Upload;
 namespace VgtData.Cli.Commands;
 
 /// <summary>
-/// <c>vgtdata prepare sharegpt-4o-image --root DIR [--workers N] [--upload S3URL]</c>: extract the tar parts into images/
-/// and write data.json, then optionally upload the folder; <c>vgtdata prepare --root DIR --upload S3URL</c> uploads an
-/// already prepared folder.
+/// <c>vgtdata prepare NAME --root DIR [--workers N] [--upload S3URL]</c>: carry out one of VGT's dataset recipes (unpack
+/// what must be unpacked, write data.json), then optionally upload the folder; <c>vgtdata prepare --list</c> lists the
+/// recipes; <c>vgtdata prepare --root DIR --upload S3URL</c> uploads an already prepared folder.
 /// </summary>
+[Flag("list", "print the recipes this build can prepare, one line each, and exit")]
 [Option("root", "DIR", null, "the downloaded dataset's folder; images/ and data.json are written there")]
 [Option("workers", "N", "one per core", "parts extracted in parallel")]
 [Option("upload", "S3URL", "none", "then upload every file below --root to s3://bucket/prefix (or cluster:s3://…), keeping relative paths; a rerun uploads only what is missing or different. Without a dataset name: upload --root as it is")]
@@ -20,12 +21,21 @@ public sealed class PrepareCommand : ICommand
     public const int InterruptedExitCode = 130;
 
     public string Name => "prepare";
-    public string Summary => "extract a downloaded dataset's tar parts and write its data.json (datasets: sharegpt-4o-image); upload a prepared folder to a bucket";
-    public string Usage => "prepare sharegpt-4o-image --root DIR [--workers N] [--upload S3URL [--ceph-config FILE]]\n" +
+    public string Summary => "carry out a VGT dataset recipe on its download (unpack parts, write data.json; --list names them); upload a prepared folder to a bucket";
+    public string Usage => "prepare NAME --root DIR [--workers N] [--upload S3URL [--ceph-config FILE]]\n" +
+                           "       vgtdata prepare --list\n" +
                            "       vgtdata prepare --root DIR --upload S3URL [--ceph-config FILE] [--uploads N]";
 
     public int Run(CommandArgs args, CliContext context)
     {
+        if (args.Flag("list"))
+        {
+            args.RejectUnknown();
+            if (args.Positionals.Count > 0) throw new UsageException($"--list takes no dataset name (got '{args.Positionals[0]}')");
+            int width = PrepareRecipes.All.Max(r => r.Name.Length);
+            foreach (var r in PrepareRecipes.All) context.Out.WriteLine($"{r.Name.PadRight(width)}  {r.Description}");
+            return 0;
+        }
         var root = args.Required("root");
         var workers = args.Int("workers", 0);
         var upload = args.Option("upload");
@@ -34,8 +44,9 @@ public sealed class PrepareCommand : ICommand
         args.RejectUnknown();
         if (upload is null && cephConfig is not null) throw new UsageException("--ceph-config is only used with --upload");
         if (args.Positionals.Count > 1) throw new UsageException($"unexpected argument '{args.Positionals[1]}'");
-        var dataset = upload is not null && args.Positionals.Count == 0 ? null : args.Positional(0, "dataset name (sharegpt-4o-image)");
-        if (dataset is not null && dataset != "sharegpt-4o-image") throw new UsageException($"unknown dataset '{dataset}' (known: sharegpt-4o-image)");
+        var dataset = upload is not null && args.Positionals.Count == 0 ? null : args.Positional(0, $"dataset name ({PrepareRecipes.Names})");
+        var recipe = dataset is null ? null
+            : PrepareRecipes.Find(dataset) ?? throw new UsageException($"unknown dataset '{dataset}' (known: {PrepareRecipes.Names})");
         if (workers < 0) throw new UsageException("--workers must be at least 1");
         if (uploads < 1) throw new UsageException("--uploads must be at least 1");
         S3Location? target = null;
@@ -45,20 +56,20 @@ public sealed class PrepareCommand : ICommand
             target = S3Location.Parse(upload);
         }
 
-        if (dataset is not null)
+        if (recipe is not null)
         {
-            var report = ShareGpt4oImagePreparer.Run(root, new PrepareOptions
+            var report = recipe.Run(root, new PrepareOptions
             {
                 Workers = workers,
                 ProgressWriter = context.Error,
                 ProgressIsTerminal = context.IsTerminal,
             });
             report.WriteSummary(context.Out);
-            context.Out.WriteLine($"wrote {Path.Combine(root, "data.json")} and {Path.Combine(root, "prepare-report.json")}");
+            context.Out.WriteLine($"wrote {string.Join(", ", recipe.Written.Select(w => Path.Combine(root, w)))} and {Path.Combine(root, "prepare-report.json")}");
             // Same codes as extract: data.json and the report are written first, for what was recovered.
-            if (report.Extraction.Errors.Count > 0)
+            if (report.Extraction is { Errors.Count: > 0 } extraction)
             {
-                context.Error.WriteLine($"vgtdata prepare: {report.Extraction.Errors.Count} tar part(s) damaged or cut short; data.json holds what was recovered" +
+                context.Error.WriteLine($"vgtdata prepare: {extraction.Errors.Count} tar part(s) damaged or cut short; data.json holds what was recovered" +
                     (target is null ? "" : "; not uploaded (rerun with --upload and no dataset name to upload it as it is)") +
                     $" (exit {ExtractCommand.DamagedPartExitCode})");
                 return ExtractCommand.DamagedPartExitCode;

@@ -2,7 +2,7 @@ using VgtData.Sources;
 
 namespace VgtData.Preparation;
 
-/// <summary>Settings for <see cref="ShareGpt4oImagePreparer"/>.</summary>
+/// <summary>Settings for a <c>prepare</c> recipe (<see cref="PrepareRecipes"/>).</summary>
 internal sealed class PrepareOptions
 {
     public int Workers { get; init; }
@@ -17,11 +17,12 @@ internal sealed class PrepareOptions
 
 /// <summary>
 /// The ShareGPT-4o-Image recipe in one step: extracts <c>raw/text_to_image_part_*.tar</c> into <c>images/</c> (by base
-/// name, see <see cref="TarExtractor"/>) and turns <c>raw/text_to_image.json</c> into <c>data.json</c>, leaving out
-/// entries without a usable prompt, image or resolution and images found in no tar. Images are not decoded.
+/// name, see <see cref="TarExtractor"/>) and turns <c>raw/text_to_image.json</c> into <c>data.json</c> keeping the rows
+/// VGT's <c>process_metadata.py</c> keeps (<see cref="ShareGptAnnotations"/>). Images are not decoded.
 /// </summary>
 internal static class ShareGpt4oImagePreparer
 {
+    public const string Name = "sharegpt-4o-image";
     public const string AnnotationFile = "raw/text_to_image.json";
     public const string PartPattern = "raw/text_to_image_part_*.tar";
 
@@ -51,17 +52,13 @@ internal static class ShareGpt4oImagePreparer
             });
         }
 
-        var omitted = new Dictionary<string, int>(StringComparer.Ordinal);
-        var rows = ShareGptAnnotations.Convert(annotations.RootElement, extraction.Present.Contains, omitted);
-        AtomicFile.Write(Path.Combine(root, "data.json"), s => ShareGptAnnotations.Write(s, rows));
-        var report = new PrepareReport
-        {
-            Entries = annotations.RootElement.GetArrayLength(),
-            Written = rows.Count,
-            Omitted = omitted,
-            Extraction = extraction,
-        };
-        AtomicFile.Write(Path.Combine(root, "prepare-report.json"), report.WriteJson);
+        var images = Path.Combine(root, "images");
+        var omissions = new Omissions(ShareGptAnnotations.OmissionReasons);
+        var rows = ShareGptAnnotations.Convert(annotations.RootElement,
+            name => extraction.Present.Contains(name) || File.Exists(Path.Combine(images, name)), omissions);
+        long bytes = rows.Select(r => r.Image).Distinct(StringComparer.Ordinal).Sum(r => new FileInfo(Path.Combine(root, r)).Length);
+        var report = omissions.Report(Name, annotations.RootElement.GetArrayLength(), rows.Count, bytes, extraction);
+        DataJson.WriteWithReport(root, rows, ShareGptAnnotations.WriteRow, report);
         return report;
     }
 }

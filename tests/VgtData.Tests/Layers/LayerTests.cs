@@ -20,7 +20,7 @@ public class LayerTests
     /// <summary>The tools' namespaces: a runtime file may name none of them.</summary>
     public static readonly string[] ToolNamespaces = ["Preparation", "Validation", "Preview", "Progress", "Upload"];
 
-    // Inside namespace VgtData.X a sibling namespace can be named without the VgtData prefix: `Sources.RegularFile`.
+    // Inside namespace VgtData.X a sibling namespace can be named without the VgtData prefix: `Storage.RegularFile`.
     private static readonly Regex Relative = new(
         $@"(?<![\w.""])(?<ns>{string.Join("|", RuntimeLayers.Where(l => l.Length > 0).Concat(ToolNamespaces))})\.[A-Z]\w*", RegexOptions.Compiled);
 

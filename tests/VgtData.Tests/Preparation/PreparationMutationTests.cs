@@ -55,35 +55,59 @@ public sealed class PreparationMutationTests
             """;
         using var doc = JsonDocument.Parse(json);
         var asked = new List<string>();
-        var omitted = new Dictionary<string, int>();
-        var rows = ShareGptAnnotations.Convert(doc.RootElement, name => { asked.Add(name); return name != "absent.png"; }, omitted);
+        var omissions = new Omissions(ShareGptAnnotations.OmissionReasons);
+        var rows = ShareGptAnnotations.Convert(doc.RootElement, name => { asked.Add(name); return name != "absent.png"; }, omissions);
 
+        // VGT's process_metadata.py: truthy prompt (spaces too) and image, images/<basename> present, int() of a
+        // two-element resolution, no size otherwise.
         Assert.Equal(
-            [new DataJsonEntry("images/c.png", "first", 64, 10),
+            [new DataJsonEntry("images/a.png", " \t", 1, 1),
+             new DataJsonEntry("images/  ", "x", 1, 1),
+             new DataJsonEntry("images/a.png", "x", null, null),
+             new DataJsonEntry("images/a.png", "x", null, null),
+             new DataJsonEntry("images/a.png", "x", null, null),
+             new DataJsonEntry("images/a.png", "x", null, null),
+             new DataJsonEntry("images/a.png", "x", 1, 1),
+             new DataJsonEntry("images/a.png", "x", 1, 1),
+             new DataJsonEntry("images/a.png", "x", 0, 1),
+             new DataJsonEntry("images/a.png", "x", 1, -1),
+             new DataJsonEntry("images/a.png", "x", 0, 1),
+             new DataJsonEntry("images/a.png", "x", -2, 1),
+             new DataJsonEntry("images/a.png", "x", 1, 1),
+             new DataJsonEntry("images/a\\b\\c.png", "first", 64, 10),
              new DataJsonEntry("images/a.png", " second ", int.MaxValue, 3),
              new DataJsonEntry("images/a.png", "third", int.MaxValue, 1)],
             rows);
-        Assert.Equal(["absent.png", "c.png", "a.png", "a.png"], asked);
+        Assert.Equal(["a.png", "a.png", "  ", .. Enumerable.Repeat("a.png", 12), "absent.png", "a\\b\\c.png", "a.png", "a.png"], asked);
+        var report = omissions.Report("sharegpt-4o-image", 26, rows.Count, 0, null);
         Assert.Equal(new Dictionary<string, int>
         {
-            [ShareGptAnnotations.BlankPrompt] = 1,
-            [ShareGptAnnotations.MissingPrompt] = 2,
-            [ShareGptAnnotations.MissingOutputImage] = 6,
-            [ShareGptAnnotations.MissingResolution] = 12,
+            [ShareGptAnnotations.MissingPrompt] = 1,
+            [ShareGptAnnotations.MissingOutputImage] = 1,
+            [ShareGptAnnotations.PromptNotString] = 1,
+            [ShareGptAnnotations.ImageNotString] = 1,
+            [ShareGptAnnotations.NoFileName] = 3,
+            [ShareGptAnnotations.BadResolution] = 1,
             [ShareGptAnnotations.NotAnObject] = 1,
-            [ShareGptAnnotations.ImageNotInAnyTar] = 1,
-        }, omitted);
+            [ShareGptAnnotations.ImageNotFound] = 1,
+        }, report.Omitted);
+        Assert.Equal(["[0] not an object", "[1] missing prompt", "[2] input_prompt not a string", "[4] missing output_image",
+            "[5] output_image not a string", "[7] output_image has no file name", "[8] output_image has no file name",
+            "[9] output_image has no file name", "[21] output_image_resolution not two integers", "[22] image not in images/ or any tar"],
+            report.RefusedRows.Select(r => $"{r.Row["raw/text_to_image.json".Length..]} {r.Reason}"));
     }
 
     [Fact]
     public void Convert_EveryReasonIsCountedFromZero_EvenWhenNothingIsLeftOut()
     {
         using var doc = JsonDocument.Parse("[]");
-        var omitted = new Dictionary<string, int>();
-        Assert.Empty(ShareGptAnnotations.Convert(doc.RootElement, _ => true, omitted));
-        Assert.Equal(ShareGptAnnotations.OmissionReasons.Order(), omitted.Keys.Order());
-        Assert.All(omitted.Values, v => Assert.Equal(0, v));
-        Assert.Equal(["blank prompt", "missing prompt", "missing output_image", "missing output_image_resolution", "not an object", "image not in any tar"],
+        var omissions = new Omissions(ShareGptAnnotations.OmissionReasons);
+        Assert.Empty(ShareGptAnnotations.Convert(doc.RootElement, _ => true, omissions));
+        var report = omissions.Report("sharegpt-4o-image", 0, 0, 0, null);
+        Assert.Equal(ShareGptAnnotations.OmissionReasons.Order(), report.Omitted.Keys.Order());
+        Assert.All(report.Omitted.Values, v => Assert.Equal(0, v));
+        Assert.Equal(["missing prompt", "missing output_image", "input_prompt not a string", "output_image not a string",
+            "output_image has no file name", "output_image_resolution not two integers", "not an object", "image not in images/ or any tar"],
             ShareGptAnnotations.OmissionReasons);
     }
 
@@ -113,20 +137,22 @@ public sealed class PreparationMutationTests
     public void Write_ExactText_NonAsciiKept_EmptyList()
     {
         var ms = new MemoryStream();
-        ShareGptAnnotations.Write(ms, [new DataJsonEntry("images/é.png", "un chat <猫> & \"q\"", 3, 4)]);
+        DataJson.Write(ms, [new DataJsonEntry("images/é.png", "un chat <猫> & \"q\"", 3, 4)], ShareGptAnnotations.WriteRow);
         Assert.Equal(
             "[\n  {\n    \"image\": \"images/é.png\",\n    \"caption\": \"un chat <猫> & \\\"q\\\"\",\n    \"width\": 3,\n    \"height\": 4\n  }\n]\n",
             Encoding.UTF8.GetString(ms.ToArray()));
         ms = new MemoryStream();
-        ShareGptAnnotations.Write(ms, []);
+        DataJson.Write(ms, Array.Empty<DataJsonEntry>(), ShareGptAnnotations.WriteRow);
         Assert.Equal("[]\n", Encoding.UTF8.GetString(ms.ToArray()));
     }
 
     private static PrepareReport Report(IReadOnlyList<RefusedMember> refused, IReadOnlyList<PartError> errors) => new()
     {
+        Recipe = "sharegpt-4o-image",
         Entries = 9,
         Written = 4,
-        Omitted = new Dictionary<string, int> { [ShareGptAnnotations.MissingPrompt] = 2, [ShareGptAnnotations.ImageNotInAnyTar] = 3 },
+        Reasons = ShareGptAnnotations.OmissionReasons,
+        Omitted = new Dictionary<string, int> { [ShareGptAnnotations.MissingPrompt] = 2, [ShareGptAnnotations.ImageNotFound] = 3 },
         Extraction = new ExtractionResult
         {
             Parts = 2, Extracted = 5, SkippedExisting = 6, IdenticalDuplicates = 7,
@@ -143,7 +169,7 @@ public sealed class PreparationMutationTests
         Assert.Equal(
             "entries: 9, written to data.json: 4\n" +
             "  omitted (missing prompt): 2\n" +
-            "  omitted (image not in any tar): 3\n" +
+            "  omitted (image not in images/ or any tar): 3\n" +
             "parts: 2, extracted: 5, skipped existing: 6, identical duplicates: 7\n" +
             "refused members: 2\n" +
             "  p1.tar: a\\x0Ab\\x1B.png: symlink\n" +
@@ -164,9 +190,11 @@ public sealed class PreparationMutationTests
         var ms = new MemoryStream();
         Report([new RefusedMember("p1.tar", "x", "symlink")], [new PartError("p2.tar", "bad")]).WriteJson(ms);
         Assert.Equal(
-            "{\n  \"entries\": 9,\n  \"written\": 4,\n  \"omitted\": {\n    \"blank prompt\": 0,\n    \"missing prompt\": 2,\n" +
-            "    \"missing output_image\": 0,\n    \"missing output_image_resolution\": 0,\n    \"not an object\": 0,\n" +
-            "    \"image not in any tar\": 3\n  },\n  \"refused_members\": [\n    {\n      \"part\": \"p1.tar\",\n      \"member\": \"x\",\n" +
+            "{\n  \"recipe\": \"sharegpt-4o-image\",\n  \"entries\": 9,\n  \"written\": 4,\n  \"omitted\": {\n    \"missing prompt\": 2,\n" +
+            "    \"missing output_image\": 0,\n    \"input_prompt not a string\": 0,\n    \"output_image not a string\": 0,\n" +
+            "    \"output_image has no file name\": 0,\n    \"output_image_resolution not two integers\": 0,\n    \"not an object\": 0,\n" +
+            "    \"image not in images/ or any tar\": 3\n  },\n  \"refused_rows\": [],\n  \"refused_rows_not_listed\": 0,\n  \"bytes\": 0,\n" +
+            "  \"refused_members\": [\n    {\n      \"part\": \"p1.tar\",\n      \"member\": \"x\",\n" +
             "      \"reason\": \"symlink\"\n    }\n  ],\n  \"part_errors\": [\n    {\n      \"part\": \"p2.tar\",\n      \"error\": \"bad\"\n    }\n  ],\n" +
             "  \"extracted\": 5,\n  \"skipped_existing\": 6,\n  \"identical_duplicates\": 7,\n  \"parts\": 2\n}\n",
             Encoding.UTF8.GetString(ms.ToArray()));

@@ -104,21 +104,32 @@ public sealed class PrepareShareGptTests
         "  {\n    \"image\": \"images/7.png\",\n    \"caption\": \"huge header\",\n    \"width\": 20000,\n    \"height\": 20000\n  },\n" +
         "  {\n    \"image\": \"images/8.png\",\n    \"caption\": \"un chat — 猫 \\\"quoted\\\"\",\n    \"width\": 16,\n    \"height\": 16\n  },\n" +
         "  {\n    \"image\": \"images/9.png\",\n    \"caption\": \"long gnu name\",\n    \"width\": 16,\n    \"height\": 16\n  },\n" +
-        "  {\n    \"image\": \"images/10.png\",\n    \"caption\": \"  padded  \",\n    \"width\": 16,\n    \"height\": 16\n  }\n" +
+        "  {\n    \"image\": \"images/10.png\",\n    \"caption\": \"  padded  \",\n    \"width\": 16,\n    \"height\": 16\n  },\n" +
+        // VGT's script keeps a prompt of only whitespace (it tests truthiness, not strip()).
+        "  {\n    \"image\": \"images/1.png\",\n    \"caption\": \" \\u001F\\t\\n\\u3000\",\n    \"width\": 64,\n    \"height\": 64\n  }\n" +
         "]\n";
 
     private static string ExpectedReport(HostileSet set, int extracted, int skipped, int duplicates) =>
         "{\n" +
+        "  \"recipe\": \"sharegpt-4o-image\",\n" +
         "  \"entries\": 17,\n" +
-        "  \"written\": 10,\n" +
+        "  \"written\": 11,\n" +
         "  \"omitted\": {\n" +
-        "    \"blank prompt\": 1,\n" +
         "    \"missing prompt\": 2,\n" +
         "    \"missing output_image\": 1,\n" +
-        "    \"missing output_image_resolution\": 0,\n" +
+        "    \"input_prompt not a string\": 0,\n" +
+        "    \"output_image not a string\": 0,\n" +
+        "    \"output_image has no file name\": 0,\n" +
+        "    \"output_image_resolution not two integers\": 0,\n" +
         "    \"not an object\": 0,\n" +
-        "    \"image not in any tar\": 3\n" +
+        "    \"image not in images/ or any tar\": 3\n" +
         "  },\n" +
+        "  \"refused_rows\": [\n" +
+        Row(10, "image not in images/ or any tar") + Row(11, "image not in images/ or any tar") + Row(13, "missing prompt") +
+        Row(14, "missing prompt") + Row(15, "missing output_image") + Row(16, "image not in images/ or any tar", last: true) +
+        "  ],\n" +
+        "  \"refused_rows_not_listed\": 0,\n" +
+        $"  \"bytes\": {set.Images.Values.Sum(i => (long)i.Length)},\n" +
         "  \"refused_members\": [\n" +
         Refused("text_to_image_part_1.tar", "../x.png", "parent traversal") +
         Refused("text_to_image_part_1.tar", set.AbsoluteMember, "absolute path") +
@@ -140,6 +151,12 @@ public sealed class PrepareShareGptTests
         $"  \"identical_duplicates\": {duplicates},\n" +
         "  \"parts\": 3\n" +
         "}\n";
+
+    private static string Row(int index, string reason, bool last = false) =>
+        "    {\n" +
+        $"      \"row\": \"raw/text_to_image.json[{index}]\",\n" +
+        $"      \"reason\": \"{reason}\"\n" +
+        (last ? "    }\n" : "    },\n");
 
     private static string Refused(string part, string member, string reason, bool last = false) =>
         "    {\n" +
@@ -169,11 +186,12 @@ public sealed class PrepareShareGptTests
         // First member wins a base name; broken images are copied verbatim (prepare does not decode).
         foreach (var (name, bytes) in set.Images)
             Assert.Equal(bytes, File.ReadAllBytes(Path.Combine(t.Root, "images", name)));
-        Assert.Equal(10, report.Written);
+        Assert.Equal(11, report.Written);
 
         var summary = new StringWriter();
         report.WriteSummary(summary);
-        Assert.Contains("omitted (image not in any tar): 3", summary.ToString());
+        Assert.Contains("omitted (image not in images/ or any tar): 3", summary.ToString());
+        Assert.Contains("  refused raw/text_to_image.json[16]: image not in images/ or any tar", summary.ToString());
         Assert.Contains("text_to_image_part_1.tar: link.png: symlink", summary.ToString());
     }
 
@@ -277,7 +295,7 @@ public sealed class PrepareShareGptTests
         (code, output, err) = RunCli("prepare", "sharegpt-4o-image", "--root", t.Root, "--workers", "2");
         Assert.Equal(0, code);
         Assert.Contains("entries: 2, written to data.json: 1", output);
-        Assert.Contains("omitted (image not in any tar): 1", output);
+        Assert.Contains("omitted (image not in images/ or any tar): 1", output);
         Assert.Contains("extract: 1 files", err);
     }
 

@@ -1,0 +1,57 @@
+namespace VgtData.Preparation;
+
+/// <summary>A dataset recipe of VGT's (docs/datasets/*.md) that <c>vgtdata prepare NAME</c> carries out;
+/// <see cref="Outputs"/>: the manifests it writes, relative to the dataset folder.</summary>
+internal sealed record PrepareRecipe(string Name, string Description, Func<string, PrepareOptions, PrepareReport> Run, string[]? Outputs = null)
+{
+    public IReadOnlyList<string> Written => Outputs ?? [DataJson.FileName];
+}
+
+/// <summary>The recipes this build can prepare, in the order <c>prepare --list</c> prints them.</summary>
+internal static class PrepareRecipes
+{
+    public static readonly IReadOnlyList<PrepareRecipe> All =
+    [
+        new(ShareGpt4oImagePreparer.Name, "raw/text_to_image_part_*.tar unpacked to images/, raw/text_to_image.json to data.json (finetune)",
+            ShareGpt4oImagePreparer.Run),
+        new(Echo4oImagePreparer.Name, "raw/*/images/*.tar.gz unpacked to images/, the t2i rows of the two jsonl files to data.json (finetune)",
+            Echo4oImagePreparer.Run),
+        new(PerPartPreparer.Blip3o60k, "raw/*.tar each unpacked to raw/PART/; data.json kept as downloaded, else written from the parts (.jpg + .txt)",
+            (root, o) => PerPartPreparer.Run(PerPartPreparer.Blip3o60k, PerPartPreparer.Blip3oGroups, root, o)),
+        new(PerPartPreparer.TextToImage2m, "raw/data_*/*.tar each unpacked to raw/data_*/PART/; data/data_*.json kept, else written from the parts (.jpg + .json)",
+            (root, o) => PerPartPreparer.Run(PerPartPreparer.TextToImage2m, PerPartPreparer.TextToImageGroups, root, o),
+            PerPartPreparer.TextToImageGroups.Select(g => g.Json).ToArray()),
+        new(Img2DatasetPreparer.Laion6m, "img2dataset folders raw/NNNNNNNN/*.jpg + .json paired into data.json, read in place (pretrain)",
+            (root, o) => Img2DatasetPreparer.Run(Img2DatasetPreparer.Laion6m, root, o)),
+        new(Img2DatasetPreparer.Redcaps5m, "img2dataset folders raw/NNNNNNNN/*.jpg + .json paired into data.json, read in place (pretrain)",
+            (root, o) => Img2DatasetPreparer.Run(Img2DatasetPreparer.Redcaps5m, root, o)),
+    ];
+
+    public static PrepareRecipe? Find(string name) => All.FirstOrDefault(r => r.Name == name);
+
+    /// <summary>"a, b, c": the names a refusal lists.</summary>
+    public static string Names => string.Join(", ", All.Select(r => r.Name));
+}
+
+/// <summary>Runs a recipe's per-part (or per-folder) work in parallel, <see cref="PrepareOptions.Workers"/> at a time.</summary>
+internal static class PrepareParallel
+{
+    /// <summary>A failure in one item surfaces as itself (a <see cref="VgtDataException"/> is one line at the CLI), not
+    /// wrapped in an AggregateException.</summary>
+    public static void For(int count, PrepareOptions options, Action<int> body)
+    {
+        try
+        {
+            Parallel.For(0, count, new ParallelOptions
+            {
+                MaxDegreeOfParallelism = options.Workers > 0 ? options.Workers : Environment.ProcessorCount,
+                CancellationToken = options.Cancellation,
+            }, body);
+        }
+        catch (AggregateException e)
+        {
+            var first = e.InnerExceptions.FirstOrDefault(x => x is VgtDataException) ?? e.InnerExceptions[0];
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
+        }
+    }
+}

@@ -39,6 +39,7 @@ if (!File.Exists(file))
             json.WriteNumber("width", 1024);
             json.WriteNumber("height", i % 2 == 0 ? 1024 : 1536);
             json.WriteEndObject();
+            if (i % 100_000 == 0) json.Flush();   // the writer buffers in memory until flushed
         }
         json.WriteEndArray();
     }

@@ -45,6 +45,9 @@ internal sealed unsafe class EntryIndex : IEntryList, IDisposable
 
     public string Source { get; }
 
+    /// <summary>Whether this process wrote the file (it was missing or stale) rather than finding it ready.</summary>
+    public bool Built { get; internal set; }
+
     public int Count { get; }
 
     public ManifestEntry this[int index]

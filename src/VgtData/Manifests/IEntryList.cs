@@ -30,7 +30,23 @@ internal static class EntryLists
 
     /// <summary>Whether data.json manifests go through a memory-mapped <see cref="EntryIndex"/> (<c>VGTDATA_INDEX=1</c>;
     /// off by default until the index serves every source kind).</summary>
-    internal static bool IndexEnabled => Environment.GetEnvironmentVariable("VGTDATA_INDEX") == "1";
+    internal static bool IndexEnabled => Scoped.Value || Environment.GetEnvironmentVariable("VGTDATA_INDEX") == "1";
+
+    private static readonly AsyncLocal<bool> Scoped = new();
+
+    /// <summary>Turns the index on for what runs in this flow until disposed (<c>vgtdata index</c> builds a config's
+    /// datasets inside one); other threads and tests are unaffected.</summary>
+    internal static IDisposable IndexScope()
+    {
+        bool before = Scoped.Value;
+        Scoped.Value = true;
+        return new Restore(() => Scoped.Value = before);
+    }
+
+    private sealed class Restore(Action undo) : IDisposable
+    {
+        public void Dispose() => undo();
+    }
 
     /// <summary>
     /// The index beside <paramref name="dataPath"/> (or in the cache folder when that is not writable), opened when it
@@ -42,6 +58,7 @@ internal static class EntryLists
         var meta = new EntryIndex.Meta(capSource, Manifest.SourceFiles(dataPath).Select(EntryIndex.SourceStamp.Of).ToList());
         foreach (var path in IndexPaths(dataPath))
             if (EntryIndex.TryOpen(path, meta, limit, out _) is { } index) return index;
+        // Not there, or stale: read the manifest once and write the index for every later process.
         var manifest = Manifest.Load(dataPath, capSource);
         foreach (var path in IndexPaths(dataPath))
         {
@@ -54,7 +71,11 @@ internal static class EntryLists
             {
                 continue;   // a read-only dataset folder: the cache folder is next
             }
-            if (EntryIndex.TryOpen(path, meta, limit, out _) is { } written) return written;
+            if (EntryIndex.TryOpen(path, meta, limit, out _) is { } written)
+            {
+                written.Built = true;
+                return written;
+            }
         }
         return limit is int l && l < manifest.Count ? Manifest.Load(dataPath, capSource, l) : manifest;
     }

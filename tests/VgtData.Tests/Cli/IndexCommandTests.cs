@@ -1,0 +1,77 @@
+using VgtData.Cli;
+using VgtData.Config;
+using VgtData.Manifests;
+using VgtData.Preparation;
+
+namespace VgtData.Tests.Cli;
+
+/// <summary><c>vgtdata index CONFIG</c>: each data_path's entry index is built once, then found up to date, then rebuilt
+/// when the data.json changes; the pipeline outside the command is untouched.</summary>
+public sealed class IndexCommandTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "vgtdata-index-" + Guid.NewGuid().ToString("N"));
+    private readonly string _config;
+
+    public IndexCommandTests()
+    {
+        SyntheticDataset.Write(Path.Combine(_dir, "a"), 5, [(96, 96)], seed: 1, workers: 1);
+        SyntheticDataset.Write(Path.Combine(_dir, "b"), 3, [(96, 96)], seed: 2, workers: 1);
+        _config = Path.Combine(_dir, "config.json");
+        File.WriteAllText(_config, """
+            { "prompt_template": "qwen25vl", "tokenizer": "embedded:o200k", "image_size": 64, "pad_index": 0,
+              "dataset": { "type": "ConcatDataset", "datasets": [
+                { "type": "CaptionDataset", "data_path": "a/data.json", "image_folder": "a" },
+                { "type": "CaptionDataset", "data_path": "b/data.json", "image_folder": "b" } ] },
+              "train_dataloader": { "batch_size": 2, "num_workers": 0 } }
+            """);
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        int code = Program.Run(args, new CliContext { Out = o, Error = e, In = new StringReader(""), IsTerminal = false });
+        return (code, o.ToString(), e.ToString());
+    }
+
+    private string Line(string member, int count, string state)
+    {
+        var dataPath = Path.Combine(_dir, member, "data.json");
+        var index = dataPath + EntryIndex.Extension;
+        return $"{dataPath}: {count} entries, {state}: {index} ({new FileInfo(index).Length} bytes)";
+    }
+
+    [Fact]
+    public void BuildsEachIndexOnceAndRebuildsAChangedOne()
+    {
+        var (code, output, err) = Run("index", _config);
+        Assert.True(code == 0, err);
+        Assert.Equal([Line("a", 5, "built"), Line("b", 3, "built")], output.TrimEnd().Split('\n'));
+
+        (code, output, _) = Run("index", _config);
+        Assert.Equal(0, code);
+        Assert.Equal([Line("a", 5, "up to date"), Line("b", 3, "up to date")], output.TrimEnd().Split('\n'));
+
+        var b = Path.Combine(_dir, "b", "data.json");
+        File.WriteAllText(b, File.ReadAllText(b).Replace("\"caption\": \"", "\"caption\": \"new "));
+        (code, output, _) = Run("index", _config);
+        Assert.Equal(0, code);
+        Assert.Equal([Line("a", 5, "up to date"), Line("b", 3, "built")], output.TrimEnd().Split('\n'));
+
+        // Outside the command the loader reads data.json as before (the index is opt-in), with the new captions.
+        using var pipeline = PipelineFactory.Build(ConfigLoader.Load(_config));
+        using var sample = pipeline.Dataset.GetSample(5);
+        Assert.StartsWith("new ", sample.Caption);
+    }
+
+    [Fact]
+    public void AMissingConfigIsOneLine()
+    {
+        var (code, _, err) = Run("index", Path.Combine(_dir, "nope.json"));
+        Assert.Equal(1, code);
+        Assert.Single(err.TrimEnd().Split('\n'));
+        Assert.Contains("nope.json", err);
+    }
+}

@@ -1,7 +1,7 @@
-using VgtData.Cli;
 using VgtData.Config;
 using VgtData.Manifests;
 using VgtData.Preparation;
+using static VgtData.Tests.Fixtures.CliRun;
 
 namespace VgtData.Tests.Cli;
 
@@ -28,13 +28,6 @@ public sealed class IndexCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = Program.Run(args, new CliContext { Out = o, Error = e, In = new StringReader(""), IsTerminal = false });
-        return (code, o.ToString(), e.ToString());
-    }
 
     private string Line(string member, int count, string state)
     {

@@ -1,8 +1,8 @@
 using System.Text.Json;
-using VgtData.Cli;
 using VgtData.Config;
 using VgtData.Images;
 using VgtData.Preparation;
+using static VgtData.Tests.Fixtures.CliRun;
 
 namespace VgtData.Tests.Cli;
 
@@ -25,13 +25,6 @@ public sealed class RunCommandsTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = Program.Run(args, new CliContext { Out = o, Error = e, In = new StringReader(""), IsTerminal = false });
-        return (code, o.ToString(), e.ToString());
-    }
 
     [Fact]
     public void SampleWritesTheDatasetsExactPixelsAndIds()

@@ -23,11 +23,5 @@ internal sealed class ConfigDir : IDisposable
         try { Directory.Delete(Root, recursive: true); } catch (IOException) { }
     }
 
-    public static (int Code, string Out, string Error) Cli(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = Program.Run(args, new CliContext { Out = output, Error = error, In = new StringReader(""), IsTerminal = false });
-        return (code, output.ToString(), error.ToString());
-    }
+    public static (int Code, string Out, string Error) Cli(params string[] args) => Fixtures.CliRun.Run(args);
 }

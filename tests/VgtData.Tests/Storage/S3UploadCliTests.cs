@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using VgtData.Cli;
 using VgtData.Preparation;
 using VgtData.Storage;
+using VgtData.Tests.Fixtures;
 
 namespace VgtData.Tests.Storage;
 
@@ -20,13 +21,6 @@ public sealed class S3UploadCliTests : IDisposable
 
     private S3TestServer Server => _server ??= S3TestServer.StartOrSkip();
 
-    private static (int Code, string Out, string Error) Cli(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = Program.Run(args, new CliContext { Out = output, Error = error, In = new StringReader(""), IsTerminal = false });
-        return (code, output.ToString(), error.ToString());
-    }
 
     private string Dataset()
     {
@@ -44,12 +38,12 @@ public sealed class S3UploadCliTests : IDisposable
         using (var store = new S3Store(Server.Settings())) store.EnsureBucket("vgt");
         var ini = Server.WritePetrelConfig(_root, cluster: "c1");
 
-        var first = Cli("prepare", "--root", local, "--upload", "c1:s3://vgt/cli/ds", "--ceph-config", ini, "--uploads", "2");
+        var first = CliRun.Run("prepare", "--root", local, "--upload", "c1:s3://vgt/cli/ds", "--ceph-config", ini, "--uploads", "2");
         Assert.True(first.Code == 0, first.Error);
         Assert.Equal(["upload c1:s3://vgt/cli/ds: 6 of 6 files uploaded"], Lines(first.Out).Select(l => l[..l.IndexOf(" (", StringComparison.Ordinal)]));
         Assert.Contains(", 0 already there (0.0 B), ", first.Out);
 
-        var second = Cli("prepare", "--root", local, "--upload", "c1:s3://vgt/cli/ds", "--ceph-config", ini);
+        var second = CliRun.Run("prepare", "--root", local, "--upload", "c1:s3://vgt/cli/ds", "--ceph-config", ini);
         Assert.Equal(0, second.Code);
         Assert.StartsWith("upload c1:s3://vgt/cli/ds: 0 of 6 files uploaded (0.0 B), 6 already there (", second.Out);
         using var check = new S3Store(Server.Settings());
@@ -62,7 +56,7 @@ public sealed class S3UploadCliTests : IDisposable
         var local = Dataset();
         using (var store = new S3Store(Server.Settings())) store.EnsureBucket("vgt");
         var ini = Server.WritePetrelConfig(_root, access: "WRONG");
-        var (code, output, error) = Cli("prepare", "--root", local, "--upload", "s3://vgt/ds", "--ceph-config", ini);
+        var (code, output, error) = CliRun.Run("prepare", "--root", local, "--upload", "s3://vgt/ds", "--ceph-config", ini);
         Assert.Equal(1, code);
         Assert.Equal("", output);
         var line = Assert.Single(Lines(error));
@@ -76,7 +70,7 @@ public sealed class S3UploadCliTests : IDisposable
     {
         var local = Dataset();
         var ini = Server.WritePetrelConfig(_root);
-        var (code, _, error) = Cli("prepare", "--root", local, "--upload", "s3://nobucket/ds", "--ceph-config", ini);
+        var (code, _, error) = CliRun.Run("prepare", "--root", local, "--upload", "s3://nobucket/ds", "--ceph-config", ini);
         Assert.Equal(1, code);
         var line = Assert.Single(Lines(error));
         Assert.StartsWith("vgtdata prepare: s3://nobucket/ds: bucket 'nobucket' does not exist at http://127.0.0.1:", line);
@@ -94,7 +88,7 @@ public sealed class S3UploadCliTests : IDisposable
         File.WriteAllText(Path.Combine(local, "data.json"), "[]");
         var ini = Path.Combine(_root, "down.conf");
         File.WriteAllText(ini, $"[down]\naccess_key = k\nsecret_key = s\nhost_base = http://127.0.0.1:{port}\nmax_attempts = 2\ntimeout_s = 5\n");
-        var (code, output, error) = Cli("prepare", "--root", local, "--upload", "s3://b/p", "--ceph-config", ini);
+        var (code, output, error) = CliRun.Run("prepare", "--root", local, "--upload", "s3://b/p", "--ceph-config", ini);
         Assert.Equal(1, code);
         Assert.Equal("", output);
         var line = Assert.Single(Lines(error));
@@ -108,7 +102,7 @@ public sealed class S3UploadCliTests : IDisposable
     [InlineData("--uploads", "0", "missing dataset name")]
     public void CommandLineMistakesExitTwo(string option, string value, string expected)
     {
-        var (code, _, error) = Cli("prepare", "--root", _root, option, value);
+        var (code, _, error) = CliRun.Run("prepare", "--root", _root, option, value);
         Assert.Equal(2, code);
         var line = Assert.Single(Lines(error));
         Assert.Contains(expected, line);
@@ -117,7 +111,7 @@ public sealed class S3UploadCliTests : IDisposable
     [Fact]
     public void UploadsZeroIsRefused()
     {
-        var (code, _, error) = Cli("prepare", "--root", _root, "--upload", "s3://b/p", "--uploads", "0");
+        var (code, _, error) = CliRun.Run("prepare", "--root", _root, "--upload", "s3://b/p", "--uploads", "0");
         Assert.Equal(2, code);
         Assert.Contains("--uploads must be at least 1", error);
     }
@@ -125,7 +119,7 @@ public sealed class S3UploadCliTests : IDisposable
     [Fact]
     public void MissingCeph_ConfigFileIsOneLine()
     {
-        var (code, _, error) = Cli("prepare", "--root", _root, "--upload", "s3://b/p", "--ceph-config", Path.Combine(_root, "none.conf"));
+        var (code, _, error) = CliRun.Run("prepare", "--root", _root, "--upload", "s3://b/p", "--ceph-config", Path.Combine(_root, "none.conf"));
         Assert.Equal(1, code);
         Assert.Equal($"vgtdata prepare: ceph_config {Path.Combine(_root, "none.conf")}: no such file", Assert.Single(Lines(error)));
     }

@@ -116,13 +116,7 @@ internal static class Images
 
 internal static class Cli
 {
-    public static (int Code, string Out, string Error) Run(params string[] args)
-    {
-        var sw = new StringWriter();
-        var ew = new StringWriter();
-        int code = Program.Run(args, new CliContext { Out = sw, Error = ew, IsTerminal = false });
-        return (code, sw.ToString(), ew.ToString());
-    }
+    public static (int Code, string Out, string Error) Run(params string[] args) => Fixtures.CliRun.Run(args);
 
     /// <summary>The last non-empty line of stdout.</summary>
     public static string LastLine(string text) =>

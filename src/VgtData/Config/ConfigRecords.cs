@@ -1,4 +1,6 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using VgtData.Datasets;
 using VgtData.Images;
 using VgtData.Loading;
@@ -263,7 +265,8 @@ internal sealed record CollateConfig
 
     [ConfigKey("resolutions", "(h, w) or a list of (h, w); one is drawn per batch", Kind = ValueKind.ResolutionList,
         Min = ConfigSchema.MinImageSize, Max = ConfigSchema.MaxImageSize, Default = "the samples' size")]
-    public JsonNode? Resolutions { get; init; }
+    [JsonConverter(typeof(ResolutionsConverter))]
+    public List<(int Height, int Width)>? Resolutions { get; init; }
 
     [ConfigKey("resolutions_ratio", "weights of resolutions", Min = 0, Max = 1e9, Default = "uniform")]
     public List<double>? ResolutionsRatio { get; init; }
@@ -332,4 +335,14 @@ internal sealed record TokenizerKwargsConfig
 {
     [ConfigKey("add_special_tokens", "VGT passes True; the byte-level post-processors of Qwen/InternVL tokenizers add no token either way")]
     public bool AddSpecialTokens { get; init; } = true;
+}
+
+/// <summary><c>448</c>, <c>[h, w]</c> or <c>[[h, w], ...]</c> as (height, width) pairs; the schema check refused anything else.</summary>
+internal sealed class ResolutionsConverter : JsonConverter<List<(int Height, int Width)>>
+{
+    public override List<(int Height, int Width)> Read(ref Utf8JsonReader reader, Type type, JsonSerializerOptions options) =>
+        ConfigLoader.ParseResolutions(JsonNode.Parse(ref reader)) ?? throw new JsonException("expected [h, w] or a list of [h, w] pairs");
+
+    public override void Write(Utf8JsonWriter writer, List<(int Height, int Width)> value, JsonSerializerOptions options) =>
+        JsonSerializer.Serialize(writer, value.Select(r => new[] { r.Height, r.Width }), options);
 }

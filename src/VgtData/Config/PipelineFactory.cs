@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using TorchSharp;
 using VgtData.Collate;
@@ -105,7 +106,7 @@ internal static class PipelineFactory
     /// <summary>The folder a tokenizer value names: the string itself, or the dict's <c>pretrained_model_name_or_path</c>.</summary>
     public static string? TokenizerFolder(JsonNode? node) => node switch
     {
-        JsonObject o => o["pretrained_model_name_or_path"]?.GetValue<string>(),
+        JsonObject o => o.Deserialize<TokenizerConfig>(ConfigSchema.Json)!.PretrainedModelNameOrPath,
         JsonValue v when v.GetValueKind() == System.Text.Json.JsonValueKind.String => v.GetValue<string>(),
         _ => null,
     };
@@ -331,8 +332,7 @@ internal static class PipelineFactory
         }).ToList();
     }
 
-    private static List<(int Height, int Width)> Resolutions(ResolvedConfig config) =>
-        config.Settings.TrainDataloader.CollateFn.Resolutions is { } r ? ConfigLoader.ParseResolutions(r)! : [];
+    private static List<(int Height, int Width)> Resolutions(ResolvedConfig config) => config.Settings.TrainDataloader.CollateFn.Resolutions ?? [];
 
     private static CollateOptions BuildCollate(ResolvedConfig config, RootConfig root, long seed, string? deviceOverride)
     {

@@ -53,16 +53,3 @@ public sealed class ResolvedConfig
         return node;
     }
 }
-
-/// <summary>Typed reads of one object of a resolved config (values were type-checked on load).</summary>
-internal readonly struct ConfigSection(JsonObject? obj)
-{
-    public JsonObject? Object => obj;
-    public bool Has(string key) => obj?[key] is not null;
-    public string? String(string key) => obj?[key]?.GetValue<string>();
-    public int? Int(string key) => obj?[key] is JsonNode n ? (int)n.GetValue<double>() : null;
-    public double? Number(string key) => obj?[key]?.GetValue<double>();
-    public bool? Bool(string key) => obj?[key]?.GetValue<bool>();
-    public ConfigSection Section(string key) => new(obj?[key] as JsonObject);
-    public JsonNode? Node(string key) => obj?[key];
-}

@@ -42,26 +42,37 @@ internal sealed class ConfigKeyAttribute(string name, string help) : Attribute
     public string? AliasOf { get; set; }
 }
 
+/// <summary>The help of the keys the top level and every dataset both hold (a dataset inherits what it leaves unset).</summary>
+internal static class TextKeys
+{
+    public const string Template = "a built-in name (internvl3, qwen25vl), a .json file, or VGT's dict";
+    public const string Tokenizer = "folder with tokenizer.json, VGT's AutoTokenizer dict, or \"" + ConfigSchema.EmbeddedTokenizer + "\" for the embedded vocabulary";
+    public const string Kwargs = "keyword arguments of tokenizer.encode";
+    public const string ImageSize = "side of the square pixel_values";
+    public const string MaxLength = "input_ids are cut to this many tokens (VGT's CaptionDataset truncates by default)";
+    public const string ImageLength = "accepted (number of image tokens; model side)";
+}
+
 /// <summary>The typed config: the top level after base composition and <c>--set</c> overrides.</summary>
 internal sealed record RootConfig
 {
-    [ConfigKey("prompt_template", "a built-in name (internvl3, qwen25vl), a .json file, or VGT's dict", Kind = ValueKind.StringOrObject, Children = typeof(PromptTemplateConfig))]
+    [ConfigKey("prompt_template", TextKeys.Template, Kind = ValueKind.StringOrObject, Children = typeof(PromptTemplateConfig))]
     public JsonNode PromptTemplate { get; init; } = "qwen25vl";
 
-    [ConfigKey("tokenizer", "folder with tokenizer.json, VGT's AutoTokenizer dict, or \"" + ConfigSchema.EmbeddedTokenizer + "\" for the embedded vocabulary",
+    [ConfigKey("tokenizer", TextKeys.Tokenizer,
         Kind = ValueKind.StringOrObject, Children = typeof(TokenizerConfig), Default = "required (here or on every dataset)")]
     public JsonNode? Tokenizer { get; init; }
 
-    [ConfigKey("tokenizer_kwargs", "keyword arguments of tokenizer.encode")]
+    [ConfigKey("tokenizer_kwargs", TextKeys.Kwargs)]
     public TokenizerKwargsConfig? TokenizerKwargs { get; init; }
 
-    [ConfigKey("image_size", "side of the square pixel_values", Min = ConfigSchema.MinImageSize, Max = ConfigSchema.MaxImageSize)]
+    [ConfigKey("image_size", TextKeys.ImageSize, Min = ConfigSchema.MinImageSize, Max = ConfigSchema.MaxImageSize)]
     public int ImageSize { get; init; } = CaptionDefaults.ImageSize;
 
-    [ConfigKey("max_length", "input_ids are cut to this many tokens (VGT's CaptionDataset truncates by default)", Min = 1, Max = 1_000_000)]
+    [ConfigKey("max_length", TextKeys.MaxLength, Min = 1, Max = 1_000_000)]
     public int MaxLength { get; init; } = 128;
 
-    [ConfigKey("image_length", "accepted (number of image tokens; model side)", Min = 1, Max = 1_000_000)]
+    [ConfigKey("image_length", TextKeys.ImageLength, Min = 1, Max = 1_000_000)]
     public int? ImageLength { get; init; }
 
     [ConfigKey("base", "config files this one extends (later keys override)")]
@@ -91,23 +102,23 @@ internal sealed record RootConfig
 /// <summary>A dataset, or a ConcatDataset member: text keys it leaves unset are the enclosing dataset's.</summary>
 internal sealed record DatasetConfig
 {
-    [ConfigKey("prompt_template", "a built-in name (internvl3, qwen25vl), a .json file, or VGT's dict", Kind = ValueKind.StringOrObject, Children = typeof(PromptTemplateConfig), Inherited = true)]
+    [ConfigKey("prompt_template", TextKeys.Template, Kind = ValueKind.StringOrObject, Children = typeof(PromptTemplateConfig), Inherited = true)]
     public JsonNode? PromptTemplate { get; init; }
 
-    [ConfigKey("tokenizer", "folder with tokenizer.json, VGT's AutoTokenizer dict, or \"" + ConfigSchema.EmbeddedTokenizer + "\" for the embedded vocabulary",
+    [ConfigKey("tokenizer", TextKeys.Tokenizer,
         Kind = ValueKind.StringOrObject, Children = typeof(TokenizerConfig), Default = "the enclosing value; one is required")]
     public JsonNode? Tokenizer { get; init; }
 
-    [ConfigKey("tokenizer_kwargs", "keyword arguments of tokenizer.encode")]
+    [ConfigKey("tokenizer_kwargs", TextKeys.Kwargs)]
     public TokenizerKwargsConfig? TokenizerKwargs { get; init; }
 
-    [ConfigKey("image_size", "side of the square pixel_values", Min = ConfigSchema.MinImageSize, Max = ConfigSchema.MaxImageSize, Inherited = true)]
+    [ConfigKey("image_size", TextKeys.ImageSize, Min = ConfigSchema.MinImageSize, Max = ConfigSchema.MaxImageSize, Inherited = true)]
     public int? ImageSize { get; init; }
 
-    [ConfigKey("max_length", "input_ids are cut to this many tokens (VGT's CaptionDataset truncates by default)", Min = 1, Max = 1_000_000, Inherited = true)]
+    [ConfigKey("max_length", TextKeys.MaxLength, Min = 1, Max = 1_000_000, Inherited = true)]
     public int? MaxLength { get; init; }
 
-    [ConfigKey("image_length", "accepted (number of image tokens; model side)", Min = 1, Max = 1_000_000)]
+    [ConfigKey("image_length", TextKeys.ImageLength, Min = 1, Max = 1_000_000)]
     public int? ImageLength { get; init; }
 
     [ConfigKey("type", "dataset class", Allowed = new[] { "CaptionDataset", "BLIP3oDataset", "ConcatDataset" })]

@@ -36,9 +36,12 @@ internal sealed class ConfigKeyAttribute(string name, string help) : Attribute
     /// <summary>For name-or-object keys: the record the object form holds.</summary>
     public Type? Children { get; set; }
 
+    /// <summary>See <see cref="ConfigField.NullOnly"/>, <see cref="ConfigField.Format"/>, <see cref="ConfigField.Removed"/>.</summary>
     public bool NullOnly { get; set; }
     public string? Format { get; set; }
     public string? Removed { get; set; }
+
+    /// <summary>The key this one is another name for (declared before it; its allowed names are taken from there).</summary>
     public string? AliasOf { get; set; }
 }
 
@@ -288,7 +291,7 @@ internal sealed record CollateConfig
     [ConfigKey("crop_mode", "how a sample is fitted to a batch resolution that differs from its size", Allowed = new[] { "center", "random", "pad", "center_crop", "random_crop", "pad_resize" })]
     public string CropMode { get; init; } = "center";
 
-    [ConfigKey("resize_mode", "older name of crop_mode", Allowed = new[] { "center", "random", "pad", "center_crop", "random_crop", "pad_resize" }, AliasOf = "crop_mode")]
+    [ConfigKey("resize_mode", "older name of crop_mode", AliasOf = "crop_mode")]
     public string? ResizeMode { get; init; }
 
     [ConfigKey("padding_side", "side input_ids are padded on", Allowed = new[] { "right", "left" }, Default = "right (left for collate_func_img2img)")]

@@ -60,6 +60,8 @@ internal static class ConfigSchema
     {
         TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { UseKeyNames } },
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        // The loader's reader and --set allow 64 levels below the root; binding must not refuse what they accepted.
+        MaxDepth = 128,
     };
 
     private static void UseKeyNames(JsonTypeInfo type)
@@ -91,7 +93,7 @@ internal static class ConfigSchema
             {
                 Min = double.IsNaN(key.Min) ? null : key.Min,
                 Max = double.IsNaN(key.Max) ? null : key.Max,
-                Allowed = key.Allowed,
+                Allowed = key.Allowed ?? (key.AliasOf is { } alias ? fields[alias].Allowed : null),
                 Default = key.Default ?? (key.Inherited ? $"the enclosing value, else {Text(Inherit(key.Name))}" : Text(p.Get!(defaults))),
                 NullOnly = key.NullOnly,
                 Format = key.Format,

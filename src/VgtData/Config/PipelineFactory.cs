@@ -75,13 +75,7 @@ internal static class PipelineFactory
         };
     }
 
-    /// <summary>The root prompt template (a built-in name, a JSON file, or VGT's dict).</summary>
-    public static PromptTemplate LoadTemplate(ResolvedConfig config) => LoadTemplate(config, config.Settings.PromptTemplate, "prompt_template");
-
-    /// <summary>The root tokenizer; a config without one is an error naming the key.</summary>
-    public static ITextTokenizer LoadTokenizer(ResolvedConfig config, PromptTemplate template) =>
-        LoadTokenizer(config, config.Settings.Tokenizer, "tokenizer", template);
-
+    /// <summary>A prompt template: a built-in name, a JSON file, or VGT's dict.</summary>
     internal static PromptTemplate LoadTemplate(ResolvedConfig config, JsonNode node, string keyPath)
     {
         try

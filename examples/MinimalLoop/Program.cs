@@ -39,7 +39,7 @@ try
     ResolvedConfig config;
     try
     {
-        config = ConfigLoader.Load(configPath, overrides);
+        config = ResolvedConfig.Load(configPath, overrides);
     }
     catch (ConfigException e)
     {
@@ -47,11 +47,11 @@ try
         return 1;
     }
     // Strict: data the config names but that is not there is an error here, before any loading starts.
-    var issues = ConfigValidator.Check(config, strict: true);
+    var issues = config.Validate(strict: true);
     foreach (var issue in issues) Console.Error.WriteLine(issue);
     if (issues.Any(i => !i.IsWarning)) return 1;
 
-    using var pipeline = PipelineFactory.Build(config);
+    using var pipeline = Pipeline.Build(config);
     var options = pipeline.LoaderOptions with { MaxBatches = batchesWanted };
     Console.WriteLine($"config {Path.GetFileName(configPath)}: {pipeline.Dataset.Count} samples, template {pipeline.Template.Name}, " +
         $"batch_size {options.BatchSize}, num_workers {options.NumWorkers}, sampler {pipeline.Sampler.GetType().Name}");

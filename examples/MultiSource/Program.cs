@@ -59,7 +59,7 @@ try
         }
         """);
 
-    using var pipeline = PipelineFactory.Build(ConfigLoader.Load(experiment));
+    using var pipeline = Pipeline.Build(ResolvedConfig.Load(experiment));
     var concat = (ConcatDataset)pipeline.Dataset;
     var sampler = (FixedBatchMultiSourceSampler)pipeline.Sampler;
     Console.WriteLine($"ConcatDataset cumulative_sizes [{string.Join(", ", concat.CumulativeSizes)}], batch_size {sampler.BatchSize}, {batchesWanted} batches");

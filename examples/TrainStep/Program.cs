@@ -47,7 +47,7 @@ try
         """);
 
     torch.manual_seed(0);
-    using var pipeline = PipelineFactory.Build(ConfigLoader.Load(configPath));
+    using var pipeline = Pipeline.Build(ResolvedConfig.Load(configPath));
     // libtorch's intra-op threads spin while they wait; sharing cores with the loader's decode threads makes every
     // step several times slower on a small machine. Leave the loader its cores.
     torch.set_num_threads(Math.Max(1, Environment.ProcessorCount - pipeline.LoaderOptions.NumWorkers));

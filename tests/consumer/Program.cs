@@ -10,8 +10,8 @@ try
 {
     const int batchSize = 4;
     WriteDataset(args[1], 12, [(512, 512), (512, 768), (768, 512)]);
-    var config = ConfigLoader.Load(args[0], [$"train_dataloader.batch_size={batchSize}"]);
-    using var pipeline = PipelineFactory.Build(config);
+    var config = ResolvedConfig.Load(args[0], [$"train_dataloader.batch_size={batchSize}"]);
+    using var pipeline = Pipeline.Build(config);
     using var loader = pipeline.CreateLoader();
     int seen = 0;
     foreach (var batch in loader)            // endless with InfiniteSampler: the caller decides when to stop

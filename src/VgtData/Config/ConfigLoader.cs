@@ -11,7 +11,7 @@ namespace VgtData.Config;
 /// it), later keys overriding earlier ones object by object, then <c>--set a.b=value</c> overrides. Relative paths are
 /// resolved against the file that set them. Every key is checked against <see cref="ConfigSchema"/>.
 /// </summary>
-public static class ConfigLoader
+internal static class ConfigLoader
 {
     /// <summary>Loads and checks the structure (keys and types). File-system and tokenizer checks are in
     /// <see cref="ConfigValidator"/>.</summary>
@@ -28,7 +28,29 @@ public static class ConfigLoader
         CheckTokenizerPresent(root, provenance, mainFile, issues);
         var errors = issues.Where(i => !i.IsWarning).ToList();
         if (errors.Count > 0) throw new ConfigException(errors);
-        return new ResolvedConfig(Path.GetFullPath(path), root, provenance, issues);
+        return new ResolvedConfig(mainFile, root, provenance, issues, Bind(root, mainFile));
+    }
+
+    /// <summary>The checked JSON as records: <c>null</c> is "not set" (the record's default applies), and a whole
+    /// number written as <c>32.0</c> or <c>1e3</c> is the integer the schema accepted.</summary>
+    private static RootConfig Bind(JsonObject root, string file)
+    {
+        static JsonNode? Plain(JsonNode? node) => node switch
+        {
+            JsonObject o => new JsonObject(o.Where(kv => kv.Value is not null).Select(kv => KeyValuePair.Create(kv.Key, Plain(kv.Value)))),
+            JsonArray a => new JsonArray(a.Select(Plain).ToArray()),
+            JsonValue v when v.GetValueKind() == JsonValueKind.Number && v.GetValue<double>() is var d && Math.Abs(d) < 1e15 && d == Math.Floor(d) => JsonValue.Create((long)d),
+            _ => node?.DeepClone(),
+        };
+        try
+        {
+            return Plain(root).Deserialize<RootConfig>(ConfigSchema.Json)!;
+        }
+        catch (JsonException e)
+        {
+            // The schema check above accepts only what the records hold; this is a schema/record mismatch.
+            throw new ConfigException([new ConfigIssue(file, e.Path?.TrimStart('$', '.') ?? "", e.Message)]);
+        }
     }
 
     /// <summary>Deepest chain of <c>base</c> files (and member files) followed; deeper is an error, never a stack overflow.</summary>

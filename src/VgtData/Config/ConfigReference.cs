@@ -4,7 +4,7 @@ using System.Text;
 namespace VgtData.Config;
 
 /// <summary>
-/// The config reference (docs/config-reference.md), generated from <see cref="ConfigSchema"/> so it cannot drift:
+/// The config reference (docs/config-reference.md), generated from <see cref="ConfigSchema"/> (read off the records) so it cannot drift:
 /// every key with its kind, default, allowed values or range, and help.
 /// </summary>
 internal static class ConfigReference
@@ -13,8 +13,8 @@ internal static class ConfigReference
     {
         var sb = new StringBuilder();
         sb.Append("# Config reference\n\n");
-        sb.Append("Generated from `src/VgtData/Config/ConfigSchema.cs` by `vgtdata config --reference`; a test fails when this\n");
-        sb.Append("file is out of date. Regenerate with `./vgtdata config --reference > docs/config-reference.md`.\n\n");
+        sb.Append("Generated from the records in `src/VgtData/Config/ConfigRecords.cs` by `vgtdata config --reference`; a test fails\n");
+        sb.Append("when this file is out of date. Regenerate with `./vgtdata config --reference > docs/config-reference.md`.\n\n");
         sb.Append("Key names are VGT's (see [vgt-configs.md](vgt-configs.md)). A key not listed here is an error naming the file\n");
         sb.Append("and key path; so is a value of the wrong kind or outside its range. `null` means \"not set\" (the default\n");
         sb.Append("applies). Relative paths are relative to the file that sets them (`--set` paths: to the current directory).\n\n");

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using VgtData.Sources;
 using VgtData.Text;
 
@@ -10,24 +9,26 @@ namespace VgtData.Config;
 /// folder that does not exist yet) is a warning unless strict
 /// (configs name data a user may not have downloaded yet); everything else is an error.
 /// </summary>
-public static class ConfigValidator
+internal static class ConfigValidator
 {
     internal const string ShardsWithDataPath = "cannot be combined with data_path: the shards are the entries (give one or the other)";
 
     public static IReadOnlyList<ConfigIssue> Check(ResolvedConfig config, bool strict)
     {
         var issues = new List<ConfigIssue>(config.Issues);
-        if (config.Node("dataset") is JsonObject dataset) CheckDataset(config, dataset, "dataset", strict, issues);
+        var root = config.Settings;
+        if (root.Dataset is { } dataset) CheckDataset(config, dataset, "dataset", strict, issues);
         else issues.Add(new ConfigIssue(config.File, "dataset", "no \"dataset\" block: this file can only be the base of a config that has one", IsWarning: true));
 
-        var root = new ConfigSection(config.Root);
-        long? pad = root.Section("train_dataloader").Section("collate_fn").Int("pad_index") ?? root.Int("pad_index");
-        string padPath = root.Section("train_dataloader").Section("collate_fn").Has("pad_index") ? "train_dataloader.collate_fn.pad_index" : "pad_index";
+        long pad = root.TrainDataloader.CollateFn.PadIndex ?? root.PadIndex;
+        string padPath = root.TrainDataloader.CollateFn.PadIndex is null ? "pad_index" : "train_dataloader.collate_fn.pad_index";
         var checkedTokenizers = new HashSet<string>(StringComparer.Ordinal);
         var checkedPairs = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var text in PipelineFactory.LeafTexts(config))
+        var leaves = PipelineFactory.Leaves(root).Select(l => (l.Path, l.Text)).ToList();
+        if (leaves.Count == 0) leaves.Add(("", PipelineFactory.TextSettings.Of(root)));
+        foreach (var (datasetPath, text) in leaves)
         {
-            if (text.Tokenizer is null && text.DatasetPath.Length == 0) continue;  // a base file without a tokenizer
+            if (text.Tokenizer is null && datasetPath.Length == 0) continue;  // a base file without a tokenizer
             PromptTemplate template;
             try { template = PipelineFactory.LoadTemplate(config, text.Template, text.TemplatePath); }
             catch (ConfigException e) { AddOnce(issues, e.Issues); continue; }
@@ -42,7 +43,7 @@ public static class ConfigValidator
                     : new ConfigIssue(config.SourceOf(text.TokenizerPath), text.TokenizerPath, $"'{folder}' holds no tokenizer.json"));
                 continue;
             }
-            if (!checkedPairs.Add((folder ?? "") + "\n" + (text.Template?.ToJsonString() ?? ""))) continue;
+            if (!checkedPairs.Add((folder ?? "") + "\n" + text.Template.ToJsonString())) continue;
             ITextTokenizer tokenizer;
             try { tokenizer = PipelineFactory.LoadTokenizer(config, text.Tokenizer, text.TokenizerPath, template); }
             catch (ConfigException e) { AddOnce(issues, e.Issues); continue; }
@@ -58,8 +59,8 @@ public static class ConfigValidator
                         (chatMarker ? "" : "; it will be tokenized as text"), IsWarning: !chatMarker)]);
                 }
             }
-            if (pad is long p && p >= tokenizer.VocabSize)
-                AddOnce(issues, [new ConfigIssue(config.SourceOf(padPath), padPath, $"{p} is outside the tokenizer's vocabulary [0, {tokenizer.VocabSize})")]);
+            if (pad >= tokenizer.VocabSize)
+                AddOnce(issues, [new ConfigIssue(config.SourceOf(padPath), padPath, $"{pad} is outside the tokenizer's vocabulary [0, {tokenizer.VocabSize})")]);
         }
         return issues;
     }
@@ -70,14 +71,11 @@ public static class ConfigValidator
             if (!issues.Contains(issue)) issues.Add(issue);
     }
 
-    private static void CheckDataset(ResolvedConfig config, JsonObject d, string path, bool strict, List<ConfigIssue> issues)
+    private static void CheckDataset(ResolvedConfig config, DatasetConfig d, string path, bool strict, List<ConfigIssue> issues)
     {
-        var s = new ConfigSection(d);
-        if (s.String("type") == "ConcatDataset")
+        if (d.Type == "ConcatDataset")
         {
-            if (d["datasets"] is JsonArray list)
-                for (int i = 0; i < list.Count; i++)
-                    if (list[i] is JsonObject member) CheckDataset(config, member, $"{path}.datasets[{i}]", strict, issues);
+            for (int i = 0; i < (d.Datasets?.Count ?? 0); i++) CheckDataset(config, d.Datasets![i], $"{path}.datasets[{i}]", strict, issues);
             return;
         }
         void Missing(string key, string what)
@@ -86,14 +84,14 @@ public static class ConfigValidator
             issues.Add(new ConfigIssue(config.SourceOf(keyPath), keyPath, what, IsWarning: !strict));
         }
         // s3:// paths are checked against the endpoint when the pipeline is built (credentials, bucket), not here.
-        if (s.String("data_path") is { } dataPath)
+        if (d.DataPath is { } dataPath)
         {
             if (!Storage.S3Location.IsUrl(dataPath) && !File.Exists(dataPath) && !Directory.Exists(dataPath)) Missing("data_path", $"'{dataPath}' does not exist");
         }
-        else if (s.String("shards") is null) issues.Add(new ConfigIssue(config.SourceOf(path), $"{path}.data_path", "is required (or shards: webdataset tar parts)"));
-        if (s.String("shards") is { } shards)
+        else if (d.Shards is null) issues.Add(new ConfigIssue(config.SourceOf(path), $"{path}.data_path", "is required (or shards: webdataset tar parts)"));
+        if (d.Shards is { } shards)
         {
-            if (s.Has("data_path"))
+            if (d.DataPath is not null)
                 issues.Add(new ConfigIssue(config.SourceOf($"{path}.shards"), $"{path}.shards", ShardsWithDataPath));
             else if (!Storage.S3Location.IsUrl(shards))
             {
@@ -101,10 +99,10 @@ public static class ConfigValidator
                 catch (VgtDataException e) { Missing("shards", e.Message); }
             }
         }
-        foreach (var key in new[] { "image_folder", "cap_folder", "image_latents_folder", "image_tokens_folder" })
-            if (s.String(key) is { } folder && !Storage.S3Location.IsUrl(folder) && !Directory.Exists(folder)) Missing(key, $"folder '{folder}' does not exist");
-        if (s.String("ceph_config") is { } cephConfig && !File.Exists(cephConfig)) Missing("ceph_config", $"'{cephConfig}' does not exist");
-        if (s.Section("image_source").String("parts") is { } parts && !Storage.S3Location.IsUrl(parts)
+        foreach (var (key, folder) in new[] { ("image_folder", d.ImageFolder), ("cap_folder", d.CapFolder), ("image_latents_folder", d.ImageLatentsFolder), ("image_tokens_folder", d.ImageTokensFolder) })
+            if (folder is not null && !Storage.S3Location.IsUrl(folder) && !Directory.Exists(folder)) Missing(key, $"folder '{folder}' does not exist");
+        if (d.CephConfig is { } cephConfig && !File.Exists(cephConfig)) Missing("ceph_config", $"'{cephConfig}' does not exist");
+        if (d.ImageSource?.Parts is { } parts && !Storage.S3Location.IsUrl(parts)
             && (!Directory.Exists(Path.GetDirectoryName(parts)) || TarPartGlob.Expand(Path.GetDirectoryName(parts)!, Path.GetFileName(parts)).Count == 0))
             Missing("image_source.parts", $"no tar parts match '{parts}'");
     }

@@ -6,13 +6,23 @@ namespace VgtData.Config;
 /// <summary>A config after base composition and overrides: the merged JSON, which file set each key, and warnings.</summary>
 public sealed class ResolvedConfig
 {
-    internal ResolvedConfig(string file, JsonObject root, IReadOnlyDictionary<string, string> provenance, IReadOnlyList<ConfigIssue> issues)
+    internal ResolvedConfig(string file, JsonObject root, IReadOnlyDictionary<string, string> provenance, IReadOnlyList<ConfigIssue> issues, RootConfig settings)
     {
+        Settings = settings;
         File = file;
         Root = root;
         Provenance = provenance;
         Issues = issues;
     }
+
+    /// <summary>Reads <paramref name="path"/> with its <c>base</c> files, applies <c>--set</c>-style
+    /// <paramref name="overrides"/> (<c>a.b=value</c>) and checks every key; a bad config throws
+    /// <see cref="ConfigException"/> listing each error with its file and key path.</summary>
+    public static ResolvedConfig Load(string path, IEnumerable<string>? overrides = null) => ConfigLoader.Load(path, overrides);
+
+    /// <summary>The checks that look outside the config (files exist, the tokenizer fits the template): its load
+    /// warnings plus these. Missing data is a warning unless <paramref name="strict"/>.</summary>
+    public IReadOnlyList<ConfigIssue> Validate(bool strict) => ConfigValidator.Check(this, strict);
 
     /// <summary>The config file that was loaded (its bases are in <see cref="Provenance"/>).</summary>
     public string File { get; }
@@ -23,6 +33,9 @@ public sealed class ResolvedConfig
     public IReadOnlyDictionary<string, string> Provenance { get; }
 
     public IReadOnlyList<ConfigIssue> Issues { get; }
+
+    /// <summary>The same config as typed records, each absent key at its default.</summary>
+    internal RootConfig Settings { get; }
 
     public string SourceOf(string keyPath) => Provenance.GetValueOrDefault(keyPath, File);
 
@@ -39,17 +52,4 @@ public sealed class ResolvedConfig
         }
         return node;
     }
-}
-
-/// <summary>Typed reads of one object of a resolved config (values were type-checked on load).</summary>
-public readonly struct ConfigSection(JsonObject? obj)
-{
-    public JsonObject? Object => obj;
-    public bool Has(string key) => obj?[key] is not null;
-    public string? String(string key) => obj?[key]?.GetValue<string>();
-    public int? Int(string key) => obj?[key] is JsonNode n ? (int)n.GetValue<double>() : null;
-    public double? Number(string key) => obj?[key]?.GetValue<double>();
-    public bool? Bool(string key) => obj?[key]?.GetValue<bool>();
-    public ConfigSection Section(string key) => new(obj?[key] as JsonObject);
-    public JsonNode? Node(string key) => obj?[key];
 }

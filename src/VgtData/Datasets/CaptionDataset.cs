@@ -17,7 +17,7 @@ namespace VgtData.Datasets;
 /// Under TorchSharp's DataLoader, <see cref="GetTensor"/> draws with the epoch set by <see cref="SetEpoch"/>
 /// (see <see cref="EpochShuffler"/>).
 /// </summary>
-public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasSampleSize, IHasEpoch
+public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasEpoch
 {
     private readonly CaptionDatasetOptions _options;
     private readonly IImageSource _source;

@@ -8,7 +8,7 @@ namespace VgtData.Datasets;
 /// It is also a TorchSharp dataset: <see cref="GetTensor"/> serves the member's sample drawn with the current
 /// <see cref="Epoch"/>, and <see cref="SetEpoch"/> is passed on to every member that has an epoch.
 /// </summary>
-public sealed class ConcatDataset : utils.data.Dataset, ISampleDataset, IHasSampleSize, IHasEpoch
+public sealed class ConcatDataset : utils.data.Dataset, ISampleDataset, IHasEpoch
 {
     private readonly IReadOnlyList<ISampleDataset> _datasets;
     private volatile int _epoch;
@@ -19,7 +19,7 @@ public sealed class ConcatDataset : utils.data.Dataset, ISampleDataset, IHasSamp
         _datasets = datasets;
         CumulativeSizes = ConcatIndex.CumulativeSizes(datasets.Select(d => d.Count).ToList());
         Failures = new SampleFailureLog();
-        var sizes = datasets.Select(d => (d as IHasSampleSize)?.SampleSize).Distinct().ToList();
+        var sizes = datasets.Select(d => d.SampleSize).Distinct().ToList();
         SampleSize = sizes.Count == 1 ? sizes[0] : sizes.FirstOrDefault(s => s != null);
     }
 

@@ -11,6 +11,10 @@ public interface ISampleDataset
 
     SampleFailureLog Failures { get; }
 
+    /// <summary>The pixel size (height, width) of every sample, known before any is read, so the loader can lay out a
+    /// batch up front; null when the samples carry latents or tokens, or differ.</summary>
+    (int Height, int Width)? SampleSize => null;
+
     /// <summary>Where entry <paramref name="index"/>'s image is, for error messages.</summary>
     string Describe(int index);
 

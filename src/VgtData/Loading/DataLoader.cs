@@ -18,7 +18,7 @@ public sealed class DataLoader : IEnumerable<Batch>, IDisposable
     private readonly ISampleDataset _dataset;
     private readonly object _sampler;
     private readonly Collator _collator;
-    private Pipeline? _active;
+    private BatchRun? _active;
     private int _samplerEpoch; // the sampler's epoch as the loader last left it
     private bool _disposed;
 
@@ -68,7 +68,7 @@ public sealed class DataLoader : IEnumerable<Batch>, IDisposable
         if (CurrentSamplerState().Epoch != _samplerEpoch) State = State with { Sampler = CurrentSamplerState() with { Position = 0 } };
         RestoreSampler(State.Sampler);
         _samplerEpoch = State.Sampler.Epoch;
-        _active = new Pipeline(this);
+        _active = new BatchRun(this);
         return _active;
     }
 
@@ -107,7 +107,7 @@ public sealed class DataLoader : IEnumerable<Batch>, IDisposable
     private readonly record struct WorkItem(Pending Batch, int Slot);
 
     /// <summary>One enumeration: its worker threads, its queue and its batches in flight.</summary>
-    private sealed class Pipeline : IEnumerator<Batch>
+    private sealed class BatchRun : IEnumerator<Batch>
     {
         private readonly DataLoader _loader;
         private readonly BatchPlan _plan;
@@ -123,11 +123,11 @@ public sealed class DataLoader : IEnumerable<Batch>, IDisposable
         private bool _planDone;
         private bool _disposed;
 
-        public Pipeline(DataLoader loader)
+        public BatchRun(DataLoader loader)
         {
             _loader = loader;
             _plan = new BatchPlan(loader._sampler, loader._dataset.Count, loader.Options, loader.State.Batches);
-            _sampleSize = loader._dataset is IHasSampleSize s ? s.SampleSize : null;
+            _sampleSize = loader._dataset.SampleSize;
             int workers = loader.Options.NumWorkers;
             _maxInFlight = workers == 0 ? 1 : loader.Options.BatchesInFlight;
             _budget = loader.Options.BytesInFlightBudget;

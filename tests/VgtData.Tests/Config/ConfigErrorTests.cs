@@ -81,15 +81,15 @@ public class ConfigErrorTests
             """);
         var config = ConfigLoader.Load(main, ["train_dataloader.batch_size=8", "prompt_template=qwen25vl",
             """train_dataloader.sampler={"type": "DefaultSampler", "shuffle": false}""", "dataset.max_length=77"]);
-        var root = new ConfigSection(config.Root);
-        Assert.Equal(8, root.Section("train_dataloader").Int("batch_size"));
-        Assert.Equal("qwen25vl", root.String("prompt_template"));
-        var sampler = root.Section("train_dataloader").Section("sampler");
-        Assert.Equal("DefaultSampler", sampler.String("type"));
-        Assert.False(sampler.Bool("shuffle"));
-        Assert.False(sampler.Has("seed")); // an object value replaces the object
-        Assert.Equal(77, root.Section("dataset").Int("max_length"));
-        Assert.Equal("CaptionDataset", root.Section("dataset").String("type"));
+        var root = config.Settings;
+        Assert.Equal(8, root.TrainDataloader.BatchSize);
+        Assert.Equal("qwen25vl", root.PromptTemplate.GetValue<string>());
+        var sampler = root.TrainDataloader.Sampler;
+        Assert.Equal("DefaultSampler", sampler.Type);
+        Assert.False(sampler.Shuffle);
+        Assert.Null(sampler.Seed); // an object value replaces the object
+        Assert.Equal(77, root.Dataset!.MaxLength);
+        Assert.Equal("CaptionDataset", root.Dataset.Type);
         Assert.Equal("--set", config.SourceOf("train_dataloader.batch_size"));
         Assert.Equal("--set", config.SourceOf("train_dataloader.sampler.type"));
         Assert.Equal(main, config.SourceOf("dataset.type"));
@@ -118,11 +118,11 @@ public class ConfigErrorTests
         var second = dir.Write("second.json", """{ "seed": 2, "train_dataloader": { "batch_size": 16 } }""");
         var main = dir.Write("exp.json", $$"""{ "base": ["first.json", "second.json"], "seed": 3, {{Tok}}{{Dataset}} }""");
         var config = ConfigLoader.Load(main);
-        var root = new ConfigSection(config.Root);
-        Assert.Equal(3, root.Int("seed"));
-        Assert.Equal(256, root.Int("image_size"));
-        Assert.Equal(16, root.Section("train_dataloader").Int("batch_size"));
-        Assert.Equal(2, root.Section("train_dataloader").Int("num_workers")); // objects merge key by key
+        var root = config.Settings;
+        Assert.Equal(3, root.Seed);
+        Assert.Equal(256, root.ImageSize);
+        Assert.Equal(16, root.TrainDataloader.BatchSize);
+        Assert.Equal(2, root.TrainDataloader.NumWorkers); // objects merge key by key
         Assert.Equal(main, config.SourceOf("seed"));
         Assert.Equal(second, config.SourceOf("train_dataloader.batch_size"));
         Assert.Equal(first, config.SourceOf("train_dataloader.num_workers"));
@@ -135,14 +135,14 @@ public class ConfigErrorTests
         dir.Write("configs/datasets/source.json", """{ "dataset": { "type": "CaptionDataset", "data_path": "../../data/a/data.json", "image_folder": "../../data/a" } }""");
         var main = dir.Write("configs/experiments/exp.json", """{ "tokenizer": "embedded:o200k", "base": "../datasets/source.json", "dataset": { "cap_folder": "caps" } }""");
         var config = ConfigLoader.Load(main);
-        var dataset = new ConfigSection(config.Root).Section("dataset");
-        Assert.Equal(Path.Combine(dir.Root, "data", "a", "data.json"), dataset.String("data_path"));
-        Assert.Equal(Path.Combine(dir.Root, "data", "a"), dataset.String("image_folder"));
-        Assert.Equal(Path.Combine(dir.Root, "configs", "experiments", "caps"), dataset.String("cap_folder"));
+        var dataset = config.Settings.Dataset!;
+        Assert.Equal(Path.Combine(dir.Root, "data", "a", "data.json"), dataset.DataPath);
+        Assert.Equal(Path.Combine(dir.Root, "data", "a"), dataset.ImageFolder);
+        Assert.Equal(Path.Combine(dir.Root, "configs", "experiments", "caps"), dataset.CapFolder);
 
         // A path given with --set is relative to the working directory.
         var set = ConfigLoader.Load(main, ["dataset.data_path=rel/data.json"]);
-        Assert.Equal(Path.GetFullPath("rel/data.json"), new ConfigSection(set.Root).Section("dataset").String("data_path"));
+        Assert.Equal(Path.GetFullPath("rel/data.json"), set.Settings.Dataset!.DataPath);
     }
 
     [Fact]
@@ -238,16 +238,16 @@ public class ConfigErrorTests
                 { "type": "CaptionDataset", "data_path": "inline.json" } ] } }
             """);
         var config = ConfigLoader.Load(main);
-        var list = config.Node("dataset.datasets")!.AsArray().Select(n => new ConfigSection(n!.AsObject())).ToList();
+        var list = config.Settings.Dataset!.Datasets!;
         Assert.Equal(3, list.Count);
-        Assert.Equal(Path.Combine(dir.Root, "data", "a.json"), list[0].String("data_path"));
-        Assert.Equal(2, list[0].Number("repeat"));
-        Assert.Equal(1024, list[0].Int("max_length"));
-        Assert.False(list[0].Has("base"));
-        Assert.Equal(Path.Combine(dir.Root, "data", "b.json"), list[1].String("data_path"));
-        Assert.Equal(0.2, list[1].Number("unconditional"));
-        Assert.Equal(64, list[1].Int("max_length"));
-        Assert.Equal(Path.Combine(dir.Root, "experiments", "inline.json"), list[2].String("data_path"));
+        Assert.Equal(Path.Combine(dir.Root, "data", "a.json"), list[0].DataPath);
+        Assert.Equal(2, list[0].Repeat);
+        Assert.Equal(1024, list[0].MaxLength);
+        Assert.False(config.Node("dataset.datasets")!.AsArray()[0]!.AsObject().ContainsKey("base"));
+        Assert.Equal(Path.Combine(dir.Root, "data", "b.json"), list[1].DataPath);
+        Assert.Equal(0.2, list[1].Unconditional);
+        Assert.Equal(64, list[1].MaxLength);
+        Assert.Equal(Path.Combine(dir.Root, "experiments", "inline.json"), list[2].DataPath);
         Assert.Equal(a, config.SourceOf("dataset.datasets[0].data_path"));
         Assert.Equal(main, config.SourceOf("dataset.datasets[0].repeat"));
         Assert.Equal(b, config.SourceOf("dataset.datasets[1].data_path"));

@@ -80,11 +80,11 @@ public class ShippedConfigsTests
     public void ShippedValuesAreVgts()
     {
         foreach (var name in new[] { "internvl3_1b_448", "internvl3_2b_448", "qwen25vl_2b_448" })
-            Assert.Equal(0, new ConfigSection(ConfigLoader.Load(Path.Combine(ConfigsRoot, "processors", name + ".json")).Root).Int("pad_index"));
+            Assert.Equal(0, ConfigLoader.Load(Path.Combine(ConfigsRoot, "processors", name + ".json")).Node("pad_index")!.GetValue<int>());
         foreach (var name in new[] { "sharegpt4o_image", "echo4o_image", "blip3o_60k" })
         {
             var c = ConfigLoader.Load(Path.Combine(ConfigsRoot, "datasets", name + ".json"), [$"tokenizer={ConfigSchema.EmbeddedTokenizer}"]);
-            Assert.Equal(256, new ConfigSection(c.Root).Section("dataset").Int("max_length"));
+            Assert.Equal(256, c.Settings.Dataset!.MaxLength);
         }
     }
 
@@ -102,24 +102,24 @@ public class ShippedConfigsTests
     public void PretrainComposesProcessorLoaderAndDatasetFiles()
     {
         var config = ConfigLoader.Load(Path.Combine(ConfigsRoot, "experiments", "internvl3_2b_pretrain.json"));
-        var root = new ConfigSection(config.Root);
-        Assert.Equal("internvl3", root.String("prompt_template"));
-        Assert.Equal(0, root.Int("pad_index"));
-        Assert.Equal(Path.Combine(SharedData.RepoRoot, "data", "models", "InternVL3-2B"), root.String("tokenizer"));
-        var loader = root.Section("train_dataloader");
-        Assert.Equal(64, loader.Int("batch_size"));       // the experiment overrides the base
-        Assert.Equal(2, loader.Int("prefetch_factor"));    // kept from the base
-        Assert.Equal("collate_func_gen", loader.Section("collate_fn").String("type"));
-        Assert.Equal("FixedBatchMultiSourceSampler", loader.Section("sampler").String("type"));
+        var root = config.Settings;
+        Assert.Equal("internvl3", root.PromptTemplate.GetValue<string>());
+        Assert.Equal(0, config.Node("pad_index")!.GetValue<int>());
+        Assert.Equal(Path.Combine(SharedData.RepoRoot, "data", "models", "InternVL3-2B"), root.Tokenizer!.GetValue<string>());
+        var loader = root.TrainDataloader;
+        Assert.Equal(64, loader.BatchSize);       // the experiment overrides the base
+        Assert.Equal(2, loader.PrefetchFactor);    // kept from the base
+        Assert.Equal("collate_func_gen", loader.CollateFn.Type);
+        Assert.Equal("FixedBatchMultiSourceSampler", loader.Sampler.Type);
 
-        var members = ((JsonArray)config.Node("dataset.datasets")!).Select(n => new ConfigSection((JsonObject)n!)).ToList();
+        var members = root.Dataset!.Datasets!;
         Assert.Equal(3, members.Count);
-        Assert.Equal([1, 2, 1], members.Select(m => m.Int("repeat")!.Value));
-        Assert.Equal("tar", members[0].Section("image_source").String("type"));
-        Assert.Equal(Path.Combine(SharedData.RepoRoot, "data", "ShareGPT-4o-Image", "data.json"), members[0].String("data_path"));
-        Assert.Equal("BLIP3oDataset", members[2].String("type"));
-        Assert.Equal(512, members[2].Int("max_length"));   // item override over the dataset file's 256
-        Assert.Equal(256, members[1].Int("max_length"));
+        Assert.Equal([1.0, 2, 1], members.Select(m => m.Repeat));
+        Assert.Equal("tar", members[0].ImageSource!.Type);
+        Assert.Equal(Path.Combine(SharedData.RepoRoot, "data", "ShareGPT-4o-Image", "data.json"), members[0].DataPath);
+        Assert.Equal("BLIP3oDataset", members[2].Type);
+        Assert.Equal(512, members[2].MaxLength);   // item override over the dataset file's 256
+        Assert.Equal(256, members[1].MaxLength);
 
         // Each key names the file that set it.
         Assert.EndsWith(Path.Combine("datasets", "sharegpt4o_image.json"), config.SourceOf("dataset.datasets[0].data_path"));
@@ -137,12 +137,12 @@ public class ShippedConfigsTests
         Assert.Equal(internvl.Node("dataset")!.ToJsonString(), qwen.Node("dataset")!.ToJsonString());
         Assert.Equal(internvl.Node("train_dataloader")!.ToJsonString(), qwen.Node("train_dataloader")!.ToJsonString());
         Assert.Equal("qwen25vl", qwen.Node("prompt_template")!.GetValue<string>());
-        var loader = new ConfigSection(internvl.Root).Section("train_dataloader");
-        Assert.Equal(32, loader.Int("batch_size"));
-        Assert.Equal(4, loader.Int("num_workers"));
-        Assert.Equal("InfiniteSampler", loader.Section("sampler").String("type"));
-        Assert.True(loader.Section("sampler").Bool("shuffle"));
-        Assert.Equal([(448, 448)], ConfigLoader.ParseResolutions(loader.Section("collate_fn").Node("resolutions")));
+        var loader = internvl.Settings.TrainDataloader;
+        Assert.Equal(32, internvl.Node("train_dataloader.batch_size")!.GetValue<int>());
+        Assert.Equal(4, loader.NumWorkers);
+        Assert.Equal("InfiniteSampler", internvl.Node("train_dataloader.sampler.type")!.GetValue<string>());
+        Assert.True(internvl.Node("train_dataloader.sampler.shuffle")!.GetValue<bool>());
+        Assert.Equal([(448, 448)], loader.CollateFn.Resolutions);
     }
 
     /// <summary>The shipped experiment, copied beside generated data laid out like the real downloads, builds and loads.</summary>

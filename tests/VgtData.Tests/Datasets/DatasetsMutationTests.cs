@@ -429,7 +429,7 @@ public sealed class DatasetsMutationTests : IDisposable
 
     // ---- ConcatDataset ----
 
-    private sealed class Member(int count, (int, int)? size) : ISampleDataset, IHasSampleSize, IDisposable
+    private sealed class Member(int count, (int, int)? size) : ISampleDataset, IDisposable
     {
         public bool Disposed;
         public int Count => count;

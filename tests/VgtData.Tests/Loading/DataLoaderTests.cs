@@ -123,7 +123,7 @@ public sealed class DataLoaderTests(LoaderFixture data) : IClassFixture<LoaderFi
     }
 
     /// <summary>A dataset that throws a plain exception (not a bad sample) for one index.</summary>
-    private sealed class ThrowingDataset(CaptionDataset inner, int badIndex) : ISampleDataset, IHasSampleSize
+    private sealed class ThrowingDataset(CaptionDataset inner, int badIndex) : ISampleDataset
     {
         public int Count => ((ISampleDataset)inner).Count;
         public SampleFailureLog Failures => inner.Failures;

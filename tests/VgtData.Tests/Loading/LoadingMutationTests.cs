@@ -144,7 +144,7 @@ public sealed class LoadingMutationTests(LoaderFixture data) : IClassFixture<Loa
     }
 
     /// <summary>The fixture's dataset, with one index that throws <paramref name="error"/>.</summary>
-    private sealed class Failing(CaptionDataset inner, int badIndex, Func<Exception> error) : ISampleDataset, IHasSampleSize
+    private sealed class Failing(CaptionDataset inner, int badIndex, Func<Exception> error) : ISampleDataset
     {
         public (int Height, int Width)? SampleSize => inner.SampleSize;
         public int Count => (int)inner.Count;

@@ -264,8 +264,8 @@ public static class PipelineFactory
                 FailureBudget = bad.Number("budget") ?? 0.1,
                 FailureWindow = bad.Int("window") ?? 1000,
                 MaxReplacements = bad.Int("max_replacements") ?? 32,
-                ImageSource = shardEntries ?? storage.ImageSource ?? BuildSource(config, d.Section("image_source"), $"{path}.image_source", storage),
-                Files = storage.Files,
+                ImageSource = shardEntries ?? BuildSource(config, d.Section("image_source"), $"{path}.image_source", storage),
+                Stores = storage,
                 Text = new CaptionTokenizer(tokenizer, template, text.MaxLength ?? ConfigSchema.DefaultMaxLength, truncate),
             }, shardEntries);
         }
@@ -298,30 +298,18 @@ public static class PipelineFactory
         }
     }
 
-    private static IImageSource OpenS3TarParts(ResolvedConfig config, DatasetStorage storage, string parts, string keyPath)
-    {
-        try
-        {
-            return storage.OpenTarParts(parts);
-        }
-        catch (VgtDataException e) when (e is not ConfigException)
-        {
-            throw Error(config, keyPath, e.Message);
-        }
-    }
-
     private static IImageSource? BuildSource(ResolvedConfig config, ConfigSection s, string path, DatasetStorage storage)
     {
-        if (s.Object is null) return null;
-        switch (s.String("type") ?? "folder")
+        var type = s.String("type") ?? "folder";
+        if (type is not ("folder" or "tar")) throw Error(config, $"{path}.type", $"unknown image_source type '{type}' (known: folder, tar)");
+        var parts = type == "tar" ? s.String("parts") ?? throw Error(config, $"{path}.parts", "a tar image_source needs \"parts\" (a glob)") : null;
+        try
         {
-            case "folder": return null;
-            case "tar":
-                var parts = s.String("parts") ?? throw Error(config, $"{path}.parts", "a tar image_source needs \"parts\" (a glob)");
-                if (S3Location.IsUrl(parts)) return OpenS3TarParts(config, storage, parts, $"{path}.parts");
-                return TarImageSource.FromGlob(Path.GetDirectoryName(parts)!, Path.GetFileName(parts));
-            case var other:
-                throw Error(config, $"{path}.type", $"unknown image_source type '{other}' (known: folder, tar)");
+            return storage.OpenImages(parts);
+        }
+        catch (StorageConfigException e)
+        {
+            throw Error(config, $"{path[..path.LastIndexOf('.')]}.{e.Key}", e.Message);
         }
     }
 

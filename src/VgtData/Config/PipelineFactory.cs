@@ -300,12 +300,9 @@ public static class PipelineFactory
 
     private static IImageSource? BuildSource(ResolvedConfig config, ConfigSection s, string path, DatasetStorage storage)
     {
-        var type = s.String("type") ?? "folder";
-        if (type is not ("folder" or "tar")) throw Error(config, $"{path}.type", $"unknown image_source type '{type}' (known: folder, tar)");
-        var parts = type == "tar" ? s.String("parts") ?? throw Error(config, $"{path}.parts", "a tar image_source needs \"parts\" (a glob)") : null;
         try
         {
-            return storage.OpenImages(parts);
+            return storage.OpenImages(s.String("type") ?? "folder", s.String("parts"));
         }
         catch (StorageConfigException e)
         {

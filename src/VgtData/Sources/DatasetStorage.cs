@@ -35,20 +35,27 @@ internal sealed record DatasetStorage(S3Store? Store, IImageSource? ImageSource,
             ? new S3ImageSource(StoreFor(folder), S3Location.Parse(folder), readAhead, maxFileBytes: MaxFileBytes)
             : new FolderImageSource(folder, MaxFileBytes);
 
+    /// <summary>The <c>image_source</c> types <see cref="OpenImages"/> knows.</summary>
+    public static readonly string[] ImageSourceTypes = ["folder", "tar"];
+
     /// <summary>
-    /// A dataset's images when not below its <c>image_folder</c>: the <c>ceph_folder</c> source, else the tar parts
-    /// <paramref name="tarParts"/> names (<c>image_source.parts</c>: a glob, local or s3://; which member a path means is
-    /// <see cref="TarIndex.Resolve"/>'s rule); null for neither. A bucket's parts that cannot be listed or indexed are a
-    /// <see cref="StorageConfigException"/> on that key.
+    /// A dataset's images when not below its <c>image_folder</c> (<c>image_source</c>: <paramref name="type"/> and its
+    /// <paramref name="parts"/>): the <c>ceph_folder</c> source when there is one, else for <c>tar</c> the parts the glob
+    /// names, local or s3:// (which member a path means is <see cref="TarIndex.Resolve"/>'s rule); null for
+    /// <c>folder</c>. A key that cannot be used — an unknown type, no parts, a bucket's parts that cannot be listed or
+    /// indexed — is a <see cref="StorageConfigException"/> naming it.
     /// </summary>
-    public IImageSource? OpenImages(string? tarParts)
+    public IImageSource? OpenImages(string type, string? parts)
     {
-        if (ImageSource is not null || tarParts is null) return ImageSource;
-        if (!S3Location.IsUrl(tarParts)) return TarImageSource.FromGlob(Path.GetDirectoryName(tarParts)!, Path.GetFileName(tarParts));
-        var store = Store ?? throw new StorageConfigException("image_source.parts", $"'{tarParts}' needs object-storage credentials");
+        if (!ImageSourceTypes.Contains(type))
+            throw new StorageConfigException("image_source.type", $"unknown image_source type '{type}' (known: {string.Join(", ", ImageSourceTypes)})");
+        if (ImageSource is not null || type == "folder") return ImageSource;
+        if (parts is null) throw new StorageConfigException("image_source.parts", "a tar image_source needs \"parts\" (a glob)");
+        if (!S3Location.IsUrl(parts)) return TarImageSource.FromGlob(Path.GetDirectoryName(parts)!, Path.GetFileName(parts));
+        var store = Store ?? throw new StorageConfigException("image_source.parts", $"'{parts}' needs object-storage credentials");
         try
         {
-            return new S3TarImageSource(store, tarParts, ReadAhead, maxFileBytes: MaxFileBytes);
+            return new S3TarImageSource(store, parts, ReadAhead, maxFileBytes: MaxFileBytes);
         }
         catch (VgtDataException e)
         {

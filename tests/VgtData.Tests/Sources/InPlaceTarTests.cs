@@ -150,6 +150,25 @@ public sealed class InPlaceTarTests : IDisposable
         Assert.Equal($"no member 00009.png in {Path.Combine(inPlace, "raw", Parts[1] + ".tar")}", missing.Detail);
     }
 
+    [Fact]
+    public void AnExtractedFolderIsReadInsteadOfItsTarAndPartsMayLieDeeper()
+    {
+        var root = Path.Combine(_t.Root, "mixed");
+        // data_512_2M/00001.tar (folder absent) holds sub/x.png; 00002.tar sits beside its extracted folder, which wins.
+        Write(Path.Combine(root, "data_512_2M", "00001.tar"), new TarBuilder().File("sub/x.png", Image(0, 1)).Build());
+        Write(Path.Combine(root, "data_512_2M", "00002.tar"), new TarBuilder().File("y.png", Image(0, 2)).Build());
+        Write(Path.Combine(root, "data_512_2M", "00002", "y.png"), Image(1, 2));
+        using var source = new FolderImageSource(root);
+        using (var member = source.Read("data_512_2M/00001/sub/x.png")) Assert.Equal(Image(0, 1), member.Span.ToArray());
+        using (var file = source.Read("data_512_2M/00002/y.png")) Assert.Equal(Image(1, 2), file.Span.ToArray());
+        Assert.Equal(Path.Combine(root, "data_512_2M", "00002", "y.png"), source.Describe("data_512_2M/00002/y.png"));
+        Assert.Equal(Path.Combine(root, "data_512_2M", "00001.tar") + ":sub/x.png", source.Describe("data_512_2M/00001/sub/x.png"));
+        // No folder and no tar: the folder's own missing-file line.
+        var missing = Assert.Throws<SampleException>(() => source.Read("data_512_2M/00003/z.png"));
+        Assert.Equal((SampleFailureReason.MissingFile, Path.Combine(root, "data_512_2M", "00003", "z.png"), "no such file"),
+            (missing.Reason, missing.Path, missing.Detail));
+    }
+
     [SkippableFact]
     public void InPlaceInABucketGivesTheBatchesOfTheExtractedFolders()
     {

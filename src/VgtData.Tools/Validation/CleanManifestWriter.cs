@@ -110,7 +110,7 @@ internal static class CleanManifestWriter
 
     private static void WriteMember(CaptionDataset dataset, HashSet<int> bad, string path) =>
         // An s3:// data_path is read from its downloaded copy, as the dataset read it.
-        WriteEntries((dataset.Options.Files ?? Storage.DataFiles.Local).Materialize(dataset.Options.DataPath), dataset.Entries.Count, bad, path);
+        WriteEntries((dataset.Options.Stores ?? Sources.DatasetStorage.None).Materialize(dataset.Options.DataPath), dataset.Entries.Count, bad, path);
 
     /// <summary>Re-emits one entry token by token: the reader skips comments and trailing commas, every token's text is copied.</summary>
     private static void CopyStrict(ReadOnlySpan<byte> json, ArrayBufferWriter<byte> output)

@@ -249,8 +249,8 @@ internal static class PipelineFactory
                 FailureBudget = bad.Budget,
                 FailureWindow = bad.Window,
                 MaxReplacements = bad.MaxReplacements,
-                ImageSource = shardEntries ?? storage.ImageSource ?? BuildSource(config, d.ImageSource, $"{path}.image_source", storage),
-                Files = storage.Files,
+                ImageSource = shardEntries ?? BuildSource(config, d.ImageSource, $"{path}.image_source", storage),
+                Stores = storage,
                 Text = new CaptionTokenizer(tokenizer, template, text.MaxLength, d.Truncate == "caption" ? TruncateMode.Caption : TruncateMode.Ids),
             }, shardEntries);
         }
@@ -285,15 +285,13 @@ internal static class PipelineFactory
 
     private static IImageSource? BuildSource(ResolvedConfig config, ImageSourceConfig? s, string path, DatasetStorage storage)
     {
-        if (s is null || s.Type == "folder") return null;
-        var parts = s.Parts ?? throw Error(config, $"{path}.parts", "a tar image_source needs \"parts\" (a glob)");
         try
         {
-            return S3Location.IsUrl(parts) ? storage.OpenTarParts(parts) : TarImageSource.FromGlob(Path.GetDirectoryName(parts)!, Path.GetFileName(parts));
+            return storage.OpenImages(s?.Type ?? "folder", s?.Parts);
         }
-        catch (VgtDataException e) when (e is not ConfigException && S3Location.IsUrl(parts))
+        catch (StorageConfigException e)
         {
-            throw Error(config, $"{path}.parts", e.Message);
+            throw Error(config, $"{path[..path.LastIndexOf('.')]}.{e.Key}", e.Message);
         }
     }
 

@@ -23,7 +23,9 @@ public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasEpo
     private readonly IImageSource _source;
     private readonly IImageDecoder _decoder;
     private readonly bool _ownsSource;
-    private readonly DataFiles _files;
+    // Annotations below cap_folder, latents or tokens below their folder: byte stores like the images'.
+    private readonly IImageSource _annotations;
+    private readonly IImageSource? _latents;
     private volatile int _epoch;
 
     public CaptionDataset(CaptionDatasetOptions options) : this(options, entries: null)
@@ -35,11 +37,13 @@ public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasEpo
     internal CaptionDataset(CaptionDatasetOptions options, IEntryList? entries)
     {
         _options = options;
-        _files = options.Files ?? DataFiles.Local;
-        Entries = entries ?? EntryLists.Open(_files.Materialize(options.DataPath), options.CapSource, options.TrainNumberSamples);
+        var stores = (options.Stores ?? DatasetStorage.None) with { MaxFileBytes = options.Limits.MaxFileBytes };
+        Entries = entries ?? EntryLists.Open(stores.Materialize(options.DataPath), options.CapSource, options.TrainNumberSamples);
         if (Entries.Count == 0) throw new VgtDataException($"{options.DataPath}: the manifest has no entries");
         _ownsSource = options.ImageSource is null;
-        _source = options.ImageSource ?? new FolderImageSource(options.ImageFolder, options.Limits.MaxFileBytes);
+        _source = options.ImageSource ?? stores.Open(options.ImageFolder);
+        _annotations = stores.Open(options.CapFolder ?? "");
+        _latents = (options.ImageLatentsFolder ?? options.ImageTokensFolder) is { } tensors ? stores.Open(tensors) : null;
         _decoder = options.Decoder ?? ImageDecoder.Shared;
         Failures = new SampleFailureLog(options.FailureBudget, options.FailureWindow);
     }
@@ -62,9 +66,9 @@ public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasEpo
     /// <summary>Tells a read-ahead source (object storage) which images the next samples need.</summary>
     public void ReadAhead(ReadOnlySpan<int> indices)
     {
-        if (_source is not IReadAheadSource source || _options.ImageLatentsFolder != null || _options.ImageTokensFolder != null) return;
+        var store = _latents ?? _source;
         foreach (var index in indices)
-            if ((uint)index < (uint)Entries.Count) source.ReadAhead(Entries.ImageOf(_options.Debug ? 0 : index));
+            if ((uint)index < (uint)Entries.Count) store.ReadAhead(Entries.ImageOf(_options.Debug ? 0 : index) + (_latents is null ? "" : ".pt"));
     }
 
     public override long Count => Entries.Count;
@@ -127,10 +131,8 @@ public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasEpo
         try
         {
             caption = ReadCaption(entryIndex, entry);
-            if (_options.ImageLatentsFolder is { } latentsFolder)
-                ReadTensor(latentsFolder, entry.Image, "image_latents_folder").Dispose();
-            else if (_options.ImageTokensFolder is { } tokensFolder)
-                ReadTensor(tokensFolder, entry.Image, "image_tokens_folder").Dispose();
+            if (_latents is not null)
+                ReadTensor(entry.Image).Dispose();
             else
             {
                 var path = _source.Describe(entry.Image);
@@ -156,10 +158,10 @@ public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasEpo
         var inputIds = _options.Text.Tokenize(caption, cfg);
         Stats?.Add(StageTimes.Stage.Tokenize, t);
 
-        if (_options.ImageLatentsFolder is { } latentsFolder)
-            return Sample(index, entryIndex, entry, caption, cfg, inputIds, latents: ReadTensor(latentsFolder, entry.Image, "image_latents_folder"));
-        if (_options.ImageTokensFolder is { } tokensFolder)
-            return Sample(index, entryIndex, entry, caption, cfg, inputIds, tokens: ReadTensor(tokensFolder, entry.Image, "image_tokens_folder"));
+        if (_options.ImageLatentsFolder is not null)
+            return Sample(index, entryIndex, entry, caption, cfg, inputIds, latents: ReadTensor(entry.Image));
+        if (_options.ImageTokensFolder is not null)
+            return Sample(index, entryIndex, entry, caption, cfg, inputIds, tokens: ReadTensor(entry.Image));
 
         var path = _source.Describe(entry.Image);
         t = Stopwatch.GetTimestamp();
@@ -207,46 +209,50 @@ public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasEpo
         ImageTokens = tokens,
     };
 
-    private Tensor ReadTensor(string folder, string image, string key)
+    /// <summary>The latents (or tokens) of <paramref name="image"/>: <c>IMAGE.pt</c> below their folder, else the image's
+    /// base name + <c>.pt</c> there.</summary>
+    private Tensor ReadTensor(string image)
     {
-        var path = DataFiles.Combine(folder, image + ".pt");
+        var key = _options.ImageLatentsFolder is not null ? "image_latents_folder" : "image_tokens_folder";
+        var file = image + ".pt";
+        var path = _latents!.Describe(file);
+        PooledBytes? bytes;
         try
         {
-            if (!S3Location.IsUrl(path))
-            {
-                if (!File.Exists(path))
-                {
-                    var byName = Path.Combine(folder, Path.GetFileName(image) + ".pt");
-                    if (!File.Exists(byName))
-                        throw new SampleException(SampleFailureReason.MissingLatents, path, $"no {key} file for this image");
-                    path = byName;
-                }
-                // Opened non-blocking and refused unless a regular file within dataset.max_file_mb: a FIFO never hangs a worker.
-                var local = RegularFile.ReadAllSampleFile(path, _options.Limits.MaxFileBytes,
-                    SampleFailureReason.MissingLatents, SampleFailureReason.UnreadableLatents);
-                return TorchSaveReader.Load(new MemoryStream(local, writable: false), path);
-            }
-            // Object storage: one GET per try instead of an existence check and a read.
-            var bytes = _files.TryReadAllBytes(path);
+            bytes = _latents.TryRead(file);
             if (bytes is null)
             {
-                var byName = DataFiles.Combine(folder, Path.GetFileName(image) + ".pt");
-                bytes = byName == path ? null : _files.TryReadAllBytes(byName);
-                if (bytes is null) throw new SampleException(SampleFailureReason.MissingLatents, path, $"no {key} object for this image");
-                path = byName;
+                var byName = Path.GetFileName(image) + ".pt";
+                bytes = byName == file ? null : _latents.TryRead(byName);
+                if (bytes is null) throw new SampleException(SampleFailureReason.MissingLatents, path, $"no {key} file for this image");
+                path = _latents.Describe(byName);
             }
-            using var stream = new MemoryStream(bytes, writable: false);
-            return TorchSaveReader.Load(stream, path);
         }
-        catch (VgtDataException e)
+        catch (SampleException e) when (e.Reason != SampleFailureReason.MissingLatents)
         {
-            throw new SampleException(SampleFailureReason.UnreadableLatents, path, e.Message, inner: e);
+            throw Refused(e, SampleFailureReason.MissingLatents, SampleFailureReason.UnreadableLatents);
         }
-        catch (IOException e)
+        using (bytes)
         {
-            throw new SampleException(SampleFailureReason.UnreadableLatents, path, e.Message, inner: e);
+            try
+            {
+                return TorchSaveReader.Load(bytes.AsStream(), path);
+            }
+            catch (Exception e) when (e is VgtDataException or IOException)
+            {
+                throw new SampleException(SampleFailureReason.UnreadableLatents, path, e.Message, inner: e);
+            }
         }
     }
+
+    /// <summary>A sample's other file refused by its store, with that file's own reasons: <paramref name="missing"/> for a
+    /// file that is not there, <paramref name="unreadable"/> for one that cannot be read (an ambiguous tar member stays one).</summary>
+    private static SampleException Refused(SampleException e, SampleFailureReason missing, SampleFailureReason unreadable) => new(e.Reason switch
+    {
+        SampleFailureReason.MissingFile => missing,
+        SampleFailureReason.AmbiguousMember => SampleFailureReason.AmbiguousMember,
+        _ => unreadable,
+    }, e.Path, e.Detail, inner: e.InnerException);
 
     private string ReadCaption(int index, ManifestEntry entry)
     {
@@ -274,17 +280,16 @@ public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasEpo
 
     private string ReadAnnotation(string annotation)
     {
-        var path = DataFiles.Combine(_options.CapFolder ?? "", annotation);
+        var path = _annotations.Describe(annotation);
         string text;
         try
         {
-            text = S3Location.IsUrl(path) ? _files.ReadAllText(path)
-                : RegularFile.Decode(RegularFile.ReadAllSampleFile(path, _options.Limits.MaxFileBytes,
-                    SampleFailureReason.UnreadableAnnotation, SampleFailureReason.UnreadableAnnotation));
+            using var bytes = _annotations.Read(annotation);
+            text = RegularFile.Decode(bytes.Span.ToArray());
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (SampleException e)
         {
-            throw new SampleException(SampleFailureReason.UnreadableAnnotation, path, e is FileNotFoundException or DirectoryNotFoundException ? "no such file" : e.Message);
+            throw Refused(e, SampleFailureReason.UnreadableAnnotation, SampleFailureReason.UnreadableAnnotation);
         }
         if (_options.TextAnnotations || path.EndsWith(".txt", StringComparison.OrdinalIgnoreCase))
             return PythonString.Strip(text);
@@ -296,6 +301,7 @@ public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasEpo
     protected override void Dispose(bool disposing)
     {
         if (disposing && _ownsSource) _source.Dispose();
+        if (disposing) { _annotations.Dispose(); _latents?.Dispose(); }
         // An entry list that holds files open (webdataset shards) is the dataset's to close.
         if (disposing) (Entries as IDisposable)?.Dispose();
         base.Dispose(disposing);

@@ -64,8 +64,9 @@ public sealed record CaptionDatasetOptions
     /// <summary>Where image bytes come from; default: files below <see cref="ImageFolder"/>.</summary>
     internal IImageSource? ImageSource { get; init; }
 
-    /// <summary>Annotations, latents and the manifest: local files, or s3:// paths through object storage (default: local only).</summary>
-    internal Storage.DataFiles? Files { get; init; }
+    /// <summary>Where annotations, latents and the manifest are read: local folders, or s3:// through the dataset's
+    /// object-storage client (default: local only).</summary>
+    internal Sources.DatasetStorage? Stores { get; init; }
 
     /// <summary>Bytes → RGB; default: <see cref="ImageDecoder.Shared"/>.</summary>
     internal IImageDecoder? Decoder { get; init; }

@@ -3,18 +3,20 @@ using VgtData.Storage;
 namespace VgtData.Sources;
 
 /// <summary>
-/// Images as objects below an s3:// prefix (VGT's <c>ceph_folder</c>). Reads hinted through <see cref="ReadAhead"/> are
+/// Objects below an s3:// prefix (VGT's <c>ceph_folder</c>; s3:// annotation and latents folders), and the members of tar
+/// parts beside absent part folders (<see cref="TarPartFolders"/>: PART.tar exists and no key starts with PART/). Reads hinted through <see cref="ReadAhead"/> are
 /// fetched ahead, a bounded number at once, over the store's reused connections, so decoding rarely waits on the network.
 /// A missing object is <see cref="SampleFailureReason.MissingFile"/>; one still unreadable after the store's retries is
 /// <see cref="SampleFailureReason.Unreachable"/>; one the server refuses (a redirect, a 4xx) is
 /// <see cref="SampleFailureReason.StorageRefused"/>; one over <see cref="MaxFileBytes"/> is
 /// <see cref="SampleFailureReason.FileTooLarge"/>, unread. Refused credentials stop the run (<see cref="S3AccessException"/>).
 /// </summary>
-internal sealed class S3ImageSource : IReadAheadSource
+internal sealed class S3ImageSource : IImageSource
 {
     private readonly S3Store _store;
     private readonly bool _ownsStore;
     private readonly ReadAheadWindow<PooledBytes> _window;
+    private readonly TarPartFolders _parts;
 
     /// <param name="store">The endpoint client (shared with annotations and latents).</param>
     /// <param name="prefix">Where entry["image"] paths are relative to.</param>
@@ -29,7 +31,11 @@ internal sealed class S3ImageSource : IReadAheadSource
         Prefix = prefix;
         ReadAheadDepth = readAhead;
         MaxFileBytes = maxFileBytes;
-        _window = new ReadAheadWindow<PooledBytes>(key => Fetch(Prefix.Append(key)), readAhead, maxQueued: 65536);
+        _parts = new TarPartFolders(OpenPart);
+        // A hinted member of a part is fetched through this one window, so read-ahead stays bounded however many parts.
+        _window = new ReadAheadWindow<PooledBytes>(
+            key => _parts.Route(key, out var member) is S3TarImageSource part ? part.FetchAsync(member) : Fetch(Prefix.Append(key)),
+            readAhead, maxQueued: 65536);
     }
 
     public S3Location Prefix { get; }
@@ -44,10 +50,12 @@ internal sealed class S3ImageSource : IReadAheadSource
     /// <summary>Reads that found their bytes already fetched.</summary>
     public long ReadAheadHits => Interlocked.Read(ref _window.Hits);
 
-    public string Describe(string imageFile) => Prefix.Append(imageFile).ToString();
+    public string Describe(string imageFile) =>
+        _parts.Route(imageFile, out var member) is { } part ? part.Describe(member) : Prefix.Append(imageFile).ToString();
 
     public bool Exists(string imageFile)
     {
+        if (_parts.Route(imageFile, out var member) is { } part) return part.Exists(member);
         try
         {
             return _store.Head(Prefix.Append(imageFile)) != null;
@@ -60,11 +68,22 @@ internal sealed class S3ImageSource : IReadAheadSource
 
     public void ReadAhead(string imageFile)
     {
-        if (ReadAheadDepth > 0) _window.Hint(imageFile);
+        if (ReadAheadDepth == 0) return;
+        try
+        {
+            // A path whose part cannot be opened (gzip, unlisted) is not hinted: its read says why.
+            if (_parts.Route(imageFile, out var member) is { } part && !part.Exists(member)) return;
+        }
+        catch (VgtDataException)
+        {
+            return;
+        }
+        _window.Hint(imageFile);
     }
 
     public PooledBytes Read(string imageFile)
     {
+        if (_parts.Route(imageFile, out var member) is S3TarImageSource part) return part.Read(member, _window.Take(imageFile));
         var location = Prefix.Append(imageFile);
         try
         {
@@ -75,6 +94,43 @@ internal sealed class S3ImageSource : IReadAheadSource
         catch (S3ReadException e)
         {
             throw BadSample(location.ToString(), e);
+        }
+    }
+
+    public PooledBytes? TryRead(string imageFile)
+    {
+        if (_parts.Route(imageFile, out var member) is { } part) return part.Exists(member) ? part.Read(member) : null;
+        var location = Prefix.Append(imageFile);
+        try
+        {
+            // One GET (or the one fetched ahead): a missing object is null, not a second request.
+            return (_window.Take(imageFile) ?? Fetch(location)).GetAwaiter().GetResult();
+        }
+        catch (S3ReadException e)
+        {
+            throw BadSample(location.ToString(), e);
+        }
+    }
+
+    /// <summary>The part <c>FOLDER.tar</c> when it exists and no key starts with <c>FOLDER/</c>; a gzip-compressed one
+    /// beside an absent folder is refused.</summary>
+    private IImageSource? OpenPart(string folder)
+    {
+        var at = Prefix.Append(folder);
+        var tar = at with { Key = at.Key + ".tar" };
+        try
+        {
+            if (_store.Head(tar) is { } info)
+                return _store.List(at with { Key = at.KeyPrefix }).Count > 0 ? null
+                    : new S3TarImageSource(_store, tar.ToString(), [tar], [info], readAhead: 0, maxFileBytes: MaxFileBytes);
+            foreach (var compressed in new[] { ".tar.gz", ".tgz" })
+                if (_store.Head(at with { Key = at.Key + compressed }) is not null) TarIndex.RefuseCompressed(at + compressed, []);
+            return null;
+        }
+        catch (S3ReadException e)
+        {
+            // Unreachable now: this sample is bad, and the folder is asked again next time.
+            throw BadSample(e.Address, e);
         }
     }
 
@@ -91,6 +147,7 @@ internal sealed class S3ImageSource : IReadAheadSource
     public void Dispose()
     {
         _window.Dispose();
+        _parts.Dispose();
         if (_ownsStore) _store.Dispose();
     }
 }

@@ -11,7 +11,7 @@ namespace VgtData.Sources;
 /// and ETag, so a changed object is re-indexed. Each member is then one ranged GET, fetched ahead like
 /// <see cref="S3ImageSource"/>.
 /// </summary>
-internal sealed class S3TarImageSource : IReadAheadSource, ITarMembers
+internal sealed class S3TarImageSource : IImageSource, ITarMembers
 {
     private readonly S3Store _store;
     private readonly S3Location[] _parts;
@@ -94,12 +94,16 @@ internal sealed class S3TarImageSource : IReadAheadSource, ITarMembers
         if (ReadAheadDepth > 0 && Index.TryFind(imageFile, out _)) _window.Hint(imageFile);
     }
 
-    public PooledBytes Read(string imageFile)
+    public PooledBytes Read(string imageFile) => Read(imageFile, _window.Take(imageFile));
+
+    /// <summary>Member <paramref name="imageFile"/>, from <paramref name="fetched"/> when a window outside this source
+    /// fetched it ahead (a part read in place below an s3:// folder).</summary>
+    internal PooledBytes Read(string imageFile, Task<PooledBytes?>? fetched)
     {
         Index.Find(imageFile, _description);
         try
         {
-            var fetch = _window.Take(imageFile) ?? FetchAsync(imageFile);
+            var fetch = fetched ?? FetchAsync(imageFile);
             return fetch.GetAwaiter().GetResult()
                 ?? throw new SampleException(SampleFailureReason.MissingFile, Describe(imageFile), "the tar part is gone from the bucket");
         }
@@ -126,7 +130,7 @@ internal sealed class S3TarImageSource : IReadAheadSource, ITarMembers
         }
     }
 
-    private Task<PooledBytes?> FetchAsync(string imageFile) =>
+    internal Task<PooledBytes?> FetchAsync(string imageFile) =>
         Index.TryFind(imageFile, out var entry) ? Fetch(entry, () => Describe(imageFile)) : Task.FromResult<PooledBytes?>(null);
 
     private Task<PooledBytes?> Fetch(TarIndexEntry entry, Func<string> where)

@@ -57,21 +57,7 @@ internal sealed class WebDatasetShards : IEntryList, IEntryCaptions, IImageSourc
     public static WebDatasetShards Open(string pattern, string capSource, int? limit, string? baseDir = null, DatasetStorage? storage = null,
         string? cacheDir = null)
     {
-        ITarMembers tar;
-        int count;
-        if (S3Location.IsUrl(pattern))
-        {
-            var store = storage?.Store ?? throw new VgtDataException($"shards '{pattern}' needs object-storage credentials");
-            var (objects, infos) = ShardPattern.ResolveS3(store, pattern);
-            count = objects.Count;
-            tar = new S3TarImageSource(store, pattern, objects, infos, readAhead: 0, cacheDir: cacheDir, maxFileBytes: storage.MaxFileBytes);
-        }
-        else
-        {
-            var parts = ShardPattern.Resolve(baseDir ?? Directory.GetCurrentDirectory(), pattern);
-            count = parts.Count;
-            tar = new TarImageSource(parts);
-        }
+        var (tar, count) = (storage ?? DatasetStorage.None).OpenShards(pattern, baseDir ?? Directory.GetCurrentDirectory(), cacheDir);
         try
         {
             var problems = tar.Index.Problems;

@@ -296,7 +296,7 @@ public sealed class DatasetsMutationTests : IDisposable
 
     // ---- read-ahead, Check, latents / tokens folders, device resize ----
 
-    private sealed class ReadAheadSpy(IImageSource inner) : IReadAheadSource
+    private sealed class ReadAheadSpy(IImageSource inner) : IImageSource
     {
         public readonly List<string> Asked = [];
         public PooledBytes Read(string imageFile) => inner.Read(imageFile);

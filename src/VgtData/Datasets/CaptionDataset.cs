@@ -39,7 +39,7 @@ public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasSam
         Entries = entries ?? EntryLists.Open(_files.Materialize(options.DataPath), options.CapSource, options.TrainNumberSamples);
         if (Entries.Count == 0) throw new VgtDataException($"{options.DataPath}: the manifest has no entries");
         _ownsSource = options.ImageSource is null;
-        _source = options.ImageSource ?? new FolderImageSource(options.ImageFolder, options.Limits.MaxFileBytes);
+        _source = options.ImageSource ?? (IImageSource?)ParquetImageSource.OpenPrepared(options.ImageFolder, options.Limits.MaxFileBytes) ?? new FolderImageSource(options.ImageFolder, options.Limits.MaxFileBytes);
         _decoder = options.Decoder ?? ImageDecoder.Shared;
         Failures = new SampleFailureLog(options.FailureBudget, options.FailureWindow);
     }

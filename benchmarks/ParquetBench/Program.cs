@@ -5,6 +5,10 @@
 //
 // Each measurement runs in a child process of its own, so peak RSS (VmHWM) is that library's alone; "idle" is a child
 // that loads nothing (the runtime's own share).
+//
+//   dotnet run -c Release --project benchmarks/ParquetBench -- pack IMAGES_DIR OUT_DIR [--group 100]
+// packs the images of a folder (sorted) into OUT_DIR/raw/00000.parquet as imagenet1k-t2i's download holds them, for
+// `vgtdata prepare imagenet1k-t2i` and `vgtdata bench` in place against --extract (docs/vgt-datasets.md).
 using System.Diagnostics;
 using System.Globalization;
 using Parquet;
@@ -12,6 +16,7 @@ using Parquet.Schema;
 
 var inv = CultureInfo.InvariantCulture;
 if (args.Length > 0 && args[0] == "child") return Child(args[1], args[2], args[3], int.Parse(args[4], inv));
+if (args.Length > 2 && args[0] == "pack") return Pack(args[1], args[2], Arg("--group", 100));
 
 int rows = Arg("--rows", 2000), kb = Arg("--kb", 100), group = Arg("--group", 100), random = Arg("--random", 300);
 var dir = ArgS("--dir", Path.Combine(Path.GetTempPath(), "parquet-bench"));
@@ -78,6 +83,44 @@ static async Task Generate(string path, int rows, int kb, int group)
         await rg.WriteAsync(caption, Enumerable.Range(start, n).Select(i => $"a photo number {i} of something").ToArray(), null);
         await rg.WriteAsync(label, (ReadOnlyMemory<long>)Enumerable.Range(start, n).Select(i => (long)(i % 1000)).ToArray(), null, null, default);
     }
+}
+
+static int Pack(string images, string output, int group)
+{
+    var files = Directory.EnumerateFiles(images).Order(StringComparer.Ordinal).ToList();
+    var path = Path.Combine(output, "raw", "00000.parquet");
+    Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+    using var text = ParquetSharp.LogicalType.String();
+    using var none = ParquetSharp.LogicalType.None();
+    using var list = ParquetSharp.LogicalType.List();
+    ParquetSharp.Schema.Node Leaf(string name, ParquetSharp.LogicalType type) =>
+        new ParquetSharp.Schema.PrimitiveNode(name, ParquetSharp.Repetition.Optional, type, ParquetSharp.PhysicalType.ByteArray);
+    using var schema = new ParquetSharp.Schema.GroupNode("schema", ParquetSharp.Repetition.Required,
+    [
+        new ParquetSharp.Schema.GroupNode("image", ParquetSharp.Repetition.Optional, [Leaf("bytes", none), Leaf("path", text)]),
+        new ParquetSharp.Schema.GroupNode("conversations", ParquetSharp.Repetition.Optional,
+            [new ParquetSharp.Schema.GroupNode("list", ParquetSharp.Repetition.Repeated,
+                [new ParquetSharp.Schema.GroupNode("element", ParquetSharp.Repetition.Optional, [Leaf("from", text), Leaf("value", text)])])], list),
+    ]);
+    using var properties = new ParquetSharp.WriterPropertiesBuilder().Compression(ParquetSharp.Compression.Snappy).Build();
+    using var writer = new ParquetSharp.ParquetFileWriter(path, schema, properties);
+    for (int start = 0; start < files.Count; start += group)
+    {
+        var batch = files.Skip(start).Take(group).ToList();
+        using var rg = writer.AppendRowGroup();
+        void Column<T>(IEnumerable<T> values)
+        {
+            using var c = rg.NextColumn().LogicalWriter<T>();
+            c.WriteBatch(values.ToArray());
+        }
+        Column(batch.Select(f => (ParquetSharp.Nested<byte[]?>?)new ParquetSharp.Nested<byte[]?>(File.ReadAllBytes(f))));
+        Column(batch.Select(f => (ParquetSharp.Nested<string?>?)new ParquetSharp.Nested<string?>(Path.GetFileName(f))));
+        Column(batch.Select(_ => new ParquetSharp.Nested<string?>?[] { new("human"), new("gpt") }));
+        Column(batch.Select(f => new ParquetSharp.Nested<string?>?[] { new($"a photo from {Path.GetFileNameWithoutExtension(f)}"), new("a reply") }));
+    }
+    writer.Close();
+    Console.WriteLine($"packed {files.Count} images into {path} ({new FileInfo(path).Length / 1048576.0:F1} MiB, row groups of {group})");
+    return 0;
 }
 
 static int Child(string lib, string task, string file, int randomReads)

@@ -8,7 +8,7 @@ namespace VgtData.Tests.Preparation;
 
 /// <summary>
 /// The two parquet recipes, midjourney-23m and imagenet1k-t2i: a replica of the download as the recipe's doc lays it
-/// out, one prepare line, VGT's own "Set config" block imported unchanged, every sample loaded with none bad; for
+/// out, one prepare line, VGT's own "Set config" block (read from its recipe doc) imported unchanged, every sample loaded with none bad; for
 /// imagenet the images served from the parquet row groups in place and, after <c>--extract</c>, from the PNGs VGT's
 /// extract.py names, with the same batches. The expected data.json rows are what VGT's pasted scripts give (worked
 /// through by hand on the replica: no pandas here).
@@ -17,30 +17,14 @@ public sealed class PrepareParquetRecipesTests
 {
     private static (int Code, string Out, string Err) Cli(params string[] args) => PrepareShareGptTests.RunCli(args);
 
-    private static string SetConfig(string dataset) => $$"""
-        from src.datasets.text2image.caption_datasets import CaptionDataset
-        from mmengine.config import read_base
-        from mmengine.dataset import InfiniteSampler
-        from xtuner.dataset import ConcatDataset
-
-        with read_base():
-            from .processors import prompt_template, tokenizer, image_size, pad_index
-
-        max_length = 128
-
-        dataset = dict(type=CaptionDataset,
-                       image_size=image_size,
-                       cap_source='caption',
-                       data_path='data/{{dataset}}/data.json',
-                       cap_folder='data/{{dataset}}',
-                       image_folder='data/{{dataset}}',
-                       unconditional=0.1,
-                       prompt_template=prompt_template,
-                       ceph_folder=None,
-                       ceph_config=None,
-                       tokenizer=tokenizer,
-                       max_length=max_length)
-        """;
+    /// <summary>The "Set config" block of VGT's recipe doc, as pasted there.</summary>
+    private static string SetConfig(string doc)
+    {
+        var text = File.ReadAllText(SharedData.Require($"vgt-docs/datasets/{doc}.md"));
+        var block = text[text.IndexOf("## Set config", StringComparison.Ordinal)..];
+        block = block[(block.IndexOf("```python\n", StringComparison.Ordinal) + "```python\n".Length)..];
+        return block[..block.IndexOf("```", StringComparison.Ordinal)];
+    }
 
     private static byte[] Jpeg(int w, int h, int seed)
     {
@@ -111,7 +95,7 @@ public sealed class PrepareParquetRecipesTests
         Assert.True(File.Exists(Path.Combine(t.Root, ParquetImageSource.IndexFileName)));
         Assert.Contains("imagenet1k-t2i: 8 rows kept, 8/8 rows", err);
 
-        var config = t.ImportConfig(SetConfig("imagenet1k-t2i"));
+        var config = t.ImportConfig(SetConfig("imagenet1k_t2i_qwenvl_flux"));
         RecipeTree.AssertLoads(config, 8);
         var inPlace = Batches(config);
         Assert.Equal($"{Path.Combine(t.Root, "raw", "00001.parquet")}:row 0 (images/00001_000000.png)", inPlace.Describe);
@@ -140,7 +124,7 @@ public sealed class PrepareParquetRecipesTests
         Assert.Equal(inPlace.Checksum, Batches(config).Checksum);
     }
 
-    [Fact]
+    [SkippableFact]
     public void Imagenet_RowsExtractPyWouldStopOn_AreRefusedAndListed_NoHumanTurnKeptWithEmptyCaption()
     {
         using var t = new RecipeTree("imagenet1k-t2i");
@@ -173,17 +157,17 @@ public sealed class PrepareParquetRecipesTests
         Assert.Contains("  refused raw/00000.parquet[4]: not an image", output);
 
         // The row without a human turn is VGT's too (caption ""): the loader counts it as the one bad sample.
-        var config = t.ImportConfig(SetConfig("imagenet1k-t2i"));
+        var config = t.ImportConfig(SetConfig("imagenet1k_t2i_qwenvl_flux"));
         RecipeTree.AssertLoads(config, 3, "1 blank caption");
     }
 
-    [Fact]
+    [SkippableFact]
     public void Imagenet_PartChangedAfterPrepare_IsRefusedOnOpen_NotReadAsOtherRows()
     {
         using var t = new RecipeTree("imagenet1k-t2i");
         WriteImagenetDownload(t);
         Assert.Equal(0, Cli("prepare", "imagenet1k-t2i", "--root", t.Root).Code);
-        var config = t.ImportConfig(SetConfig("imagenet1k-t2i"));
+        var config = t.ImportConfig(SetConfig("imagenet1k_t2i_qwenvl_flux"));
         var part = Path.Combine(t.Root, "raw", "00000.parquet");
         long before = new FileInfo(part).Length;
         WriteImagenet(part, [Row(Png(100, 100, 1), "other")], rowGroup: 1);
@@ -191,6 +175,34 @@ public sealed class PrepareParquetRecipesTests
         var (code, _, err) = Cli("validate", config);
         Assert.Equal(1, code);
         Assert.Contains($"{part}: {new FileInfo(part).Length} bytes, {before} when images.parquet.json was written; the part changed, rerun vgtdata prepare", err);
+    }
+
+    [Fact]
+    public void ParquetImageSource_ServesTheCellBytesOfExtractPysNames_OnlyThoseNames()
+    {
+        using var t = new RecipeTree("imagenet1k-t2i");
+        var png = Png(90, 90, 1);
+        var jpeg = Jpeg(90, 90, 2);
+        WriteImagenet(Path.Combine(t.Root, "raw/00000.parquet"), [Row(png, "a"), Row(Png(90, 90, 3), "b"), Row(png, "c")], rowGroup: 2);
+        WriteImagenet(Path.Combine(t.Root, "raw/x.parquet.parquet"), [Row(jpeg, "d")], rowGroup: 1, base64: true);
+        Assert.Equal(0, Cli("prepare", "imagenet1k-t2i", "--root", t.Root).Code);
+
+        using var source = ParquetImageSource.OpenPrepared(t.Root)!;
+        using (var b = source.Read("images/00000_000002.png")) Assert.Equal(png, b.Span.ToArray());
+        // Python's str.replace('.parquet', '') takes every occurrence out of the name; base64 text comes back as bytes.
+        using (var b = source.Read("images/x_000000.png")) Assert.Equal(jpeg, b.Span.ToArray());
+        Assert.True(source.Exists("images/00000_000001.png"));
+        foreach (var name in new[] { "images/00000_000003.png", "images/00000_2.png", "images/00000_0000002.png", "images/00000_000002.jpg",
+                     "00000_000002.png", "images/00001_000000.png", "images/00000_+00002.png" })
+        {
+            Assert.False(source.Exists(name), name);
+            var e = Assert.Throws<SampleException>(() => source.Read(name).Dispose());
+            Assert.Equal(SampleFailureReason.MissingFile, e.Reason);
+        }
+
+        // An extracted images/ folder wins over the index.
+        Directory.CreateDirectory(Path.Combine(t.Root, "images"));
+        Assert.Null(ParquetImageSource.OpenPrepared(t.Root));
     }
 
     [Fact]
@@ -241,7 +253,7 @@ public sealed class PrepareParquetRecipesTests
             """{"row":"raw/table-2.parquet[3]","reason":"filename leaves images/"}]""",
             RecipeTree.Rows(t.Report()["refused_rows"]));
 
-        var config = t.ImportConfig(SetConfig("midjourney-23m"));
+        var config = t.ImportConfig(SetConfig("midjourney_captioned_23m"));
         RecipeTree.AssertLoads(config, 4);
 
         // A rerun finds every member there and writes the same data.json.

@@ -48,7 +48,7 @@ internal static class ImagenetT2iPreparer
         {
             using var reader = ParquetImageSource.OpenReader(f);
             return new ParquetImageSource.Part("raw/" + Path.GetFileName(f), Path.GetFileName(f).Replace(".parquet", "", StringComparison.Ordinal),
-                ParquetColumns.RowGroupStarts(reader)[^1], new FileInfo(f).Length);
+                ParquetImageSource.RowGroupStarts(reader)[^1], new FileInfo(f).Length);
         }).ToList();
         if (options.Extract) Directory.CreateDirectory(Path.Combine(root, Folder));
 

@@ -25,19 +25,6 @@ internal static class ParquetColumns
         return i >= 0 ? i : throw new VgtDataException($"{file}: no column {name}");
     }
 
-    /// <summary>Row starts of each row group, then the row count.</summary>
-    public static long[] RowGroupStarts(ParquetFileReader reader)
-    {
-        int groups = reader.FileMetaData.NumRowGroups;
-        var starts = new long[groups + 1];
-        for (int g = 0; g < groups; g++)
-        {
-            using var group = reader.RowGroup(g);
-            starts[g + 1] = starts[g] + group.MetaData.NumRows;
-        }
-        return starts;
-    }
-
     public static string?[] Strings(RowGroupReader group, int column, string file)
     {
         RequireType(group, column, file, PhysicalType.ByteArray, "text");

@@ -186,13 +186,7 @@ internal sealed class ParquetImageSource : IImageSource
         var reader = OpenReader(path);
         try
         {
-            int groups = reader.FileMetaData.NumRowGroups;
-            var starts = new long[groups + 1];
-            for (int g = 0; g < groups; g++)
-            {
-                using var group = reader.RowGroup(g);
-                starts[g + 1] = starts[g] + group.MetaData.NumRows;
-            }
+            var starts = RowGroupStarts(reader);
             if (starts[^1] != p.Rows)
                 throw new VgtDataException($"{path}: {starts[^1]} rows, {p.Rows} when {IndexFileName} was written; rerun vgtdata prepare");
             var (column, base64) = FindImageColumn(reader, path);
@@ -205,6 +199,19 @@ internal sealed class ParquetImageSource : IImageSource
             reader.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Row starts of each row group, then the row count.</summary>
+    public static long[] RowGroupStarts(ParquetFileReader reader)
+    {
+        int groups = reader.FileMetaData.NumRowGroups;
+        var starts = new long[groups + 1];
+        for (int g = 0; g < groups; g++)
+        {
+            using var group = reader.RowGroup(g);
+            starts[g + 1] = starts[g] + group.MetaData.NumRows;
+        }
+        return starts;
     }
 
     /// <summary>Pages are read as the reader reaches them, not the whole column chunk at once.</summary>

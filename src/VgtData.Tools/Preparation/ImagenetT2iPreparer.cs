@@ -58,7 +58,8 @@ internal static class ImagenetT2iPreparer
                        s => string.Create(CultureInfo.InvariantCulture, $"{Name}: {s.Count} rows kept, {s.Done}/{s.Total} rows, ETA {s.EtaText}"),
                        options.ProgressInterval))
         {
-            PrepareParallel.For(parts.Count, options, i => results[i] = ReadPart(root, parts[i], options, progress));
+            PrepareParallel.For(parts.Count, options, i => results[i] = ParquetColumns.Guard(Path.Combine(root, parts[i].File),
+                () => ReadPart(root, parts[i], options, progress)));
         }
 
         var omissions = new Omissions(OmissionReasons);

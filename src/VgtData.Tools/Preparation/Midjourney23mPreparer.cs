@@ -64,6 +64,7 @@ internal static class Midjourney23mPreparer
         int entries = 0;
         long bytes = 0;
         foreach (var table in tables)
+        ParquetColumns.Guard(table, () =>
         {
             var label = "raw/" + Path.GetFileName(table);
             using var reader = ParquetImageSource.OpenReader(table);
@@ -100,7 +101,8 @@ internal static class Midjourney23mPreparer
                     bytes += new FileInfo(Path.Combine(images, name!)).Length;
                 }
             }
-        }
+            return 0;
+        });
         var report = omissions.Report(Name, entries, rows.Count, bytes, extraction);
         DataJson.WriteWithReport(root, rows, (w, r) =>
         {

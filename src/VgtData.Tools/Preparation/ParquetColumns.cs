@@ -25,6 +25,20 @@ internal static class ParquetColumns
         return i >= 0 ? i : throw new VgtDataException($"{file}: no column {name}");
     }
 
+    /// <summary>Runs <paramref name="read"/> over one file: a damaged page (bad compressed data, a cut-short chunk) stops
+    /// the run with one line naming the file, not an internal error.</summary>
+    public static T Guard<T>(string file, Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (ParquetException e)
+        {
+            throw new VgtDataException($"{file}: damaged parquet data ({VgtData.Sources.ParquetImageSource.Reason(e)}); download the part again");
+        }
+    }
+
     public static string?[] Strings(RowGroupReader group, int column, string file)
     {
         RequireType(group, column, file, PhysicalType.ByteArray, "text");

@@ -154,7 +154,7 @@ internal sealed class ParquetImageSource : IImageSource
             // A reader that failed mid-page may hold a broken state: drop it.
             keep = false;
             reader.Dispose();
-            throw new SampleException(SampleFailureReason.Undecodable, where, $"cannot read the parquet cell: {e.Message}", inner: e);
+            throw new SampleException(SampleFailureReason.Undecodable, where, $"cannot read the parquet cell: {Reason(e)}", inner: e);
         }
         finally
         {
@@ -225,8 +225,18 @@ internal sealed class ParquetImageSource : IImageSource
         }
         catch (ParquetException e)
         {
-            throw new VgtDataException($"{path}: not a readable parquet file ({e.Message})", e);
+            throw new VgtDataException($"{path}: not a readable parquet file ({Reason(e)})", e);
         }
+    }
+
+    /// <summary>Arrow's own message without the C++ exception type ParquetSharp puts around it.</summary>
+    public static string Reason(Exception e)
+    {
+        const string open = "(message: '";
+        int start = e.Message.IndexOf(open, StringComparison.Ordinal);
+        if (start < 0) return e.Message;
+        var inner = e.Message[(start + open.Length)..];
+        return inner.EndsWith("')", StringComparison.Ordinal) ? inner[..^2] : inner;
     }
 
     private static (string Folder, List<Part> Parts) ReadIndex(string path)

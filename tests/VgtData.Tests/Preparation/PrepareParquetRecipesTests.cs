@@ -205,6 +205,36 @@ public sealed class PrepareParquetRecipesTests
         Assert.Null(ParquetImageSource.OpenPrepared(t.Root));
     }
 
+    /// <summary>Page headers of the first column chunk overwritten (the size unchanged, so the index still matches).</summary>
+    private static void DamageFirstPage(string part)
+    {
+        var bytes = File.ReadAllBytes(part);
+        bytes.AsSpan(4, 36).Fill(0xff);
+        File.WriteAllBytes(part, bytes);
+    }
+
+    [SkippableFact]
+    public void Imagenet_DamagedPage_PrepareStopsWithOneLine_LoaderCountsBadSamplesOnly()
+    {
+        using var t = new RecipeTree("imagenet1k-t2i");
+        WriteImagenetDownload(t);
+        Assert.Equal(0, Cli("prepare", "imagenet1k-t2i", "--root", t.Root).Code);
+        var config = t.ImportConfig(SetConfig("imagenet1k_t2i_qwenvl_flux"));
+        var part = Path.Combine(t.Root, "raw", "00000.parquet");
+        DamageFirstPage(part);
+
+        // The loader: the rows of the damaged row group are bad samples, each named; the rest load.
+        var (code, output, err) = Cli("validate", config, "--json", "--workers", "1");
+        Assert.Equal(1, code);
+        var bad = System.Text.Json.Nodes.JsonNode.Parse(output.TrimEnd().Split('\n')[^1])!["bad"]!.AsArray();
+        Assert.Equal([0, 1], bad.Select(b => b!["index"]!.GetValue<int>()));
+
+        (code, output, err) = Cli("prepare", "imagenet1k-t2i", "--root", t.Root);
+        Assert.Equal(1, code);
+        Assert.StartsWith($"vgtdata prepare: {part}: damaged parquet data (Couldn't deserialize thrift", err.Trim().Split('\n')[^1]);
+        Assert.EndsWith("; download the part again", err.Trim());
+    }
+
     [Fact]
     public void Imagenet_NoParts_OneLine()
     {

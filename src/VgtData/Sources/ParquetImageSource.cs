@@ -214,9 +214,11 @@ internal sealed class ParquetImageSource : IImageSource
         return starts;
     }
 
-    /// <summary>Pages are read as the reader reaches them, not the whole column chunk at once.</summary>
+    /// <summary>Pages are read as the reader reaches them, not the whole column chunk at once. Only a regular file (a
+    /// symlink to one included) is handed to Arrow: a FIFO named *.parquet would block its open.</summary>
     public static ParquetFileReader OpenReader(string path)
     {
+        using (RegularFile.OpenInput(path, FileLimit.Streamed, out _)) { }
         try
         {
             using var properties = ReaderProperties.GetDefaultReaderProperties();

@@ -245,6 +245,21 @@ public sealed class PrepareParquetRecipesTests
         Assert.Equal($"vgtdata prepare: no parquet parts in {Path.Combine(t.Root, "raw")} (expected raw/00000.parquet, ... as the recipe's download leaves them)", err.Trim());
     }
 
+    [SkippableFact]
+    public void Imagenet_FifoNamedAsAPart_RefusedWithOneLine_NothingWaits()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "FIFOs are made with mkfifo here");
+        using var t = new RecipeTree("imagenet1k-t2i");
+        var fifo = Path.Combine(t.Root, "raw", "00000.parquet");
+        Directory.CreateDirectory(Path.GetDirectoryName(fifo)!);
+        using (var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("mkfifo", [fifo]) { UseShellExecute = false })!) p.WaitForExit();
+        Skip.IfNot(File.Exists(fifo), "mkfifo is not available");
+        var (code, output, err) = Cli("prepare", "imagenet1k-t2i", "--root", t.Root);
+        Assert.Equal(1, code);
+        Assert.Equal("", output);
+        Assert.Equal($"vgtdata prepare: {fifo}: not a regular file: is a FIFO (named pipe)", err.Trim());
+    }
+
     // ---- midjourney-23m --------------------------------------------------------------------------------------------
 
     [SkippableFact]

@@ -161,14 +161,19 @@ public sealed class PrepareParquetRecipesTests
         RecipeTree.AssertLoads(config, 3, "1 blank caption");
     }
 
+    /// <summary>The replica prepared in place with VGT's config imported: the config and the first part's path.</summary>
+    private static (string Config, string Part) PreparedInPlace(RecipeTree t)
+    {
+        WriteImagenetDownload(t);
+        Assert.Equal(0, Cli("prepare", "imagenet1k-t2i", "--root", t.Root).Code);
+        return (t.ImportConfig(SetConfig("imagenet1k_t2i_qwenvl_flux")), Path.Combine(t.Root, "raw", "00000.parquet"));
+    }
+
     [SkippableFact]
     public void Imagenet_PartChangedAfterPrepare_IsRefusedOnOpen_NotReadAsOtherRows()
     {
         using var t = new RecipeTree("imagenet1k-t2i");
-        WriteImagenetDownload(t);
-        Assert.Equal(0, Cli("prepare", "imagenet1k-t2i", "--root", t.Root).Code);
-        var config = t.ImportConfig(SetConfig("imagenet1k_t2i_qwenvl_flux"));
-        var part = Path.Combine(t.Root, "raw", "00000.parquet");
+        var (config, part) = PreparedInPlace(t);
         long before = new FileInfo(part).Length;
         WriteImagenet(part, [Row(Png(100, 100, 1), "other")], rowGroup: 1);
 
@@ -217,10 +222,7 @@ public sealed class PrepareParquetRecipesTests
     public void Imagenet_DamagedPage_PrepareStopsWithOneLine_LoaderCountsBadSamplesOnly()
     {
         using var t = new RecipeTree("imagenet1k-t2i");
-        WriteImagenetDownload(t);
-        Assert.Equal(0, Cli("prepare", "imagenet1k-t2i", "--root", t.Root).Code);
-        var config = t.ImportConfig(SetConfig("imagenet1k_t2i_qwenvl_flux"));
-        var part = Path.Combine(t.Root, "raw", "00000.parquet");
+        var (config, part) = PreparedInPlace(t);
         DamageFirstPage(part);
 
         // The loader: the rows of the damaged row group are bad samples, each named; the rest load.

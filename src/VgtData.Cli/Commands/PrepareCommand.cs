@@ -10,6 +10,7 @@ namespace VgtData.Cli.Commands;
 /// recipes; <c>vgtdata prepare --root DIR --upload S3URL</c> uploads an already prepared folder.
 /// </summary>
 [Flag("list", "print the recipes this build can prepare, one line each, and exit")]
+[Flag("extract", "write VGT's extracted layout where the recipe would otherwise read its download in place (imagenet1k-t2i)")]
 [Option("root", "DIR", null, "the downloaded dataset's folder; images/ and data.json are written there")]
 [Option("workers", "N", "one per core", "parts extracted in parallel")]
 [Option("upload", "S3URL", "none", "then upload every file below --root to s3://bucket/prefix (or cluster:s3://…), keeping relative paths; a rerun uploads only what is missing or different. Without a dataset name: upload --root as it is")]
@@ -22,7 +23,7 @@ public sealed class PrepareCommand : ICommand
 
     public string Name => "prepare";
     public string Summary => "carry out a VGT dataset recipe on its download (unpack parts, write data.json; --list names them); upload a prepared folder to a bucket";
-    public string Usage => "prepare NAME --root DIR [--workers N] [--upload S3URL [--ceph-config FILE]]\n" +
+    public string Usage => "prepare NAME --root DIR [--workers N] [--extract] [--upload S3URL [--ceph-config FILE]]\n" +
                            "       vgtdata prepare --list\n" +
                            "       vgtdata prepare --root DIR --upload S3URL [--ceph-config FILE] [--uploads N]";
 
@@ -38,6 +39,7 @@ public sealed class PrepareCommand : ICommand
         }
         var root = args.Required("root");
         var workers = args.Int("workers", 0);
+        var extract = args.Flag("extract");
         var upload = args.Option("upload");
         var cephConfig = args.Option("ceph-config");
         var uploads = args.Int("uploads", 8);
@@ -63,6 +65,7 @@ public sealed class PrepareCommand : ICommand
                 Workers = workers,
                 ProgressWriter = context.Error,
                 ProgressIsTerminal = context.IsTerminal,
+                Extract = extract,
             });
             report.WriteSummary(context.Out);
             context.Out.WriteLine($"wrote {string.Join(", ", recipe.Written.Select(w => Path.Combine(root, w)))} and {Path.Combine(root, "prepare-report.json")}");

@@ -25,6 +25,10 @@ internal static class PrepareRecipes
             (root, o) => Img2DatasetPreparer.Run(Img2DatasetPreparer.Laion6m, root, o)),
         new(Img2DatasetPreparer.Redcaps5m, "img2dataset folders raw/NNNNNNNN/*.jpg + .json paired into data.json, read in place (pretrain)",
             (root, o) => Img2DatasetPreparer.Run(Img2DatasetPreparer.Redcaps5m, root, o)),
+        new(Midjourney23mPreparer.Name, "raw/images/**/*.tar unpacked to images/, the rows of raw/table-*.parquet with their image to data.json (pretrain)",
+            Midjourney23mPreparer.Run),
+        new(ImagenetT2iPreparer.Name, "raw/*.parquet rows to data.json as extract.py names them, images read from the parquet in place (--extract: PNGs in images/)",
+            ImagenetT2iPreparer.Run),
     ];
 
     public static PrepareRecipe? Find(string name) => All.FirstOrDefault(r => r.Name == name);

@@ -13,6 +13,8 @@ internal sealed class PrepareOptions
     public TimeSpan? ProgressInterval { get; init; }
     /// <summary>Test hook, see <see cref="ExtractionOptions.AfterFileWritten"/>.</summary>
     internal Action? AfterFileWritten { get; init; }
+    /// <summary>Write VGT's extracted layout where a recipe can read in place (imagenet1k-t2i's images/).</summary>
+    public bool Extract { get; init; }
 }
 
 /// <summary>

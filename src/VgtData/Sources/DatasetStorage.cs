@@ -28,11 +28,13 @@ internal sealed record DatasetStorage(S3Store? Store, IImageSource? ImageSource,
     public static DatasetStorage None { get; } = new(null, null, null);
 
     /// <summary>The byte store below <paramref name="folder"/>: a local folder ("" for paths used as given) or an s3://
-    /// prefix, either one reading tar parts in place where a part's folder is absent (<see cref="TarPartFolders"/>).
+    /// prefix, either one reading tar parts in place where a part's folder is absent (<see cref="TarPartFolders"/>); a local
+    /// folder that prepare left as parquet parts (<see cref="ParquetImageSource.OpenPrepared"/>) is read from them.
     /// <paramref name="readAhead"/> is the object fetches kept ahead of hinted reads (0: none).</summary>
     public IImageSource Open(string folder, int readAhead = 0) =>
         S3Location.IsUrl(folder)
             ? new S3ImageSource(StoreFor(folder), S3Location.Parse(folder), readAhead, maxFileBytes: MaxFileBytes)
+            : folder.Length > 0 && ParquetImageSource.OpenPrepared(folder, MaxFileBytes) is { } parquet ? parquet
             : new FolderImageSource(folder, MaxFileBytes);
 
     /// <summary>The <c>image_source</c> types <see cref="OpenImages"/> knows.</summary>

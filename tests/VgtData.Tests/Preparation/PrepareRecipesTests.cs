@@ -27,14 +27,16 @@ public sealed class PrepareRecipesTests
             "blip3o-60k         raw/*.tar each unpacked to raw/PART/; data.json kept as downloaded, else written from the parts (.jpg + .txt)\n" +
             "text-to-image-2m   raw/data_*/*.tar each unpacked to raw/data_*/PART/; data/data_*.json kept, else written from the parts (.jpg + .json)\n" +
             "laion-6m           img2dataset folders raw/NNNNNNNN/*.jpg + .json paired into data.json, read in place (pretrain)\n" +
-            "redcaps-5m         img2dataset folders raw/NNNNNNNN/*.jpg + .json paired into data.json, read in place (pretrain)\n",
+            "redcaps-5m         img2dataset folders raw/NNNNNNNN/*.jpg + .json paired into data.json, read in place (pretrain)\n" +
+            "midjourney-23m     raw/images/**/*.tar unpacked to images/, the rows of raw/table-*.parquet with their image to data.json (pretrain)\n" +
+            "imagenet1k-t2i     raw/*.parquet rows to data.json as extract.py names them, images read from the parquet in place (--extract: PNGs in images/)\n",
             output.Replace("\r\n", "\n"));
 
         using var t = new RecipeTree("x");
-        (code, output, err) = Cli("prepare", "midjourney-23m", "--root", t.Root);
+        (code, output, err) = Cli("prepare", "no-such-set", "--root", t.Root);
         Assert.Equal(2, code);
         Assert.Equal("", output);
-        Assert.Equal("vgtdata prepare: unknown dataset 'midjourney-23m' (known: sharegpt-4o-image, echo-4o-image, blip3o-60k, text-to-image-2m, laion-6m, redcaps-5m) (see: vgtdata prepare --help)",
+        Assert.Equal("vgtdata prepare: unknown dataset 'no-such-set' (known: sharegpt-4o-image, echo-4o-image, blip3o-60k, text-to-image-2m, laion-6m, redcaps-5m, midjourney-23m, imagenet1k-t2i) (see: vgtdata prepare --help)",
             err.Trim());
         Assert.Empty(Directory.EnumerateFileSystemEntries(t.Root));
     }

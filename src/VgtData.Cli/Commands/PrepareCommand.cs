@@ -5,11 +5,12 @@ using VgtData.Upload;
 namespace VgtData.Cli.Commands;
 
 /// <summary>
-/// <c>vgtdata prepare NAME --root DIR [--workers N] [--upload S3URL]</c>: carry out one of VGT's dataset recipes (unpack
-/// what must be unpacked, write data.json), then optionally upload the folder; <c>vgtdata prepare --list</c> lists the
+/// <c>vgtdata prepare NAME --root DIR [--extract] [--workers N] [--upload S3URL]</c>: carry out one of VGT's dataset recipes
+/// (write data.json from the download, read in place; with --extract also unpack the parts as VGT's scripts do), then optionally upload the folder; <c>vgtdata prepare --list</c> lists the
 /// recipes; <c>vgtdata prepare --root DIR --upload S3URL</c> uploads an already prepared folder.
 /// </summary>
 [Flag("list", "print the recipes this build can prepare, one line each, and exit")]
+[Flag("extract", "unpack the downloaded parts into VGT's folder layout (what its extract.py leaves); without it they are read in place")]
 [Option("root", "DIR", null, "the downloaded dataset's folder; images/ and data.json are written there")]
 [Option("workers", "N", "one per core", "parts extracted in parallel")]
 [Option("upload", "S3URL", "none", "then upload every file below --root to s3://bucket/prefix (or cluster:s3://…), keeping relative paths; a rerun uploads only what is missing or different. Without a dataset name: upload --root as it is")]
@@ -22,7 +23,7 @@ public sealed class PrepareCommand : ICommand
 
     public string Name => "prepare";
     public string Summary => "carry out a VGT dataset recipe on its download (unpack parts, write data.json; --list names them); upload a prepared folder to a bucket";
-    public string Usage => "prepare NAME --root DIR [--workers N] [--upload S3URL [--ceph-config FILE]]\n" +
+    public string Usage => "prepare NAME --root DIR [--extract] [--workers N] [--upload S3URL [--ceph-config FILE]]\n" +
                            "       vgtdata prepare --list\n" +
                            "       vgtdata prepare --root DIR --upload S3URL [--ceph-config FILE] [--uploads N]";
 
@@ -37,6 +38,7 @@ public sealed class PrepareCommand : ICommand
             return 0;
         }
         var root = args.Required("root");
+        var extract = args.Flag("extract");
         var workers = args.Int("workers", 0);
         var upload = args.Option("upload");
         var cephConfig = args.Option("ceph-config");
@@ -61,11 +63,14 @@ public sealed class PrepareCommand : ICommand
             var report = recipe.Run(root, new PrepareOptions
             {
                 Workers = workers,
+                Extract = extract,
                 ProgressWriter = context.Error,
                 ProgressIsTerminal = context.IsTerminal,
             });
             report.WriteSummary(context.Out);
             context.Out.WriteLine($"wrote {string.Join(", ", recipe.Written.Select(w => Path.Combine(root, w)))} and {Path.Combine(root, "prepare-report.json")}");
+            if (recipe.NeedsExtract && !extract)
+                context.Out.WriteLine($"note: {recipe.Name}'s .tar.gz parts cannot be read in place; run: vgtdata prepare {recipe.Name} --root {root} --extract");
             // Same codes as extract: data.json and the report are written first, for what was recovered.
             if (report.Extraction is { Errors.Count: > 0 } extraction)
             {

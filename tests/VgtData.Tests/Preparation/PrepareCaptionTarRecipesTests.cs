@@ -11,7 +11,7 @@ namespace VgtData.Tests.Preparation;
 /// </summary>
 public sealed class PrepareCaptionTarRecipesTests
 {
-    private static (int Code, string Out, string Err) Cli(params string[] args) => PrepareShareGptTests.RunCli(args);
+    private static (int Code, string Out, string Err) Cli(params string[] args) => Fixtures.CliRun.Run(args);
 
     private static byte[] U(string text) => System.Text.Encoding.UTF8.GetBytes(text);
 

@@ -9,7 +9,7 @@ namespace VgtData.Tests.Preparation;
 /// </summary>
 public sealed class PrepareInPlaceTests
 {
-    private static (int Code, string Out, string Err) Cli(params string[] args) => PrepareShareGptTests.RunCli(args);
+    private static (int Code, string Out, string Err) Cli(params string[] args) => Fixtures.CliRun.Run(args);
 
     private static void Write(string recipe, RecipeTree t)
     {

@@ -302,11 +302,5 @@ public sealed class PrepareShareGptTests
         Assert.Contains("extract: 1 files", err);
     }
 
-    internal static (int Code, string Out, string Err) RunCli(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = VgtData.Cli.Program.Run(args, new VgtData.Cli.CliContext { Out = o, Error = e, IsTerminal = false });
-        return (code, o.ToString(), e.ToString());
-    }
+    internal static (int Code, string Out, string Err) RunCli(params string[] args) => Fixtures.CliRun.Run(args);
 }

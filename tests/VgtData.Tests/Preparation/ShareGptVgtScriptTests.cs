@@ -70,12 +70,12 @@ public sealed class ShareGptVgtScriptTests
         Python(vgt.Root, "process_metadata.py", stubs);
         var expected = File.ReadAllText(Path.Combine(vgt.Root, "data.json"));
 
-        var (code, output, err) = PrepareShareGptTests.RunCli("prepare", "sharegpt-4o-image", "--root", extracted.Root, "--extract");
+        var (code, output, err) = Fixtures.CliRun.Run("prepare", "sharegpt-4o-image", "--root", extracted.Root, "--extract");
         Assert.True(code == 0, err);
         // json.dump writes no final newline; prepare ends the file with one.
         Assert.Equal(expected + "\n", File.ReadAllText(Path.Combine(extracted.Root, "data.json")));
         Assert.Contains("entries: 24, written to data.json: 16", output);
-        (code, _, err) = PrepareShareGptTests.RunCli("prepare", "sharegpt-4o-image", "--root", inPlace.Root);
+        (code, _, err) = Fixtures.CliRun.Run("prepare", "sharegpt-4o-image", "--root", inPlace.Root);
         Assert.True(code == 0, err);
         Assert.Equal(expected + "\n", File.ReadAllText(Path.Combine(inPlace.Root, "data.json")));
         // Every row VGT leaves out is listed with its reason.

@@ -11,7 +11,7 @@ internal sealed class ExtractionOptions
     public bool FlattenToBaseName { get; init; }
 
     /// <summary>Read the parts and apply every refusal, but write nothing (the parts stay where they are, read in place);
-    /// a path that two members name is refused for both's later one, without comparing bytes.</summary>
+    /// a path that several members name is refused for every one of them (in place no reader may pick one).</summary>
     public bool ListOnly { get; init; }
 
     /// <summary>Parts read at once (one part per worker); 0 = one per core.</summary>

@@ -34,7 +34,10 @@ internal static class TarExtractor
         public string Member = "";
         public long Size;
         public bool Written;
+        /// <summary>Listing in place: several members name this path, so none holds it.</summary>
+        public bool Contested;
         public bool Owned => Order != long.MaxValue;
+        public bool Held => Owned && !Contested;
     }
 
     /// <summary>Reading the part failed while a member was being written: the part is damaged, not the member.</summary>
@@ -168,16 +171,21 @@ internal static class TarExtractor
             }
         }
 
-        // In place nothing is compared or written: a path two members name is held by neither (the loader must not guess).
+        // In place nothing is compared or written: a path several members name is held by none of them (the loader must
+        // not guess), each refused.
         string? ListMember(Claim claim, long order, string partLabel, TarMember m)
         {
             lock (claim)
             {
-                if (!claim.Owned) { Own(claim, order, partLabel, m); return null; }
-                if (claim.Order < order) return RefusalReasons.NameCollision;
-                Refuse(claim.Order, claim.Part, claim.Member, RefusalReasons.NameCollision);
-                Own(claim, order, partLabel, m);
-                return null;
+                if (!claim.Owned)
+                {
+                    Own(claim, order, partLabel, m);
+                    options.Progress?.AddCount();
+                    return null;
+                }
+                if (!claim.Contested) Refuse(claim.Order, claim.Part, claim.Member, RefusalReasons.NameCollision);
+                claim.Contested = true;
+                return RefusalReasons.NameCollision;
             }
         }
 
@@ -204,9 +212,9 @@ internal static class TarExtractor
             IdenticalDuplicates = duplicates,
             Refused = refused.OrderBy(r => r.Order).Select(r => r.Member).ToList(),
             Errors = errors.OrderBy(e => e.Part).Select(e => e.Error).ToList(),
-            Present = claims.Where(kv => kv.Value.Owned).Select(kv => kv.Key).ToHashSet(StringComparer.Ordinal),
+            Present = claims.Where(kv => kv.Value.Held).Select(kv => kv.Key).ToHashSet(StringComparer.Ordinal),
             InPlace = listOnly,
-            Sizes = claims.Where(kv => kv.Value.Owned).ToDictionary(kv => kv.Key, kv => kv.Value.Size, StringComparer.Ordinal),
+            Sizes = claims.Where(kv => kv.Value.Held).ToDictionary(kv => kv.Key, kv => kv.Value.Size, StringComparer.Ordinal),
         };
     }
 

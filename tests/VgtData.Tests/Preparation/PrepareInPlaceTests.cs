@@ -4,7 +4,8 @@ namespace VgtData.Tests.Preparation;
 
 /// <summary>
 /// <c>prepare NAME</c> leaves the download as it lies (only the manifests and the report are added) and writes the same
-/// manifests as <c>prepare NAME --extract</c>, which unpacks into VGT's layout; both refuse the same hostile members;
+/// manifests as <c>prepare NAME --extract</c>, which unpacks into VGT's layout; both refuse the same hostile members
+/// (a path several members hold: unpacked the first wins, in place none does);
 /// a rerun of --extract skips the parts it finished without reading them.
 /// </summary>
 public sealed class PrepareInPlaceTests
@@ -87,27 +88,60 @@ public sealed class PrepareInPlaceTests
         var (code, output, err) = Cli([.. args]);
         Assert.True(code == 0, err);
         var refused = RecipeTree.Rows(t.Report()["refused_members"]);
-        Assert.Equal(
+        const string hostile =
             """[{"part":"raw/00002.tar","member":"../../escape.jpg","reason":"parent traversal"},""" +
             """{"part":"raw/00002.tar","member":"/abs.jpg","reason":"absolute path"},""" +
             """{"part":"raw/00002.tar","member":"link.jpg","reason":"symlink"},""" +
-            """{"part":"raw/00002.tar","member":"hard.jpg","reason":"hard link"},""" +
-            """{"part":"raw/00002.tar","member":"200.jpg","reason":"name collision"},""" +
-            """{"part":"captions/00002.tar","member":"00000/100.json","reason":"name collision"}]""",
-            refused);
+            """{"part":"raw/00002.tar","member":"hard.jpg","reason":"hard link"},""";
         Assert.Contains("  raw/00002.tar: ../../escape.jpg: parent traversal", output);
         Assert.False(File.Exists(Path.Combine(t.Parent, "escape.jpg")));
         Assert.False(File.Exists(Path.Combine(t.Root, "escape.jpg")));
-        // The first 200.jpg wins, as in VGT's tar; the caption of 00000/100 stays the first part's.
         var rows = RecipeTree.Rows(t.DataJson("megalith10m_all.json"));
-        Assert.Contains("""{"image":"00002/200.jpg","annotation":"00002/200.json"}""", rows);
+        var refusedRows = RecipeTree.Rows(t.Report()["refused_rows"]);
         if (extract)
         {
+            // Unpacked, the first member of a path wins, as the extractor always did; the later one is refused.
+            Assert.Equal(hostile +
+                """{"part":"raw/00002.tar","member":"200.jpg","reason":"name collision"},""" +
+                """{"part":"captions/00002.tar","member":"00000/100.json","reason":"name collision"}]""", refused);
+            Assert.Contains("""{"image":"00002/200.jpg","annotation":"00002/200.json"}""", rows);
+            Assert.Contains("""{"image":"00000/100.jpg","annotation":"00000/100.json"}""", rows);
             Assert.Equal(TestImages.Jpeg(96, 96), File.ReadAllBytes(Path.Combine(t.Root, "raw/00002/200.jpg")));
             Assert.Contains("a stone circle at dawn", File.ReadAllText(Path.Combine(t.Root, "captions/00000/100.json")));
             Assert.Equal(["200.jpg"], Directory.EnumerateFileSystemEntries(Path.Combine(t.Root, "raw/00002")).Select(Path.GetFileName));
         }
-        else Assert.False(Directory.Exists(Path.Combine(t.Root, "raw/00002")));
+        else
+        {
+            // In place a path several members hold is nobody's: each of them is refused, and so are the rows needing it.
+            Assert.Equal(hostile +
+                """{"part":"raw/00002.tar","member":"200.jpg","reason":"name collision"},""" +
+                """{"part":"raw/00002.tar","member":"200.jpg","reason":"name collision"},""" +
+                """{"part":"captions/00000.tar","member":"00000/100.json","reason":"name collision"},""" +
+                """{"part":"captions/00002.tar","member":"00000/100.json","reason":"name collision"}]""", refused);
+            Assert.DoesNotContain("00002/200.jpg", rows);
+            Assert.DoesNotContain("00000/100.jpg", rows);
+            Assert.Contains("""{"row":"raw/00000/100.jpg","reason":"image without caption member"}""", refusedRows);
+            Assert.Contains("""{"row":"captions/00002/200.json","reason":"caption member without image"}""", refusedRows);
+            Assert.False(Directory.Exists(Path.Combine(t.Root, "raw/00002")));
+        }
+    }
+
+    [Fact]
+    public void ShareGpt_ANameTwoPartsHold_InPlaceBothAreNamedAndItsRowsRefused()
+    {
+        using var t = new RecipeTree("sharegpt-4o-image");
+        PrepareRecipesTests.WriteShareGptParts(t);
+        t.Write("raw/text_to_image_part_2.tar", new TarBuilder().File("3.png", TestImages.Png(96, 96, 9)).Build());
+        t.Write("raw/text_to_image.json", """
+            [{"input_prompt": "three", "output_image": "image/3.png"}, {"input_prompt": "one", "output_image": "image/1.png"}]
+            """);
+        var (code, output, err) = Cli("prepare", "sharegpt-4o-image", "--root", t.Root);
+        Assert.True(code == 0, err);
+        Assert.Contains("entries: 2, written to data.json: 1", output);
+        Assert.Contains("  text_to_image_part_0.tar: 3.png: name collision", output);
+        Assert.Contains("  text_to_image_part_2.tar: 3.png: name collision", output);
+        Assert.Equal("""[{"row":"raw/text_to_image.json[0]","reason":"image not in images/ or any tar"}]""", RecipeTree.Rows(t.Report()["refused_rows"]));
+        Assert.Equal("""[{"image":"images/1.png","caption":"one"}]""", RecipeTree.Rows(t.DataJson()));
     }
 
     [Fact]

@@ -6,8 +6,9 @@ namespace VgtData.Tests.Preparation;
 
 /// <summary>
 /// <c>vgtdata prepare NAME</c> per VGT recipe: a replica of the download exactly as the recipe's doc lays it out, one
-/// prepare line, VGT's own "Set config" block imported unchanged, every sample loaded with none bad. The expected
-/// data.json texts are what VGT's pasted process_metadata.py wrote (run with Python on the same replica).
+/// prepare line, VGT's own "Set config" block (read from its doc in ../shared/vgt-docs) imported unchanged, every sample
+/// loaded with none bad. The expected data.json texts are what VGT's pasted process_metadata.py wrote (run with Python
+/// on the same replica).
 /// </summary>
 public sealed class PrepareRecipesTests
 {
@@ -42,31 +43,6 @@ public sealed class PrepareRecipesTests
     }
 
     // ---- sharegpt-4o-image -------------------------------------------------------------------------------------
-
-    internal const string ShareGptConfig = """
-        from src.datasets.text2image.caption_datasets import CaptionDataset
-        from mmengine.config import read_base
-        from mmengine.dataset import InfiniteSampler
-        from xtuner.dataset import ConcatDataset
-
-        with read_base():
-            from .processors import prompt_template, tokenizer, image_size, pad_index
-
-        max_length = 128
-
-        dataset = dict(type=CaptionDataset,
-                       image_size=image_size,
-                       cap_source='caption',
-                       data_path='data/sharegpt-4o-image/data.json',
-                       cap_folder='data/sharegpt-4o-image',
-                       image_folder='data/sharegpt-4o-image',
-                       unconditional=0.1,
-                       prompt_template=prompt_template,
-                       ceph_folder=None,
-                       ceph_config=None,
-                       tokenizer=tokenizer,
-                       max_length=max_length)
-        """;
 
     /// <summary>Entries VGT's script keeps although the old prepare dropped them (no resolution, a prompt of spaces,
     /// a resolution of three numbers, floats and strings for int()), and ones it drops.</summary>
@@ -185,7 +161,7 @@ public sealed class PrepareRecipesTests
 
         // Every row VGT keeps loads, but two prompts of only whitespace: VGT trains on "Generate an image: ", the loader
         // counts a caption empty after strip() as a bad sample (docs/vgt-datasets.md says so).
-        var config = t.ImportConfig(ShareGptConfig);
+        var config = t.ImportConfig(RecipeTree.DocConfig("sharegpt_4o_image_45k.md"));
         RecipeTree.AssertLoads(config, 11, "2 blank caption", "9 blank caption");
     }
 
@@ -217,31 +193,6 @@ public sealed class PrepareRecipesTests
     }
 
     // ---- laion-6m / redcaps-5m -----------------------------------------------------------------------------------
-
-    private static string Img2DatasetConfig(string folder) => $$"""
-        from src.datasets.text2image.caption_datasets import CaptionDataset
-        from mmengine.config import read_base
-        from mmengine.dataset import InfiniteSampler
-        from xtuner.dataset import ConcatDataset
-
-        with read_base():
-            from .processors import prompt_template, tokenizer, image_size, pad_index
-
-        max_length = 128
-
-        dataset = dict(type=CaptionDataset,
-                       image_size=image_size,
-                       cap_source='re_caption',
-                       cap_folder='data/{{folder}}/raw',
-                       data_path='data/{{folder}}/data.json',
-                       image_folder='data/{{folder}}/raw',
-                       unconditional=0.1,
-                       prompt_template=prompt_template,
-                       ceph_folder=None,
-                       ceph_config=None,
-                       tokenizer=tokenizer,
-                       max_length=max_length)
-        """;
 
     private static string Annotation(string caption) =>
         $$"""{"url": "https://example.com/x.jpg", "caption": "orig", "re_caption": {{System.Text.Json.JsonSerializer.Serialize(caption)}}, "key": "0", "status": "success", "width": 96, "height": 112}""";
@@ -306,7 +257,7 @@ public sealed class PrepareRecipesTests
         Assert.Equal(bytes, report["bytes"]!.GetValue<long>());
         Assert.Null(report["extracted"]);
 
-        var config = t.ImportConfig(Img2DatasetConfig(folder));
+        var config = t.ImportConfig(RecipeTree.DocConfig($"{folder}.md"));
         RecipeTree.AssertLoads(config, 3);
     }
 
@@ -342,31 +293,6 @@ public sealed class PrepareRecipesTests
     }
 
     // ---- echo-4o-image -------------------------------------------------------------------------------------------
-
-    internal const string EchoConfig = """
-        from src.datasets.text2image.caption_datasets import CaptionDataset
-        from mmengine.config import read_base
-        from mmengine.dataset import InfiniteSampler
-        from xtuner.dataset import ConcatDataset
-
-        with read_base():
-            from .processors import prompt_template, tokenizer, image_size, pad_index
-
-        max_length = 128
-
-        dataset = dict(type=CaptionDataset,
-                       image_size=image_size,
-                       cap_source='caption',
-                       data_path='data/echo-4o-image/data.json',
-                       cap_folder='data/echo-4o-image',
-                       image_folder='data/echo-4o-image',
-                       unconditional=0.1,
-                       prompt_template=prompt_template,
-                       ceph_folder=None,
-                       ceph_config=None,
-                       tokenizer=tokenizer,
-                       max_length=max_length)
-        """;
 
     private const string EchoInstructionJsonl = """
         {"task_type": "t2i", "output_image": "/Echo-4o-Image/Instruction-Following-Image/images/101.jpg", "instruction": "a red fox", "type": "instruction"}
@@ -456,7 +382,7 @@ public sealed class PrepareRecipesTests
 
         // The line without an instruction is kept with caption "" as VGT's script keeps it; the loader counts a blank
         // caption as a bad sample.
-        var config = t.ImportConfig(EchoConfig);
+        var config = t.ImportConfig(RecipeTree.DocConfig("echo_4o_image_100k.md"));
         RecipeTree.AssertLoads(config, 5, "2 blank caption");
 
         // A rerun skips what is unpacked and writes the same data.json.
@@ -499,31 +425,6 @@ public sealed class PrepareRecipesTests
 
     // ---- blip3o-60k / text-to-image-2m ---------------------------------------------------------------------------
 
-    internal const string Blip3oConfig = """
-        from src.datasets.text2image.blip3_o import BLIP3oDataset
-        from mmengine.config import read_base
-        from mmengine.dataset import InfiniteSampler
-        from xtuner.dataset import ConcatDataset
-
-        with read_base():
-            from .processors import prompt_template, tokenizer, image_size, pad_index
-
-        max_length = 128
-
-        dataset = dict(type=BLIP3oDataset,
-                       image_size=image_size,
-                       data_path='data/BLIP3o-60k/data.json',
-                       cap_folder='data/BLIP3o-60k/raw',
-                       image_folder='data/BLIP3o-60k/raw',
-                       unconditional=0.1,
-                       prompt_template=prompt_template,
-                       ceph_folder=None,
-                       ceph_config=None,
-                       tokenizer=tokenizer,
-                       max_length=max_length)
-
-        """;
-
     /// <summary>BLIP3o-60k's parts (member names assumed: KEY.jpg + KEY.txt at the top of each tar).</summary>
     internal static void WriteBlip3o(RecipeTree t)
     {
@@ -557,7 +458,7 @@ public sealed class PrepareRecipesTests
             """[{"row":"raw/00000/lonely.jpg","reason":"image without caption member"},{"row":"raw/00001/note.txt","reason":"caption member without image"}]""",
             RecipeTree.Rows(t.Report()["refused_rows"]));
 
-        var config = t.ImportConfig(Blip3oConfig);
+        var config = t.ImportConfig(RecipeTree.DocConfig("blip3o60k.md"));
         RecipeTree.AssertLoads(config, 3);
     }
 
@@ -588,49 +489,6 @@ public sealed class PrepareRecipesTests
         Assert.False(File.Exists(Path.Combine(t.Root, "data.json")));
     }
 
-    internal const string TextToImageConfig = """
-        from src.datasets.text2image.caption_datasets import CaptionDataset
-        from mmengine.config import read_base
-        from mmengine.dataset import InfiniteSampler
-        from xtuner.dataset import ConcatDataset
-
-        with read_base():
-            from .processors import prompt_template, tokenizer, image_size, pad_index
-
-        max_length = 128
-
-        t2i_2m = dict(type=CaptionDataset,
-                      image_size=image_size,
-                      cap_source='prompt',
-                      data_path='data/text-to-image-2M/data/data_512_2M.json',
-                      cap_folder='data/text-to-image-2M/raw/data_512_2M',
-                      image_folder='data/text-to-image-2M/raw/data_512_2M',
-                      unconditional=0.1,
-                      prompt_template=prompt_template,
-                      ceph_folder=None,
-                      ceph_config=None,
-                      tokenizer=tokenizer,
-                      max_length=max_length)
-
-        t2i_10k = dict(type=CaptionDataset,
-                       image_size=image_size,
-                       cap_source='prompt',
-                       data_path='data/text-to-image-2M/data/data_1024_10K.json',
-                       cap_folder='data/text-to-image-2M/raw/data_1024_10K',
-                       image_folder='data/text-to-image-2M/raw/data_1024_10K',
-                       unconditional=0.1,
-                       prompt_template=prompt_template,
-                       ceph_folder=None,
-                       ceph_config=None,
-                       tokenizer=tokenizer,
-                       max_length=max_length)
-
-        dataset = dict(
-            type=ConcatDataset,
-            datasets=[t2i_2m, t2i_10k]
-        )
-        """;
-
     internal static void WriteTextToImage(RecipeTree t)
     {
         // Member names assumed: webdataset-style KEY.jpg + KEY.json ({"prompt": ...}) at the top of each tar.
@@ -660,7 +518,7 @@ public sealed class PrepareRecipesTests
             File.ReadAllText(Path.Combine(t.Root, "data/data_512_2M.json")).Replace("\n", "").Replace(" ", ""));
         Assert.True(File.Exists(Path.Combine(t.Root, "raw/data_1024_10K/data_000000/00000009.jpg")));
 
-        var config = t.ImportConfig(TextToImageConfig);
+        var config = t.ImportConfig(RecipeTree.DocConfig("text2image2m.md"));
         RecipeTree.AssertLoads(config, 4);
     }
 }

@@ -5,9 +5,10 @@ using VgtData.Upload;
 namespace VgtData.Cli.Commands;
 
 /// <summary>
-/// <c>vgtdata prepare NAME --root DIR [--extract] [--workers N] [--upload S3URL]</c>: carry out one of VGT's dataset recipes
-/// (write data.json from the download, read in place; with --extract also unpack the parts as VGT's scripts do), then optionally upload the folder; <c>vgtdata prepare --list</c> lists the
-/// recipes; <c>vgtdata prepare --root DIR --upload S3URL</c> uploads an already prepared folder.
+/// <c>vgtdata prepare NAME --root DIR [--extract] [--workers N] [--upload S3URL]</c>: carry out one of VGT's dataset
+/// recipes (write data.json from the download, which stays in place; with --extract also unpack the parts as VGT's
+/// scripts do), then optionally upload the folder; <c>vgtdata prepare --list</c> lists the recipes;
+/// <c>vgtdata prepare --root DIR --upload S3URL</c> uploads an already prepared folder.
 /// </summary>
 [Flag("list", "print the recipes this build can prepare, one line each, and exit")]
 [Flag("extract", "unpack the downloaded parts into VGT's folder layout (what its extract.py leaves); without it they are read in place")]
@@ -22,7 +23,7 @@ public sealed class PrepareCommand : ICommand
     public const int InterruptedExitCode = 130;
 
     public string Name => "prepare";
-    public string Summary => "carry out a VGT dataset recipe on its download (unpack parts, write data.json; --list names them); upload a prepared folder to a bucket";
+    public string Summary => "carry out a VGT dataset recipe on its download (write data.json, --extract unpacks the parts; --list names them); upload a prepared folder to a bucket";
     public string Usage => "prepare NAME --root DIR [--extract] [--workers N] [--upload S3URL [--ceph-config FILE]]\n" +
                            "       vgtdata prepare --list\n" +
                            "       vgtdata prepare --root DIR --upload S3URL [--ceph-config FILE] [--uploads N]";

@@ -208,7 +208,7 @@ internal static class TarExtractor
         {
             Parts = parts.Count,
             Extracted = claims.Values.Count(c => c.Owned && c.Written),
-            SkippedExisting = claims.Values.Count(c => c.Owned && !c.Written),
+            SkippedExisting = listOnly ? 0 : claims.Values.Count(c => c.Owned && !c.Written),
             IdenticalDuplicates = duplicates,
             Refused = refused.OrderBy(r => r.Order).Select(r => r.Member).ToList(),
             Errors = errors.OrderBy(e => e.Part).Select(e => e.Error).ToList(),

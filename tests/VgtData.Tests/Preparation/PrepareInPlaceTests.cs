@@ -61,6 +61,8 @@ public sealed class PrepareInPlaceTests
         Assert.True(a["in_place"]!.GetValue<bool>());
         Assert.False(b["in_place"]!.GetValue<bool>());
         Assert.Equal(b["members"]!.GetValue<int>(), a["members"]!.GetValue<int>());
+        Assert.Equal((0, 0), (a["extracted"]!.GetValue<int>(), a["skipped_existing"]!.GetValue<int>()));
+        Assert.Equal(b["members"]!.GetValue<int>(), b["extracted"]!.GetValue<int>());
         Assert.Contains($"parts: {a["parts"]}, read in place (nothing unpacked; --extract unpacks them): {a["members"]} members", output);
         Assert.Equal(recipe == "echo-4o-image", output.Contains(
             $"note: echo-4o-image's .tar.gz parts cannot be read in place; run: vgtdata prepare echo-4o-image --root {inPlace.Root} --extract"));

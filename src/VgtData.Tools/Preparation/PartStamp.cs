@@ -5,7 +5,8 @@ namespace VgtData.Preparation;
 /// <summary>
 /// A part unpacked completely into its own folder: <c>ROOT/.vgtdata-prepare/PART.json</c> records the part's size and
 /// modification time, each member written (with its size) and each member refused. A rerun whose part is unchanged and
-/// whose files are all still there (same sizes) skips the part without reading it, with the same result.
+/// whose files are all still there (same sizes) skips the part without reading it, with the same result. A manifest
+/// <c>prepare</c> wrote is marked there too (<c>NAME.written</c>), so a rerun rewrites it rather than keep it as a download.
 /// </summary>
 internal static class PartStamp
 {
@@ -78,5 +79,26 @@ internal static class PartStamp
             w.WriteEndArray();
             w.WriteEndObject();
         });
+    }
+
+    private static string ManifestMark(string root, string manifest) => Path.Combine(root, FolderName, manifest + ".written");
+
+    /// <summary>Records that <c>prepare</c> wrote ROOT/<paramref name="manifest"/> (its size and time), so a rerun writes
+    /// it again from the parts instead of keeping it as if it were the recipe's download.</summary>
+    public static void MarkManifest(string root, string manifest)
+    {
+        var mark = ManifestMark(root, manifest);
+        Directory.CreateDirectory(Path.GetDirectoryName(mark)!);
+        var info = new FileInfo(Path.Combine(root, manifest));
+        AtomicFile.Write(mark, s => s.Write(System.Text.Encoding.ASCII.GetBytes($"{info.Length} {info.LastWriteTimeUtc.Ticks}\n")));
+    }
+
+    /// <summary>Whether ROOT/<paramref name="manifest"/> is the file <c>prepare</c> wrote (unchanged since), not a download.</summary>
+    public static bool WroteManifest(string root, string manifest)
+    {
+        var mark = ManifestMark(root, manifest);
+        if (!File.Exists(mark)) return false;
+        var info = new FileInfo(Path.Combine(root, manifest));
+        return File.ReadAllText(mark).Trim() == $"{info.Length} {info.LastWriteTimeUtc.Ticks}";
     }
 }

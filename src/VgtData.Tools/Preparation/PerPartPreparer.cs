@@ -112,7 +112,7 @@ internal static class PerPartPreparer
         {
             var jsonPath = Path.Combine(root, g.Json);
             var groupParts = Enumerable.Range(0, parts.Count).Where(i => parts[i].Group == g).ToList();
-            if (File.Exists(jsonPath))
+            if (File.Exists(jsonPath) && !PartStamp.WroteManifest(root, g.Json))
             {
                 // The recipe's own json download: used as it is.
                 using var doc = ShareGptAnnotations.Load(jsonPath);
@@ -160,6 +160,7 @@ internal static class PerPartPreparer
                 w.WriteString("image", r.Image);
                 w.WriteString("annotation", r.Annotation);
             }));
+            PartStamp.MarkManifest(root, g.Json);
         }
         var report = omissions.Report(recipe, entries, written, bytes, extraction);
         AtomicFile.Write(Path.Combine(root, "prepare-report.json"), report.WriteJson);

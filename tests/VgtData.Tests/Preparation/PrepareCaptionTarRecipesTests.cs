@@ -77,9 +77,14 @@ public sealed class PrepareCaptionTarRecipesTests
     {
         using var t = new RecipeTree("megalith-10m");
         WriteMegalith(t);
+        // A json prepare wrote itself is written again on a rerun; one put there afterwards is a download, kept.
+        var (code, output, err) = Cli("prepare", "megalith-10m", "--root", t.Root);
+        Assert.True(code == 0, err);
+        (code, output, err) = Cli("prepare", "megalith-10m", "--root", t.Root);
+        Assert.Contains("entries: 6, written to data.json: 3", output);
         const string downloaded = """[{"image": "00001/100.jpg", "annotation": "00001/100.json"}, {"image": "00000/101.png", "annotation": "00000/101.json"}]""";
         t.Write("megalith10m_all.json", downloaded);
-        var (code, output, err) = Cli("prepare", "megalith-10m", "--root", t.Root, "--extract");
+        (code, output, err) = Cli("prepare", "megalith-10m", "--root", t.Root, "--extract");
         Assert.True(code == 0, err);
         Assert.Contains("entries: 2, written to data.json: 2", output);
         Assert.Equal(downloaded, File.ReadAllText(Path.Combine(t.Root, "megalith10m_all.json")));

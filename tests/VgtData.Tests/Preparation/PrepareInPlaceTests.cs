@@ -154,6 +154,7 @@ public sealed class PrepareInPlaceTests
         var (code, output, err) = Cli("prepare", "megalith-10m", "--root", t.Root, "--extract");
         Assert.True(code == 0, err);
         var json = File.ReadAllText(Path.Combine(t.Root, "megalith10m_all.json"));
+        var first = t.Report();
 
         // Same size and time, other bytes: a part that were read again would be damaged.
         var part = Path.Combine(t.Root, "raw/00000.tar");
@@ -164,11 +165,36 @@ public sealed class PrepareInPlaceTests
         Assert.True(code == 0, err);
         Assert.Contains("parts: 4, extracted: 0, skipped existing: 12", output);
         Assert.Equal(json, File.ReadAllText(Path.Combine(t.Root, "megalith10m_all.json")));
+        var second = t.Report();
+        foreach (var key in new[] { "entries", "written", "omitted", "refused_rows", "bytes", "refused_members", "members" })
+            Assert.Equal(RecipeTree.Rows(first[key]), RecipeTree.Rows(second[key]));
 
         // A file of a finished part gone: the part is read again (here it is damaged, so that is reported).
         File.Delete(Path.Combine(t.Root, "raw/00000/101.png"));
         (code, output, err) = Cli("prepare", "megalith-10m", "--root", t.Root, "--extract");
         Assert.Equal(3, code);
         Assert.Contains("part error: raw/00000.tar: ", output);
+    }
+
+    [Fact]
+    public void ExtractInterrupted_ThenRerun_GivesWhatAnUninterruptedRunGives()
+    {
+        using var whole = new RecipeTree("megalith-10m");
+        using var cut = new RecipeTree("megalith-10m");
+        PrepareCaptionTarRecipesTests.WriteMegalith(whole);
+        PrepareCaptionTarRecipesTests.WriteMegalith(cut);
+        PerPartPreparer.Run(PerPartPreparer.Megalith10m, PerPartPreparer.Megalith10mGroups, whole.Root, new PrepareOptions { Workers = 2, Extract = true });
+
+        using var cts = new CancellationTokenSource();
+        int written = 0;
+        Assert.ThrowsAny<OperationCanceledException>(() => PerPartPreparer.Run(PerPartPreparer.Megalith10m, PerPartPreparer.Megalith10mGroups, cut.Root,
+            new PrepareOptions { Workers = 1, Extract = true, Cancellation = cts.Token, AfterFileWritten = () => { if (++written == 5) cts.Cancel(); } }));
+        Assert.False(File.Exists(Path.Combine(cut.Root, "megalith10m_all.json")));
+        var report = PerPartPreparer.Run(PerPartPreparer.Megalith10m, PerPartPreparer.Megalith10mGroups, cut.Root, new PrepareOptions { Workers = 2, Extract = true });
+        Assert.Equal(12, report.Extraction!.Extracted + report.Extraction.SkippedExisting);
+        Assert.InRange(report.Extraction.SkippedExisting, 4, 7);
+        Assert.Equal(whole.Files(), cut.Files());
+        foreach (var f in whole.Files().Where(f => f != "prepare-report.json"))
+            Assert.Equal(File.ReadAllBytes(Path.Combine(whole.Root, f)), File.ReadAllBytes(Path.Combine(cut.Root, f)));
     }
 }

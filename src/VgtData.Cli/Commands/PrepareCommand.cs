@@ -5,12 +5,13 @@ using VgtData.Upload;
 namespace VgtData.Cli.Commands;
 
 /// <summary>
-/// <c>vgtdata prepare NAME --root DIR [--workers N] [--upload S3URL]</c>: carry out one of VGT's dataset recipes (unpack
-/// what must be unpacked, write data.json), then optionally upload the folder; <c>vgtdata prepare --list</c> lists the
-/// recipes; <c>vgtdata prepare --root DIR --upload S3URL</c> uploads an already prepared folder.
+/// <c>vgtdata prepare NAME --root DIR [--extract] [--workers N] [--upload S3URL]</c>: carry out one of VGT's dataset
+/// recipes (write data.json from the download, which stays in place; with --extract also unpack the parts as VGT's
+/// scripts do), then optionally upload the folder; <c>vgtdata prepare --list</c> lists the recipes;
+/// <c>vgtdata prepare --root DIR --upload S3URL</c> uploads an already prepared folder.
 /// </summary>
 [Flag("list", "print the recipes this build can prepare, one line each, and exit")]
-[Flag("extract", "write VGT's extracted layout where the recipe would otherwise read its download in place (imagenet1k-t2i)")]
+[Flag("extract", "write VGT's extracted layout (what its extract.py leaves: unpacked parts, imagenet's PNGs); without it the download is read in place")]
 [Option("root", "DIR", null, "the downloaded dataset's folder; images/ and data.json are written there")]
 [Option("workers", "N", "one per core", "parts extracted in parallel")]
 [Option("upload", "S3URL", "none", "then upload every file below --root to s3://bucket/prefix (or cluster:s3://…), keeping relative paths; a rerun uploads only what is missing or different. Without a dataset name: upload --root as it is")]
@@ -22,8 +23,8 @@ public sealed class PrepareCommand : ICommand
     public const int InterruptedExitCode = 130;
 
     public string Name => "prepare";
-    public string Summary => "carry out a VGT dataset recipe on its download (unpack parts, write data.json; --list names them); upload a prepared folder to a bucket";
-    public string Usage => "prepare NAME --root DIR [--workers N] [--extract] [--upload S3URL [--ceph-config FILE]]\n" +
+    public string Summary => "carry out a VGT dataset recipe on its download (write data.json, --extract unpacks the parts; --list names them); upload a prepared folder to a bucket";
+    public string Usage => "prepare NAME --root DIR [--extract] [--workers N] [--upload S3URL [--ceph-config FILE]]\n" +
                            "       vgtdata prepare --list\n" +
                            "       vgtdata prepare --root DIR --upload S3URL [--ceph-config FILE] [--uploads N]";
 
@@ -38,8 +39,8 @@ public sealed class PrepareCommand : ICommand
             return 0;
         }
         var root = args.Required("root");
-        var workers = args.Int("workers", 0);
         var extract = args.Flag("extract");
+        var workers = args.Int("workers", 0);
         var upload = args.Option("upload");
         var cephConfig = args.Option("ceph-config");
         var uploads = args.Int("uploads", 8);
@@ -63,12 +64,14 @@ public sealed class PrepareCommand : ICommand
             var report = recipe.Run(root, new PrepareOptions
             {
                 Workers = workers,
+                Extract = extract,
                 ProgressWriter = context.Error,
                 ProgressIsTerminal = context.IsTerminal,
-                Extract = extract,
             });
             report.WriteSummary(context.Out);
             context.Out.WriteLine($"wrote {string.Join(", ", recipe.Written.Select(w => Path.Combine(root, w)))} and {Path.Combine(root, "prepare-report.json")}");
+            if (recipe.NeedsExtract && !extract)
+                context.Out.WriteLine($"note: {recipe.Name}'s .tar.gz parts cannot be read in place; run: vgtdata prepare {recipe.Name} --root {root} --extract");
             // Same codes as extract: data.json and the report are written first, for what was recovered.
             if (report.Extraction is { Errors.Count: > 0 } extraction)
             {

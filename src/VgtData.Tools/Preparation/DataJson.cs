@@ -13,8 +13,48 @@ internal static class DataJson
     {
         Indented = true,
         IndentSize = 2,
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        Encoder = PythonEscaping.Instance,
     };
+
+    /// <summary>The escaping of Python's <c>json.dump(..., ensure_ascii=False)</c>: only '"', '\\' and characters below
+    /// U+0020 (\b \f \n \r \t, else \u00xx); everything else as it is (.NET's relaxed encoder escapes more, e.g.
+    /// U+3000, which would make the file differ from VGT's byte for byte).</summary>
+    private sealed class PythonEscaping : JavaScriptEncoder
+    {
+        public static readonly PythonEscaping Instance = new();
+
+        public override int MaxOutputCharactersPerInputCharacter => 6;
+
+        public override bool WillEncode(int unicodeScalar) => unicodeScalar is < 0x20 or '"' or '\\';
+
+        public override unsafe int FindFirstCharacterToEncode(char* text, int textLength)
+        {
+            for (int i = 0; i < textLength; i++)
+                if (WillEncode(text[i])) return i;
+            return -1;
+        }
+
+        public override unsafe bool TryEncodeUnicodeScalar(int unicodeScalar, char* buffer, int bufferLength, out int numberOfCharactersWritten)
+        {
+            var text = unicodeScalar switch
+            {
+                '"' => "\\\"",
+                '\\' => "\\\\",
+                '\b' => "\\b",
+                '\f' => "\\f",
+                '\n' => "\\n",
+                '\r' => "\\r",
+                '\t' => "\\t",
+                < 0x20 => $"\\u{unicodeScalar:x4}",
+                _ => char.ConvertFromUtf32(unicodeScalar),
+            };
+            numberOfCharactersWritten = 0;
+            if (text.Length > bufferLength) return false;
+            text.AsSpan().CopyTo(new Span<char>(buffer, bufferLength));
+            numberOfCharactersWritten = text.Length;
+            return true;
+        }
+    }
 
     public static void Write<T>(Stream stream, IEnumerable<T> rows, Action<Utf8JsonWriter, T> writeRow)
     {

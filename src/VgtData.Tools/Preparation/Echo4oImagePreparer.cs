@@ -5,8 +5,9 @@ using VgtData.Storage;
 namespace VgtData.Preparation;
 
 /// <summary>
-/// The Echo-4o-Image recipe in one step: unpacks <c>raw/*/images/*.tar.gz</c> into <c>images/</c> as VGT's extract.py
-/// does (<c>tar -xzf PART -C images</c>: member paths kept), then does VGT's <c>process_metadata.py</c>: the
+/// The Echo-4o-Image recipe in one step: with --extract, unpacks <c>raw/*/images/*.tar.gz</c> into <c>images/</c> as VGT's
+/// extract.py does (<c>tar -xzf PART -C images</c>: member paths kept; without it the parts are only listed, and a
+/// .tar.gz cannot be read in place, so the loader needs --extract), then does VGT's <c>process_metadata.py</c>: the
 /// <c>task_type == "t2i"</c> lines of the two jsonl files become <c>{"image", "caption", "type"}</c> rows, the image found
 /// as <c>images/&lt;basename&gt;</c> or, failing that, the same stem with .jpg, .png, .jpeg or .webp (in that order).
 /// Lines VGT's script would stop on (not JSON, not an object, a non-string image) or turn into rows no loader can use
@@ -59,11 +60,12 @@ internal static class Echo4oImagePreparer
         var images = Path.Combine(root, "images");
         ExtractionResult extraction;
         using (var progress = options.ProgressWriter is null ? null
-                   : ExtractionProgress.Create(options.ProgressWriter, options.ProgressIsTerminal, parts.Sum(p => new FileInfo(p).Length), "extract", options.ProgressInterval))
+                   : ExtractionProgress.Create(options.ProgressWriter, options.ProgressIsTerminal, parts.Sum(p => new FileInfo(p).Length), options.Extract ? "extract" : "read in place", options.ProgressInterval))
         {
             extraction = TarExtractor.Run(parts, new ExtractionOptions
             {
                 OutputDir = images,
+                ListOnly = !options.Extract,
                 Workers = options.Workers,
                 Cancellation = options.Cancellation,
                 Progress = progress,
@@ -92,7 +94,7 @@ internal static class Echo4oImagePreparer
                     else omissions.Add($"{m}:{lineNumber}", reason);
                 }
             }
-            long bytes = rows.Select(r => r.Image).Distinct(StringComparer.Ordinal).Sum(r => new FileInfo(Path.Combine(root, r)).Length);
+            long bytes = rows.Select(r => r.Image).Distinct(StringComparer.Ordinal).Sum(r => ShareGpt4oImagePreparer.SizeOf(extraction, images, r["images/".Length..]));
             var report = omissions.Report(Name, entries, rows.Count, bytes, extraction);
             DataJson.WriteWithReport(root, rows, (w, r) =>
             {

@@ -10,6 +10,10 @@ internal sealed class ExtractionOptions
     /// otherwise members keep their relative folders.</summary>
     public bool FlattenToBaseName { get; init; }
 
+    /// <summary>Read the parts and apply every refusal, but write nothing (the parts stay where they are, read in place);
+    /// a path that several members name is refused for every one of them (in place no reader may pick one).</summary>
+    public bool ListOnly { get; init; }
+
     /// <summary>Parts read at once (one part per worker); 0 = one per core.</summary>
     public int Workers { get; init; }
 

@@ -21,4 +21,15 @@ internal sealed class ExtractionResult
 
     /// <summary>Relative paths ('/'-separated) of the regular members that are now in place below the output folder.</summary>
     public required IReadOnlySet<string> Present { get; init; }
+
+    /// <summary>The parts were only listed (<see cref="ExtractionOptions.ListOnly"/>): nothing was written.</summary>
+    public bool InPlace { get; init; }
+
+    private readonly int? _members;
+
+    /// <summary>Regular members usable after the run (a merged result counts them without naming them).</summary>
+    public int Members { get => _members ?? Present.Count; init => _members = value; }
+
+    /// <summary>The size of each member in <see cref="Present"/>.</summary>
+    public IReadOnlyDictionary<string, long> Sizes { get; init; } = new Dictionary<string, long>();
 }

@@ -7,6 +7,8 @@ internal static class KeyPairs
     /// <summary>The image extensions a pair may have (img2dataset's encode formats).</summary>
     public static readonly string[] ImageExtensions = [".jpg", ".jpeg", ".png", ".webp"];
 
+    public static bool IsImage(string name) => ImageExtensions.Contains(Path.GetExtension(name).ToLowerInvariant());
+
     /// <summary>Keys in ordinal order, each with its images (ordinal order) and its caption item; other files are ignored.</summary>
     public static SortedDictionary<string, (List<T> Images, T? Caption)> Group<T>(IEnumerable<T> items, Func<T, string> name, string captionExtension)
         where T : class

@@ -4,6 +4,9 @@ namespace VgtData.Preparation;
 /// <see cref="Outputs"/>: the manifests it writes, relative to the dataset folder.</summary>
 internal sealed record PrepareRecipe(string Name, string Description, Func<string, PrepareOptions, PrepareReport> Run, string[]? Outputs = null)
 {
+    /// <summary>Its parts cannot be read in place (.tar.gz): the loader needs <c>--extract</c>.</summary>
+    public bool NeedsExtract { get; init; }
+
     public IReadOnlyList<string> Written => Outputs ?? [DataJson.FileName];
 }
 
@@ -12,19 +15,24 @@ internal static class PrepareRecipes
 {
     public static readonly IReadOnlyList<PrepareRecipe> All =
     [
-        new(ShareGpt4oImagePreparer.Name, "raw/text_to_image_part_*.tar unpacked to images/, raw/text_to_image.json to data.json (finetune)",
+        new(ShareGpt4oImagePreparer.Name, "raw/text_to_image.json to data.json (images/NAME from raw/text_to_image_part_*.tar; --extract: unpacked to images/) (finetune)",
             ShareGpt4oImagePreparer.Run),
-        new(Echo4oImagePreparer.Name, "raw/*/images/*.tar.gz unpacked to images/, the t2i rows of the two jsonl files to data.json (finetune)",
-            Echo4oImagePreparer.Run),
-        new(PerPartPreparer.Blip3o60k, "raw/*.tar each unpacked to raw/PART/; data.json kept as downloaded, else written from the parts (.jpg + .txt)",
+        new(Echo4oImagePreparer.Name, "the t2i rows of the two jsonl files to data.json; raw/*/images/*.tar.gz need --extract (unpacked to images/) (finetune)",
+            Echo4oImagePreparer.Run) { NeedsExtract = true },
+        new(PerPartPreparer.Blip3o60k, "data.json kept as downloaded, else written from raw/*.tar (.jpg + .txt); --extract: each part to raw/PART/ (finetune)",
             (root, o) => PerPartPreparer.Run(PerPartPreparer.Blip3o60k, PerPartPreparer.Blip3oGroups, root, o)),
-        new(PerPartPreparer.TextToImage2m, "raw/data_*/*.tar each unpacked to raw/data_*/PART/; data/data_*.json kept, else written from the parts (.jpg + .json)",
+        new(PerPartPreparer.TextToImage2m, "data/data_*.json kept, else written from raw/data_*/*.tar (.jpg + .json); --extract: each part to raw/data_*/PART/",
             (root, o) => PerPartPreparer.Run(PerPartPreparer.TextToImage2m, PerPartPreparer.TextToImageGroups, root, o),
             PerPartPreparer.TextToImageGroups.Select(g => g.Json).ToArray()),
         new(Img2DatasetPreparer.Laion6m, "img2dataset folders raw/NNNNNNNN/*.jpg + .json paired into data.json, read in place (pretrain)",
             (root, o) => Img2DatasetPreparer.Run(Img2DatasetPreparer.Laion6m, root, o)),
         new(Img2DatasetPreparer.Redcaps5m, "img2dataset folders raw/NNNNNNNN/*.jpg + .json paired into data.json, read in place (pretrain)",
             (root, o) => Img2DatasetPreparer.Run(Img2DatasetPreparer.Redcaps5m, root, o)),
+        new(PerPartPreparer.Megalith10m, "megalith10m_all.json kept, else written from raw/*.tar + captions/*.tar (PART/KEY.json); --extract: raw/PART/, captions/PART/ (pretrain)",
+            (root, o) => PerPartPreparer.Run(PerPartPreparer.Megalith10m, PerPartPreparer.Megalith10mGroups, root, o),
+            [PerPartPreparer.Megalith10mGroups[0].Json]),
+        new(PerPartPreparer.Cc12m, "data.json kept, else written from raw/*-NNNN.tar + captions/*.tar (NNNN/KEY.json); --extract: raw/NNNN/, captions/NNNN/ (pretrain)",
+            (root, o) => PerPartPreparer.Run(PerPartPreparer.Cc12m, PerPartPreparer.Cc12mGroups, root, o)),
         new(Midjourney23mPreparer.Name, "raw/images/**/*.tar unpacked to images/, the rows of raw/table-*.parquet with their image to data.json (pretrain)",
             Midjourney23mPreparer.Run),
         new(ImagenetT2iPreparer.Name, "raw/*.parquet rows to data.json as extract.py names them, images read from the parquet in place (--extract: PNGs in images/)",

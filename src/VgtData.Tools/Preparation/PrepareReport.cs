@@ -24,6 +24,8 @@ internal sealed record RefusedRow(string Row, string Reason);
 ///                | "sparse file (not supported)" | "unsupported type" | "name collision" | "file/folder name conflict"
 ///                | "symlink in output path" | "cannot write: ..."}],
 ///   "part_errors": [{"part": "...", "error": "..."}],   // parts unreadable past some point (truncated, corrupt); exit code 3
+///   "in_place": bool,         // true: the parts were only listed (no --extract), nothing written
+///   "members": n,             // regular members usable (extracted, already there, or listed in place)
 ///   "extracted": n, "skipped_existing": n, "identical_duplicates": n, "parts": n
 /// }
 /// </code>
@@ -89,6 +91,8 @@ internal sealed class PrepareReport
                     w.WriteEndObject();
                 }
                 w.WriteEndArray();
+                w.WriteBoolean("in_place", x.InPlace);
+                w.WriteNumber("members", x.Members);
                 w.WriteNumber("extracted", x.Extracted);
                 w.WriteNumber("skipped_existing", x.SkippedExisting);
                 w.WriteNumber("identical_duplicates", x.IdenticalDuplicates);
@@ -130,7 +134,8 @@ internal sealed class PrepareReport
 
     public static void WriteExtractionSummary(TextWriter o, ExtractionResult x)
     {
-        o.WriteLine($"parts: {x.Parts}, extracted: {x.Extracted}, skipped existing: {x.SkippedExisting}, identical duplicates: {x.IdenticalDuplicates}");
+        if (x.InPlace) o.WriteLine($"parts: {x.Parts}, read in place (nothing unpacked; --extract unpacks them): {x.Members} members");
+        else o.WriteLine($"parts: {x.Parts}, extracted: {x.Extracted}, skipped existing: {x.SkippedExisting}, identical duplicates: {x.IdenticalDuplicates}");
         if (x.Refused.Count > 0)
         {
             o.WriteLine($"refused members: {x.Refused.Count}");

@@ -11,15 +11,15 @@ internal sealed class PrepareOptions
     public TextWriter? ProgressWriter { get; init; }
     public bool ProgressIsTerminal { get; init; }
     public TimeSpan? ProgressInterval { get; init; }
+    /// <summary>Write VGT's extracted layout (<c>--extract</c>: unpacked parts, imagenet1k-t2i's PNGs); otherwise the download is only read and stays in place.</summary>
+    public bool Extract { get; init; }
     /// <summary>Test hook, see <see cref="ExtractionOptions.AfterFileWritten"/>.</summary>
     internal Action? AfterFileWritten { get; init; }
-    /// <summary>Write VGT's extracted layout where a recipe can read in place (imagenet1k-t2i's images/).</summary>
-    public bool Extract { get; init; }
 }
 
 /// <summary>
-/// The ShareGPT-4o-Image recipe in one step: extracts <c>raw/text_to_image_part_*.tar</c> into <c>images/</c> (by base
-/// name, see <see cref="TarExtractor"/>) and turns <c>raw/text_to_image.json</c> into <c>data.json</c> keeping the rows
+/// The ShareGPT-4o-Image recipe in one step: with --extract, extracts <c>raw/text_to_image_part_*.tar</c> into
+/// <c>images/</c> (by base name, see <see cref="TarExtractor"/>; without it the parts are only listed) and turns <c>raw/text_to_image.json</c> into <c>data.json</c> keeping the rows
 /// VGT's <c>process_metadata.py</c> keeps (<see cref="ShareGptAnnotations"/>). Images are not decoded.
 /// </summary>
 internal static class ShareGpt4oImagePreparer
@@ -40,11 +40,12 @@ internal static class ShareGpt4oImagePreparer
 
         ExtractionResult extraction;
         using (var progress = options.ProgressWriter is null ? null
-                   : ExtractionProgress.Create(options.ProgressWriter, options.ProgressIsTerminal, parts.Sum(p => new FileInfo(p).Length), "extract", options.ProgressInterval))
+                   : ExtractionProgress.Create(options.ProgressWriter, options.ProgressIsTerminal, parts.Sum(p => new FileInfo(p).Length), options.Extract ? "extract" : "read in place", options.ProgressInterval))
         {
             extraction = TarExtractor.Run(parts, new ExtractionOptions
             {
                 OutputDir = Path.Combine(root, "images"),
+                ListOnly = !options.Extract,
                 FlattenToBaseName = true,
                 Workers = options.Workers,
                 Cancellation = options.Cancellation,
@@ -58,9 +59,13 @@ internal static class ShareGpt4oImagePreparer
         var omissions = new Omissions(ShareGptAnnotations.OmissionReasons);
         var rows = ShareGptAnnotations.Convert(annotations.RootElement,
             name => extraction.Present.Contains(name) || File.Exists(Path.Combine(images, name)), omissions);
-        long bytes = rows.Select(r => r.Image).Distinct(StringComparer.Ordinal).Sum(r => new FileInfo(Path.Combine(root, r)).Length);
+        long bytes = rows.Select(r => r.Image).Distinct(StringComparer.Ordinal).Sum(r => SizeOf(extraction, images, r["images/".Length..]));
         var report = omissions.Report(Name, annotations.RootElement.GetArrayLength(), rows.Count, bytes, extraction);
         DataJson.WriteWithReport(root, rows, ShareGptAnnotations.WriteRow, report);
         return report;
     }
+
+    /// <summary>A row's image bytes: the member's size, or the file's where it was already there.</summary>
+    internal static long SizeOf(ExtractionResult extraction, string folder, string name) =>
+        extraction.Sizes.TryGetValue(name, out var size) ? size : new FileInfo(Path.Combine(folder, name)).Length;
 }

@@ -34,7 +34,10 @@ internal static class TarExtractor
         public string Member = "";
         public long Size;
         public bool Written;
+        /// <summary>Listing in place: several members name this path, so none holds it.</summary>
+        public bool Contested;
         public bool Owned => Order != long.MaxValue;
+        public bool Held => Owned && !Contested;
     }
 
     /// <summary>Reading the part failed while a member was being written: the part is damaged, not the member.</summary>
@@ -45,9 +48,10 @@ internal static class TarExtractor
         var outDir = Path.GetFullPath(options.OutputDir);
         // A part that is not a regular file (a FIFO would block, a device never ends) stops the run before anything is written.
         foreach (var part in parts) RegularFile.OpenInput(part, FileLimit.Streamed, out _).Dispose();
-        PrepareOutputFolder(outDir);
-        using var outLock = RootLock.Acquire(outDir, "extract");
-        var temp = ExtractionTemp.Open(outDir);
+        bool listOnly = options.ListOnly;
+        if (!listOnly) PrepareOutputFolder(outDir);
+        using var outLock = listOnly ? null : RootLock.Acquire(outDir, "extract");
+        var temp = listOnly ? null : ExtractionTemp.Open(outDir);
 
         var claims = new ConcurrentDictionary<string, Claim>(StringComparer.Ordinal);
         var refused = new ConcurrentBag<(long Order, RefusedMember Member)>();
@@ -121,6 +125,7 @@ internal static class TarExtractor
                 if (target == ExtractionTemp.FolderName || target == RootLock.FileName || target.StartsWith(ExtractionTemp.FolderName + "/", StringComparison.Ordinal))
                     return RefusalReasons.FileFolderConflict;
                 var claim = claims.GetOrAdd(target, _ => new Claim());
+                if (listOnly) return ListMember(claim, order, partLabel, m);
                 lock (claim)
                 {
                     if (!claim.Owned)
@@ -133,7 +138,7 @@ internal static class TarExtractor
                         if (!complete)
                         {
                             // A symlink at the final name is replaced (rename never follows it), not written through.
-                            var tmp = WriteTemp(reader, temp.PathFor(order), buffer, token);
+                            var tmp = WriteTemp(reader, temp!.PathFor(order), buffer, token);
                             File.Move(tmp, finalPath, overwrite: true);
                             claim.Written = true;
                             options.Progress?.AddCount();
@@ -148,7 +153,7 @@ internal static class TarExtractor
                         return RefusalReasons.NameCollision;
                     }
                     // This member comes before the one that got here first (another worker was faster): it wins.
-                    var earlier = WriteTemp(reader, temp.PathFor(order), buffer, token);
+                    var earlier = WriteTemp(reader, temp!.PathFor(order), buffer, token);
                     if (FilesEqual(earlier, finalPath))
                     {
                         File.Delete(earlier);
@@ -166,6 +171,24 @@ internal static class TarExtractor
             }
         }
 
+        // In place nothing is compared or written: a path several members name is held by none of them (the loader must
+        // not guess), each refused.
+        string? ListMember(Claim claim, long order, string partLabel, TarMember m)
+        {
+            lock (claim)
+            {
+                if (!claim.Owned)
+                {
+                    Own(claim, order, partLabel, m);
+                    options.Progress?.AddCount();
+                    return null;
+                }
+                if (!claim.Contested) Refuse(claim.Order, claim.Part, claim.Member, RefusalReasons.NameCollision);
+                claim.Contested = true;
+                return RefusalReasons.NameCollision;
+            }
+        }
+
         var workers = options.Workers > 0 ? options.Workers : Environment.ProcessorCount;
         try
         {
@@ -177,7 +200,7 @@ internal static class TarExtractor
         }
         finally
         {
-            temp.Close();
+            temp?.Close();
         }
         token.ThrowIfCancellationRequested();
 
@@ -185,11 +208,13 @@ internal static class TarExtractor
         {
             Parts = parts.Count,
             Extracted = claims.Values.Count(c => c.Owned && c.Written),
-            SkippedExisting = claims.Values.Count(c => c.Owned && !c.Written),
+            SkippedExisting = listOnly ? 0 : claims.Values.Count(c => c.Owned && !c.Written),
             IdenticalDuplicates = duplicates,
             Refused = refused.OrderBy(r => r.Order).Select(r => r.Member).ToList(),
             Errors = errors.OrderBy(e => e.Part).Select(e => e.Error).ToList(),
-            Present = claims.Where(kv => kv.Value.Owned).Select(kv => kv.Key).ToHashSet(StringComparer.Ordinal),
+            Present = claims.Where(kv => kv.Value.Held).Select(kv => kv.Key).ToHashSet(StringComparer.Ordinal),
+            InPlace = listOnly,
+            Sizes = claims.Where(kv => kv.Value.Held).ToDictionary(kv => kv.Key, kv => kv.Value.Size, StringComparer.Ordinal),
         };
     }
 

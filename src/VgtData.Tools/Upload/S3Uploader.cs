@@ -22,7 +22,7 @@ namespace VgtData.Upload;
 internal static class S3Uploader
 {
     /// <summary>Folder names below the dataset that are never uploaded: extraction temporaries.</summary>
-    private static readonly string[] ExcludedFolders = [ExtractionTemp.FolderName, UploadJournal.FolderName];
+    private static readonly string[] ExcludedFolders = [ExtractionTemp.FolderName, UploadJournal.FolderName, PartStamp.FolderName];
 
     /// <summary>
     /// Uploads every file below <paramref name="folder"/> to <paramref name="target"/>. Checks the endpoint and

@@ -196,7 +196,7 @@ public sealed class PreparationMutationTests
             "    \"image not in images/ or any tar\": 3\n  },\n  \"refused_rows\": [],\n  \"refused_rows_not_listed\": 0,\n  \"bytes\": 0,\n" +
             "  \"refused_members\": [\n    {\n      \"part\": \"p1.tar\",\n      \"member\": \"x\",\n" +
             "      \"reason\": \"symlink\"\n    }\n  ],\n  \"part_errors\": [\n    {\n      \"part\": \"p2.tar\",\n      \"error\": \"bad\"\n    }\n  ],\n" +
-            "  \"extracted\": 5,\n  \"skipped_existing\": 6,\n  \"identical_duplicates\": 7,\n  \"parts\": 2\n}\n",
+            "  \"in_place\": false,\n  \"members\": 0,\n  \"extracted\": 5,\n  \"skipped_existing\": 6,\n  \"identical_duplicates\": 7,\n  \"parts\": 2\n}\n",
             Encoding.UTF8.GetString(ms.ToArray()));
     }
 

@@ -6,8 +6,9 @@ namespace VgtData.Tests.Preparation;
 
 /// <summary>
 /// <c>vgtdata prepare NAME</c> per VGT recipe: a replica of the download exactly as the recipe's doc lays it out, one
-/// prepare line, VGT's own "Set config" block imported unchanged, every sample loaded with none bad. The expected
-/// data.json texts are what VGT's pasted process_metadata.py wrote (run with Python on the same replica).
+/// prepare line, VGT's own "Set config" block (read from its doc in ../shared/vgt-docs) imported unchanged, every sample
+/// loaded with none bad. The expected data.json texts are what VGT's pasted process_metadata.py wrote (run with Python
+/// on the same replica).
 /// </summary>
 public sealed class PrepareRecipesTests
 {
@@ -22,12 +23,14 @@ public sealed class PrepareRecipesTests
         Assert.Equal(0, code);
         Assert.Equal("", err);
         Assert.Equal(
-            "sharegpt-4o-image  raw/text_to_image_part_*.tar unpacked to images/, raw/text_to_image.json to data.json (finetune)\n" +
-            "echo-4o-image      raw/*/images/*.tar.gz unpacked to images/, the t2i rows of the two jsonl files to data.json (finetune)\n" +
-            "blip3o-60k         raw/*.tar each unpacked to raw/PART/; data.json kept as downloaded, else written from the parts (.jpg + .txt)\n" +
-            "text-to-image-2m   raw/data_*/*.tar each unpacked to raw/data_*/PART/; data/data_*.json kept, else written from the parts (.jpg + .json)\n" +
+            "sharegpt-4o-image  raw/text_to_image.json to data.json (images/NAME from raw/text_to_image_part_*.tar; --extract: unpacked to images/) (finetune)\n" +
+            "echo-4o-image      the t2i rows of the two jsonl files to data.json; raw/*/images/*.tar.gz need --extract (unpacked to images/) (finetune)\n" +
+            "blip3o-60k         data.json kept as downloaded, else written from raw/*.tar (.jpg + .txt); --extract: each part to raw/PART/ (finetune)\n" +
+            "text-to-image-2m   data/data_*.json kept, else written from raw/data_*/*.tar (.jpg + .json); --extract: each part to raw/data_*/PART/\n" +
             "laion-6m           img2dataset folders raw/NNNNNNNN/*.jpg + .json paired into data.json, read in place (pretrain)\n" +
             "redcaps-5m         img2dataset folders raw/NNNNNNNN/*.jpg + .json paired into data.json, read in place (pretrain)\n" +
+            "megalith-10m       megalith10m_all.json kept, else written from raw/*.tar + captions/*.tar (PART/KEY.json); --extract: raw/PART/, captions/PART/ (pretrain)\n" +
+            "cc12m              data.json kept, else written from raw/*-NNNN.tar + captions/*.tar (NNNN/KEY.json); --extract: raw/NNNN/, captions/NNNN/ (pretrain)\n" +
             "midjourney-23m     raw/images/**/*.tar unpacked to images/, the rows of raw/table-*.parquet with their image to data.json (pretrain)\n" +
             "imagenet1k-t2i     raw/*.parquet rows to data.json as extract.py names them, images read from the parquet in place (--extract: PNGs in images/)\n",
             output.Replace("\r\n", "\n"));
@@ -36,41 +39,16 @@ public sealed class PrepareRecipesTests
         (code, output, err) = Cli("prepare", "no-such-set", "--root", t.Root);
         Assert.Equal(2, code);
         Assert.Equal("", output);
-        Assert.Equal("vgtdata prepare: unknown dataset 'no-such-set' (known: sharegpt-4o-image, echo-4o-image, blip3o-60k, text-to-image-2m, laion-6m, redcaps-5m, midjourney-23m, imagenet1k-t2i) (see: vgtdata prepare --help)",
+        Assert.Equal("vgtdata prepare: unknown dataset 'no-such-set' (known: sharegpt-4o-image, echo-4o-image, blip3o-60k, text-to-image-2m, laion-6m, redcaps-5m, megalith-10m, cc12m, midjourney-23m, imagenet1k-t2i) (see: vgtdata prepare --help)",
             err.Trim());
         Assert.Empty(Directory.EnumerateFileSystemEntries(t.Root));
     }
 
     // ---- sharegpt-4o-image -------------------------------------------------------------------------------------
 
-    private const string ShareGptConfig = """
-        from src.datasets.text2image.caption_datasets import CaptionDataset
-        from mmengine.config import read_base
-        from mmengine.dataset import InfiniteSampler
-        from xtuner.dataset import ConcatDataset
-
-        with read_base():
-            from .processors import prompt_template, tokenizer, image_size, pad_index
-
-        max_length = 128
-
-        dataset = dict(type=CaptionDataset,
-                       image_size=image_size,
-                       cap_source='caption',
-                       data_path='data/sharegpt-4o-image/data.json',
-                       cap_folder='data/sharegpt-4o-image',
-                       image_folder='data/sharegpt-4o-image',
-                       unconditional=0.1,
-                       prompt_template=prompt_template,
-                       ceph_folder=None,
-                       ceph_config=None,
-                       tokenizer=tokenizer,
-                       max_length=max_length)
-        """;
-
     /// <summary>Entries VGT's script keeps although the old prepare dropped them (no resolution, a prompt of spaces,
     /// a resolution of three numbers, floats and strings for int()), and ones it drops.</summary>
-    private const string ShareGptEntries = """
+    internal const string ShareGptEntries = """
         [
          {"input_prompt": "a cat", "output_image": "image/1.png", "output_image_resolution": [96, 96]},
          {"input_prompt": "no resolution", "output_image": "image/2.png"},
@@ -156,7 +134,7 @@ public sealed class PrepareRecipesTests
         ]
         """;
 
-    private static void WriteShareGptParts(RecipeTree t)
+    internal static void WriteShareGptParts(RecipeTree t)
     {
         t.Write("raw/text_to_image_part_0.tar", new TarBuilder()
             .File("1.png", TestImages.Png(96, 96, 1)).File("2.png", TestImages.Png(96, 112, 2)).File("3.png", TestImages.Png(112, 96, 3)).Build());
@@ -171,7 +149,7 @@ public sealed class PrepareRecipesTests
         WriteShareGptParts(t);
         t.Write("raw/text_to_image.json", ShareGptEntries);
 
-        var (code, output, err) = Cli("prepare", "sharegpt-4o-image", "--root", t.Root);
+        var (code, output, err) = Cli("prepare", "sharegpt-4o-image", "--root", t.Root, "--extract");
         Assert.True(code == 0, err);
         Assert.Contains("entries: 17, written to data.json: 11", output);
         Assert.Equal(ShareGptVgtDataJson.ReplaceLineEndings("\n") + "\n", File.ReadAllText(Path.Combine(t.Root, "data.json")));
@@ -185,7 +163,7 @@ public sealed class PrepareRecipesTests
 
         // Every row VGT keeps loads, but two prompts of only whitespace: VGT trains on "Generate an image: ", the loader
         // counts a caption empty after strip() as a bad sample (docs/vgt-datasets.md says so).
-        var config = t.ImportConfig(ShareGptConfig);
+        var config = t.ImportConfig(RecipeTree.DocConfig("sharegpt_4o_image_45k.md"));
         RecipeTree.AssertLoads(config, 11, "2 blank caption", "9 blank caption");
     }
 
@@ -205,7 +183,7 @@ public sealed class PrepareRecipesTests
              {"input_prompt": "x", "output_image": "image/1.png", "output_image_resolution": ["1_0", "-2"]}
             ]
             """);
-        var report = ShareGpt4oImagePreparer.Run(t.Root, new PrepareOptions { Workers = 1 });
+        var report = ShareGpt4oImagePreparer.Run(t.Root, new PrepareOptions { Workers = 1, Extract = true });
         Assert.Equal(1, report.Written);
         Assert.Equal("""[{"image":"images/1.png","caption":"x","width":10,"height":-2}]""", RecipeTree.Rows(t.DataJson()));
         Assert.Equal(
@@ -218,37 +196,12 @@ public sealed class PrepareRecipesTests
 
     // ---- laion-6m / redcaps-5m -----------------------------------------------------------------------------------
 
-    private static string Img2DatasetConfig(string folder) => $$"""
-        from src.datasets.text2image.caption_datasets import CaptionDataset
-        from mmengine.config import read_base
-        from mmengine.dataset import InfiniteSampler
-        from xtuner.dataset import ConcatDataset
-
-        with read_base():
-            from .processors import prompt_template, tokenizer, image_size, pad_index
-
-        max_length = 128
-
-        dataset = dict(type=CaptionDataset,
-                       image_size=image_size,
-                       cap_source='re_caption',
-                       cap_folder='data/{{folder}}/raw',
-                       data_path='data/{{folder}}/data.json',
-                       image_folder='data/{{folder}}/raw',
-                       unconditional=0.1,
-                       prompt_template=prompt_template,
-                       ceph_folder=None,
-                       ceph_config=None,
-                       tokenizer=tokenizer,
-                       max_length=max_length)
-        """;
-
     private static string Annotation(string caption) =>
         $$"""{"url": "https://example.com/x.jpg", "caption": "orig", "re_caption": {{System.Text.Json.JsonSerializer.Serialize(caption)}}, "key": "0", "status": "success", "width": 96, "height": 112}""";
 
     /// <summary>img2dataset's output as laion6m.md / redcaps5m.md draw it, with what a real run also leaves: failed
     /// downloads (json only), .txt captions, per-shard parquet and stats files.</summary>
-    private static void WriteImg2Dataset(RecipeTree t)
+    internal static void WriteImg2Dataset(RecipeTree t)
     {
         t.Write("parquets/part-00000.parquet", "PAR1 (not read)");
         t.Write("raw/00000000.parquet", "PAR1");
@@ -306,7 +259,7 @@ public sealed class PrepareRecipesTests
         Assert.Equal(bytes, report["bytes"]!.GetValue<long>());
         Assert.Null(report["extracted"]);
 
-        var config = t.ImportConfig(Img2DatasetConfig(folder));
+        var config = t.ImportConfig(RecipeTree.DocConfig($"{folder}.md"));
         RecipeTree.AssertLoads(config, 3);
     }
 
@@ -342,31 +295,6 @@ public sealed class PrepareRecipesTests
     }
 
     // ---- echo-4o-image -------------------------------------------------------------------------------------------
-
-    private const string EchoConfig = """
-        from src.datasets.text2image.caption_datasets import CaptionDataset
-        from mmengine.config import read_base
-        from mmengine.dataset import InfiniteSampler
-        from xtuner.dataset import ConcatDataset
-
-        with read_base():
-            from .processors import prompt_template, tokenizer, image_size, pad_index
-
-        max_length = 128
-
-        dataset = dict(type=CaptionDataset,
-                       image_size=image_size,
-                       cap_source='caption',
-                       data_path='data/echo-4o-image/data.json',
-                       cap_folder='data/echo-4o-image',
-                       image_folder='data/echo-4o-image',
-                       unconditional=0.1,
-                       prompt_template=prompt_template,
-                       ceph_folder=None,
-                       ceph_config=None,
-                       tokenizer=tokenizer,
-                       max_length=max_length)
-        """;
 
     private const string EchoInstructionJsonl = """
         {"task_type": "t2i", "output_image": "/Echo-4o-Image/Instruction-Following-Image/images/101.jpg", "instruction": "a red fox", "type": "instruction"}
@@ -424,7 +352,7 @@ public sealed class PrepareRecipesTests
         return ms.ToArray();
     }
 
-    private static void WriteEcho(RecipeTree t, string extraConflictLines = "")
+    internal static void WriteEcho(RecipeTree t, string extraConflictLines = "")
     {
         t.Write("raw/Instruction-Following-Image/images/0.tar.gz", Gzip(new TarBuilder()
             .File("101.jpg", TestImages.Jpeg(96, 96)).File("102.png", TestImages.Png(96, 120, 7)).Build()));
@@ -439,7 +367,7 @@ public sealed class PrepareRecipesTests
     {
         using var t = new RecipeTree("echo-4o-image");
         WriteEcho(t);
-        var (code, output, err) = Cli("prepare", "echo-4o-image", "--root", t.Root, "--workers", "2");
+        var (code, output, err) = Cli("prepare", "echo-4o-image", "--root", t.Root, "--extract", "--workers", "2");
         Assert.True(code == 0, err);
         Assert.Contains("entries: 9, written to data.json: 5", output);
         Assert.Contains("parts: 3, extracted: 4, skipped existing: 0", output);
@@ -456,12 +384,12 @@ public sealed class PrepareRecipesTests
 
         // The line without an instruction is kept with caption "" as VGT's script keeps it; the loader counts a blank
         // caption as a bad sample.
-        var config = t.ImportConfig(EchoConfig);
+        var config = t.ImportConfig(RecipeTree.DocConfig("echo_4o_image_100k.md"));
         RecipeTree.AssertLoads(config, 5, "2 blank caption");
 
         // A rerun skips what is unpacked and writes the same data.json.
         var before = File.ReadAllBytes(Path.Combine(t.Root, "data.json"));
-        (code, output, _) = Cli("prepare", "echo-4o-image", "--root", t.Root);
+        (code, output, _) = Cli("prepare", "echo-4o-image", "--root", t.Root, "--extract");
         Assert.Equal(0, code);
         Assert.Contains("parts: 3, extracted: 0, skipped existing: 4", output);
         Assert.Equal(before, File.ReadAllBytes(Path.Combine(t.Root, "data.json")));
@@ -473,7 +401,7 @@ public sealed class PrepareRecipesTests
         using var t = new RecipeTree("echo-4o-image");
         WriteEcho(t, "\n[1, 2]\n{\"task_type\": \"t2i\", \"output_image\": 5}\n{\"task_type\": \"t2i\", \"output_image\": \"a/\"}\n" +
                      "{\"task_type\": \"t2i\", \"output_image\": \"201.jpg\", \"instruction\": null}\n");
-        var report = Echo4oImagePreparer.Run(t.Root, new PrepareOptions { Workers = 1 });
+        var report = Echo4oImagePreparer.Run(t.Root, new PrepareOptions { Workers = 1, Extract = true });
         Assert.Equal(5, report.Written);
         Assert.Equal(EchoVgtDataJson.ReplaceLineEndings("\n") + "\n", File.ReadAllText(Path.Combine(t.Root, "data.json")));
         const string f = "raw/Surrel-Fantasy-Image/conflict.jsonl";
@@ -499,33 +427,8 @@ public sealed class PrepareRecipesTests
 
     // ---- blip3o-60k / text-to-image-2m ---------------------------------------------------------------------------
 
-    private const string Blip3oConfig = """
-        from src.datasets.text2image.blip3_o import BLIP3oDataset
-        from mmengine.config import read_base
-        from mmengine.dataset import InfiniteSampler
-        from xtuner.dataset import ConcatDataset
-
-        with read_base():
-            from .processors import prompt_template, tokenizer, image_size, pad_index
-
-        max_length = 128
-
-        dataset = dict(type=BLIP3oDataset,
-                       image_size=image_size,
-                       data_path='data/BLIP3o-60k/data.json',
-                       cap_folder='data/BLIP3o-60k/raw',
-                       image_folder='data/BLIP3o-60k/raw',
-                       unconditional=0.1,
-                       prompt_template=prompt_template,
-                       ceph_folder=None,
-                       ceph_config=None,
-                       tokenizer=tokenizer,
-                       max_length=max_length)
-
-        """;
-
     /// <summary>BLIP3o-60k's parts (member names assumed: KEY.jpg + KEY.txt at the top of each tar).</summary>
-    private static void WriteBlip3o(RecipeTree t)
+    internal static void WriteBlip3o(RecipeTree t)
     {
         t.Write("raw/00000.tar", new TarBuilder()
             .File("sa_1.jpg", TestImages.Jpeg(96, 96)).File("sa_1.txt", U("a bowl of ramen"))
@@ -545,7 +448,7 @@ public sealed class PrepareRecipesTests
     {
         using var t = new RecipeTree("BLIP3o-60k");
         WriteBlip3o(t);
-        var (code, output, err) = Cli("prepare", "blip3o-60k", "--root", t.Root, "--workers", "2");
+        var (code, output, err) = Cli("prepare", "blip3o-60k", "--root", t.Root, "--extract", "--workers", "2");
         Assert.True(code == 0, err);
         Assert.Contains("entries: 5, written to data.json: 3", output);
         Assert.Contains("parts: 2, extracted: 8, skipped existing: 0", output);
@@ -557,7 +460,7 @@ public sealed class PrepareRecipesTests
             """[{"row":"raw/00000/lonely.jpg","reason":"image without caption member"},{"row":"raw/00001/note.txt","reason":"caption member without image"}]""",
             RecipeTree.Rows(t.Report()["refused_rows"]));
 
-        var config = t.ImportConfig(Blip3oConfig);
+        var config = t.ImportConfig(RecipeTree.DocConfig("blip3o60k.md"));
         RecipeTree.AssertLoads(config, 3);
     }
 
@@ -568,10 +471,10 @@ public sealed class PrepareRecipesTests
         WriteBlip3o(t);
         const string downloaded = """[{"image": "00001/sa_1.jpg", "annotation": "00001/sa_1.txt"}]""";
         t.Write("data.json", downloaded);
-        var report = PerPartPreparer.Run(PerPartPreparer.Blip3o60k, PerPartPreparer.Blip3oGroups, t.Root, new PrepareOptions { Workers = 2 });
+        var report = PerPartPreparer.Run(PerPartPreparer.Blip3o60k, PerPartPreparer.Blip3oGroups, t.Root, new PrepareOptions { Workers = 2, Extract = true });
         Assert.Equal(downloaded, File.ReadAllText(Path.Combine(t.Root, "data.json")));
         Assert.Equal((1, 1, 8), (report.Entries, report.Written, report.Extraction!.Extracted));
-        report = PerPartPreparer.Run(PerPartPreparer.Blip3o60k, PerPartPreparer.Blip3oGroups, t.Root, new PrepareOptions { Workers = 1 });
+        report = PerPartPreparer.Run(PerPartPreparer.Blip3o60k, PerPartPreparer.Blip3oGroups, t.Root, new PrepareOptions { Workers = 1, Extract = true });
         Assert.Equal((0, 8), (report.Extraction!.Extracted, report.Extraction.SkippedExisting));
     }
 
@@ -581,60 +484,15 @@ public sealed class PrepareRecipesTests
         using var t = new RecipeTree("BLIP3o-60k");
         WriteBlip3o(t);
         t.Write("raw/00001", "a file where the part's folder goes");
-        var (code, output, err) = Cli("prepare", "blip3o-60k", "--root", t.Root, "--workers", "2");
+        var (code, output, err) = Cli("prepare", "blip3o-60k", "--root", t.Root, "--extract", "--workers", "2");
         Assert.Equal(1, code);
         Assert.Equal("", output);
         Assert.Equal($"vgtdata prepare: --out {Path.Combine(t.Root, "raw", "00001")}: is a file, not a folder", err.Trim().Split('\n')[^1]);
         Assert.False(File.Exists(Path.Combine(t.Root, "data.json")));
     }
 
-    private const string TextToImageConfig = """
-        from src.datasets.text2image.caption_datasets import CaptionDataset
-        from mmengine.config import read_base
-        from mmengine.dataset import InfiniteSampler
-        from xtuner.dataset import ConcatDataset
-
-        with read_base():
-            from .processors import prompt_template, tokenizer, image_size, pad_index
-
-        max_length = 128
-
-        t2i_2m = dict(type=CaptionDataset,
-                      image_size=image_size,
-                      cap_source='prompt',
-                      data_path='data/text-to-image-2M/data/data_512_2M.json',
-                      cap_folder='data/text-to-image-2M/raw/data_512_2M',
-                      image_folder='data/text-to-image-2M/raw/data_512_2M',
-                      unconditional=0.1,
-                      prompt_template=prompt_template,
-                      ceph_folder=None,
-                      ceph_config=None,
-                      tokenizer=tokenizer,
-                      max_length=max_length)
-
-        t2i_10k = dict(type=CaptionDataset,
-                       image_size=image_size,
-                       cap_source='prompt',
-                       data_path='data/text-to-image-2M/data/data_1024_10K.json',
-                       cap_folder='data/text-to-image-2M/raw/data_1024_10K',
-                       image_folder='data/text-to-image-2M/raw/data_1024_10K',
-                       unconditional=0.1,
-                       prompt_template=prompt_template,
-                       ceph_folder=None,
-                       ceph_config=None,
-                       tokenizer=tokenizer,
-                       max_length=max_length)
-
-        dataset = dict(
-            type=ConcatDataset,
-            datasets=[t2i_2m, t2i_10k]
-        )
-        """;
-
-    [SkippableFact]
-    public void TextToImage_BothFoldersUnpackedPerPart_JsonsWritten_ThenVgtsConcatConfigLoadsEverySample()
+    internal static void WriteTextToImage(RecipeTree t)
     {
-        using var t = new RecipeTree("text-to-image-2M");
         // Member names assumed: webdataset-style KEY.jpg + KEY.json ({"prompt": ...}) at the top of each tar.
         static byte[] Prompt(string p) => U($$"""{"prompt": "{{p}}", "url": "https://example.com"}""");
         t.Write("raw/data_512_2M/data_000000.tar", new TarBuilder()
@@ -644,7 +502,14 @@ public sealed class PrepareRecipesTests
             .File("00000002.jpg", TestImages.Jpeg(96, 96)).File("00000002.json", Prompt("a green hill")).Build());
         t.Write("raw/data_1024_10K/data_000000.tar", new TarBuilder()
             .File("00000009.jpg", TestImages.Jpeg(128, 128)).File("00000009.json", Prompt("a large owl")).Build());
-        var (code, output, err) = Cli("prepare", "text-to-image-2m", "--root", t.Root);
+    }
+
+    [SkippableFact]
+    public void TextToImage_BothFoldersUnpackedPerPart_JsonsWritten_ThenVgtsConcatConfigLoadsEverySample()
+    {
+        using var t = new RecipeTree("text-to-image-2M");
+        WriteTextToImage(t);
+        var (code, output, err) = Cli("prepare", "text-to-image-2m", "--root", t.Root, "--extract");
         Assert.True(code == 0, err);
         Assert.Contains("entries: 4, written to data.json: 4", output);
         Assert.Contains($"wrote {Path.Combine(t.Root, "data/data_512_2M.json")}, {Path.Combine(t.Root, "data/data_1024_10K.json")} and", output);
@@ -655,7 +520,7 @@ public sealed class PrepareRecipesTests
             File.ReadAllText(Path.Combine(t.Root, "data/data_512_2M.json")).Replace("\n", "").Replace(" ", ""));
         Assert.True(File.Exists(Path.Combine(t.Root, "raw/data_1024_10K/data_000000/00000009.jpg")));
 
-        var config = t.ImportConfig(TextToImageConfig);
+        var config = t.ImportConfig(RecipeTree.DocConfig("text2image2m.md"));
         RecipeTree.AssertLoads(config, 4);
     }
 }

@@ -106,7 +106,7 @@ public sealed class PrepareShareGptTests
         "  {\n    \"image\": \"images/9.png\",\n    \"caption\": \"long gnu name\",\n    \"width\": 16,\n    \"height\": 16\n  },\n" +
         "  {\n    \"image\": \"images/10.png\",\n    \"caption\": \"  padded  \",\n    \"width\": 16,\n    \"height\": 16\n  },\n" +
         // VGT's script keeps a prompt of only whitespace (it tests truthiness, not strip()).
-        "  {\n    \"image\": \"images/1.png\",\n    \"caption\": \" \\u001F\\t\\n\\u3000\",\n    \"width\": 64,\n    \"height\": 64\n  }\n" +
+        "  {\n    \"image\": \"images/1.png\",\n    \"caption\": \" \\u001f\\t\\n\u3000\",\n    \"width\": 64,\n    \"height\": 64\n  }\n" +
         "]\n";
 
     private static string ExpectedReport(HostileSet set, int extracted, int skipped, int duplicates) =>
@@ -146,6 +146,8 @@ public sealed class PrepareShareGptTests
         $"      \"error\": \"member '11.png' is truncated: 5000 bytes declared at offset {set.TruncatedOffset}, part ends at {set.TruncatedEnd}\"\n" +
         "    }\n" +
         "  ],\n" +
+        "  \"in_place\": false,\n" +
+        $"  \"members\": {extracted + skipped},\n" +
         $"  \"extracted\": {extracted},\n" +
         $"  \"skipped_existing\": {skipped},\n" +
         $"  \"identical_duplicates\": {duplicates},\n" +
@@ -178,7 +180,7 @@ public sealed class PrepareShareGptTests
     {
         using var t = new TempTree();
         var set = WriteHostileSet(t);
-        var report = ShareGpt4oImagePreparer.Run(t.Root, new PrepareOptions { Workers = 3 });
+        var report = ShareGpt4oImagePreparer.Run(t.Root, new PrepareOptions { Workers = 3, Extract = true });
 
         Assert.Equal(ExpectedDataJson, File.ReadAllText(Path.Combine(t.Root, "data.json")));
         Assert.Equal(ExpectedReport(set, extracted: 10, skipped: 0, duplicates: 1), File.ReadAllText(Path.Combine(t.Root, "prepare-report.json")));
@@ -200,13 +202,13 @@ public sealed class PrepareShareGptTests
     {
         using var t = new TempTree();
         var set = WriteHostileSet(t);
-        ShareGpt4oImagePreparer.Run(t.Root, new PrepareOptions { Workers = 2 });
+        ShareGpt4oImagePreparer.Run(t.Root, new PrepareOptions { Workers = 2, Extract = true });
         var dataJson = File.ReadAllText(Path.Combine(t.Root, "data.json"));
 
         File.WriteAllBytes(Path.Combine(t.Root, "images", "5.png"), [1, 2, 3]); // wrong size: redone
         Directory.CreateDirectory(Path.Combine(t.Root, "images", ".vgtdata-tmp"));
         File.WriteAllBytes(Path.Combine(t.Root, "images", ".vgtdata-tmp", "100000003.part"), [1]); // a killed run's leftover
-        ShareGpt4oImagePreparer.Run(t.Root, new PrepareOptions { Workers = 1 });
+        ShareGpt4oImagePreparer.Run(t.Root, new PrepareOptions { Workers = 1, Extract = true });
 
         Assert.Equal(dataJson, File.ReadAllText(Path.Combine(t.Root, "data.json")));
         Assert.Equal(ExpectedReport(set, extracted: 1, skipped: 9, duplicates: 1), File.ReadAllText(Path.Combine(t.Root, "prepare-report.json")));
@@ -236,13 +238,14 @@ public sealed class PrepareShareGptTests
             File.WriteAllText(t.Raw("text_to_image.json"), JsonSerializer.Serialize(entries));
         }
 
-        ShareGpt4oImagePreparer.Run(a.Root, new PrepareOptions { Workers = 2 });
+        ShareGpt4oImagePreparer.Run(a.Root, new PrepareOptions { Workers = 2, Extract = true });
 
         using var cts = new CancellationTokenSource();
         int written = 0;
         Assert.ThrowsAny<OperationCanceledException>(() => ShareGpt4oImagePreparer.Run(b.Root, new PrepareOptions
         {
             Workers = 2,
+            Extract = true,
             Cancellation = cts.Token,
             AfterFileWritten = () => { if (Interlocked.Increment(ref written) == 5) cts.Cancel(); },
         }));
@@ -253,7 +256,7 @@ public sealed class PrepareShareGptTests
         foreach (var f in partialImages)
             Assert.Equal(File.ReadAllBytes(Path.Combine(a.Root, "images", Path.GetFileName(f))), File.ReadAllBytes(f));
 
-        var report = ShareGpt4oImagePreparer.Run(b.Root, new PrepareOptions { Workers = 2 });
+        var report = ShareGpt4oImagePreparer.Run(b.Root, new PrepareOptions { Workers = 2, Extract = true });
         Assert.Equal(partialImages.Length, report.Extraction.SkippedExisting);
         Assert.Equal(36 - partialImages.Length, report.Extraction.Extracted);
 
@@ -292,18 +295,12 @@ public sealed class PrepareShareGptTests
 
         File.WriteAllText(t.Raw("text_to_image.json"), "[{\"input_prompt\": \"x\", \"output_image\": \"image/1.png\", \"output_image_resolution\": [8, 8]}, {\"input_prompt\": \"y\", \"output_image\": \"image/2.png\", \"output_image_resolution\": [8, 8]}]");
         string output;
-        (code, output, err) = RunCli("prepare", "sharegpt-4o-image", "--root", t.Root, "--workers", "2");
+        (code, output, err) = RunCli("prepare", "sharegpt-4o-image", "--root", t.Root, "--extract", "--workers", "2");
         Assert.Equal(0, code);
         Assert.Contains("entries: 2, written to data.json: 1", output);
         Assert.Contains("omitted (image not in images/ or any tar): 1", output);
         Assert.Contains("extract: 1 files", err);
     }
 
-    internal static (int Code, string Out, string Err) RunCli(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = VgtData.Cli.Program.Run(args, new VgtData.Cli.CliContext { Out = o, Error = e, IsTerminal = false });
-        return (code, o.ToString(), e.ToString());
-    }
+    internal static (int Code, string Out, string Err) RunCli(params string[] args) => Fixtures.CliRun.Run(args);
 }

@@ -67,7 +67,22 @@ internal sealed class RecipeTree : IDisposable
         });
     }
 
-    public JsonArray DataJson() => JsonNode.Parse(File.ReadAllText(Path.Combine(Root, "data.json")))!.AsArray();
+    /// <summary>The "Set config" python block of VGT's recipe doc <paramref name="doc"/> (docs/datasets/NAME.md), as
+    /// the doc has it.</summary>
+    public static string DocConfig(string doc)
+    {
+        var text = File.ReadAllText(SharedData.Require($"vgt-docs/datasets/{doc}"));
+        var section = text[text.IndexOf("## Set config", StringComparison.Ordinal)..];
+        int start = section.IndexOf("```python\n", StringComparison.Ordinal) + "```python\n".Length;
+        return section[start..section.IndexOf("```", start, StringComparison.Ordinal)];
+    }
+
+    public JsonArray DataJson(string name = "data.json") => JsonNode.Parse(File.ReadAllText(Path.Combine(Root, name)))!.AsArray();
+
+    /// <summary>Every file below the dataset folder ('/'-separated, sorted), the tool's own hidden state left out.</summary>
+    public string[] Files() => Directory.EnumerateFiles(Root, "*", SearchOption.AllDirectories)
+        .Select(f => Path.GetRelativePath(Root, f).Replace('\\', '/'))
+        .Where(f => !f.StartsWith(".vgtdata", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToArray();
 
     public JsonObject Report() => JsonNode.Parse(File.ReadAllText(Path.Combine(Root, "prepare-report.json")))!.AsObject();
 

@@ -51,6 +51,7 @@ public sealed class RootLockTests : IDisposable
         var first = Task.Run(() => ShareGpt4oImagePreparer.Run(_t.Root, new PrepareOptions
         {
             Workers = 1,
+            Extract = true,
             AfterFileWritten = () => { firstWrote.Set(); release.Wait(TimeSpan.FromSeconds(60)); },
         }));
         Assert.True(firstWrote.Wait(TimeSpan.FromSeconds(60)), "the first run never wrote an image");

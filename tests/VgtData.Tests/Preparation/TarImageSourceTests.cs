@@ -11,7 +11,7 @@ public sealed class TarImageSourceTests
     {
         using var t = new TempTree();
         var set = PrepareShareGptTests.WriteHostileSet(t);
-        ShareGpt4oImagePreparer.Run(t.Root, new PrepareOptions { Workers = 2 });
+        ShareGpt4oImagePreparer.Run(t.Root, new PrepareOptions { Workers = 2, Extract = true });
 
         using var source = TarImageSource.FromGlob(t.Root, "raw/text_to_image_part_*.tar");
         Assert.False(source.Index.FromCache);

@@ -24,13 +24,16 @@ public sealed class S3UploadWalkTests : IDisposable
 
     private S3TestServer Server => _server ??= S3TestServer.StartOrSkip();
 
-    /// <summary>10 regular files, a FIFO, a link to a file outside the root, a folder link back up (a loop).</summary>
+    /// <summary>10 regular files (and a part stamp of prepare's), a FIFO, a link to a file outside the root, a folder link back up (a loop).</summary>
     private string HostileFolder()
     {
         var local = Path.Combine(_root, "ds");
         Directory.CreateDirectory(Path.Combine(local, "sub"));
         for (int i = 0; i < 9; i++) File.WriteAllText(Path.Combine(local, $"f{i}.txt"), $"file {i}");
         File.WriteAllText(Path.Combine(local, "sub", "inner.txt"), "inner");
+        // prepare --extract's part stamps are the tool's own state, like the upload journal: never uploaded.
+        Directory.CreateDirectory(Path.Combine(local, ".vgtdata-prepare", "raw"));
+        File.WriteAllText(Path.Combine(local, ".vgtdata-prepare", "raw", "00000.tar.json"), "{}");
         InputFileTests.MakeFifo(Path.Combine(local, "zz.fifo"));
         var outside = Path.Combine(_root, "outside-secret.txt");
         File.WriteAllText(outside, "not for upload");

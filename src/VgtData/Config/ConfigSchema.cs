@@ -138,6 +138,7 @@ internal static class ConfigSchema
             Removed = "the key is gone, each image format has one decoder (docs/images.md); remove it",
         },
         ["train_number_samples"] = Int("use only the first N entries", 1, int.MaxValue),
+        ["index"] = F(ValueKind.Bool, "read the entries through the memory-mapped index built beside data_path (docs/memory.md); false parses the JSON every start", "true"),
         ["debug"] = F(ValueKind.Bool, "every index serves entry 0", "false"),
         ["repeat"] = Num("FixedBatchMultiSourceSampler: consecutive batches of this member per cycle (a whole number, VGT's sampler repeat); WeightedMultiSourceSampler: its weight", 0, 1_000_000, "1"),
         ["image_latents_folder"] = F(ValueKind.Path, "read <image>.pt latents instead of decoding images"),

@@ -257,6 +257,7 @@ public static class PipelineFactory
                 ResizeOnDevice = new ConfigSection(config.Root).Section("train_dataloader").String("resize_on") == "device",
                 Limits = limits,
                 TrainNumberSamples = d.Int("train_number_samples"),
+                Index = d.Bool("index") ?? true,
                 Debug = d.Bool("debug") ?? false,
                 Seed = seed,
                 ImageLatentsFolder = storage.LatentsFolder ?? d.String("image_latents_folder"),

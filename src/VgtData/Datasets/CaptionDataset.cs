@@ -36,7 +36,15 @@ public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasSam
     {
         _options = options;
         _files = options.Files ?? DataFiles.Local;
-        Entries = entries ?? EntryLists.Open(_files.Materialize(options.DataPath), options.CapSource, options.TrainNumberSamples);
+        Entries = entries ?? EntryLists.Open(new EntrySource(options.DataPath, options.CapSource, options.TrainNumberSamples)
+        {
+            Files = _files,
+            Index = options.Index,
+            // What decides an annotation's caption besides its name: the index is rebuilt when one of these changes.
+            Annotations = $"{(options.CapFolder is not { Length: > 0 } cap ? Environment.CurrentDirectory : S3Location.IsUrl(cap) ? cap : Path.GetFullPath(cap))}"
+                + $"|text={options.TextAnnotations}|max={options.Limits.MaxFileBytes}",
+            AnnotationCaption = TryReadAnnotation,
+        });
         if (Entries.Count == 0) throw new VgtDataException($"{options.DataPath}: the manifest has no entries");
         _ownsSource = options.ImageSource is null;
         _source = options.ImageSource ?? new FolderImageSource(options.ImageFolder, options.Limits.MaxFileBytes);
@@ -270,6 +278,19 @@ public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasSam
         if (at >= 0)
             throw new SampleException(SampleFailureReason.UnencodableText, _source.Describe(entry.Image),
                 $"{what} holds a {LoneSurrogates.Describe(text, at)}, which UTF-8 cannot encode");
+    }
+
+    /// <summary>The annotation's caption as a sample reads it, for the index to hold; null when the sample would fail.</summary>
+    private string? TryReadAnnotation(string annotation)
+    {
+        try
+        {
+            return ReadAnnotation(annotation);
+        }
+        catch (SampleException)
+        {
+            return null;
+        }
     }
 
     private string ReadAnnotation(string annotation)

@@ -4,6 +4,7 @@ using System.IO.MemoryMappedFiles;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Win32.SafeHandles;
 
 namespace VgtData.Manifests;
 
@@ -328,38 +329,52 @@ internal sealed unsafe class EntryIndex : IEntryList, IDisposable
             _filled = 0;
         }
 
-        /// <summary>The pieces of a mapped region, hashed in parallel.</summary>
-        public static ulong[] Of(byte* data, long length)
+        /// <summary>The pieces of a region of the file, hashed in parallel. Read, not mapped: a process's RSS then holds
+        /// only the pages its lookups touch, not the whole index.</summary>
+        public static ulong[] Of(SafeFileHandle file, long start, long length)
         {
             var pieces = new ulong[(length + Piece - 1) / Piece];
             Parallel.For(0, pieces.Length, p =>
             {
-                long at = (long)p * Piece;
-                pieces[p] = XxHash3.HashToUInt64(new ReadOnlySpan<byte>(data + at, (int)Math.Min(Piece, length - at)));
+                var hash = new XxHash3();
+                var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
+                try
+                {
+                    long at = start + (long)p * Piece, end = Math.Min(at + Piece, start + length);
+                    while (at < end)
+                    {
+                        int read = RandomAccess.Read(file, buffer.AsSpan(0, (int)Math.Min(buffer.Length, end - at)), at);
+                        if (read == 0) throw new EndOfStreamException();
+                        hash.Append(buffer.AsSpan(0, read));
+                        at += read;
+                    }
+                }
+                finally
+                {
+                    System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+                }
+                pieces[p] = hash.GetCurrentHashAsUInt64();
             });
             return pieces;
         }
     }
 
-    /// <summary>The checksum of a mapped index whose header sizes were checked against its length.</summary>
-    private static ulong Checksum(byte* data, long rows, long pool, long end) =>
-        Combine(new ReadOnlySpan<byte>(data, (int)rows), PieceHash.Of(data + rows, pool - rows), PieceHash.Of(data + pool, end - pool));
+    /// <summary>The checksum of an index whose header sizes were checked against its length.</summary>
+    private static ulong Checksum(SafeFileHandle file, long rows, long pool, long end)
+    {
+        var prefix = new byte[rows];
+        RandomAccess.Read(file, prefix, 0);
+        return Combine(prefix, PieceHash.Of(file, rows, pool - rows), PieceHash.Of(file, pool, end - pool));
+    }
 
     /// <summary>The checksum the file at <paramref name="path"/> should hold (tests that write an index by hand).</summary>
     internal static ulong Checksum(string path)
     {
-        using var file = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
-        using var view = file.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
-        byte* data = null;
-        view.SafeMemoryMappedViewHandle.AcquirePointer(ref data);
-        try
-        {
-            return Checksum(data, ReadLong(data + 24), ReadLong(data + 32), ReadLong(data + 32) + ReadLong(data + 40));
-        }
-        finally
-        {
-            view.SafeMemoryMappedViewHandle.ReleasePointer();
-        }
+        using var file = File.OpenHandle(path);
+        var header = new byte[HeaderBytes];
+        RandomAccess.Read(file, header, 0);
+        long rows = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(24)), pool = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(32));
+        return Checksum(file, rows, pool, pool + BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(40)));
     }
 
     /// <summary>
@@ -373,8 +388,8 @@ internal sealed unsafe class EntryIndex : IEntryList, IDisposable
         long length = new FileInfo(path).Length;
         if (length < HeaderBytes) { why = $"{length} bytes, shorter than an index header"; return null; }
         var header = new byte[HeaderBytes];
-        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1))
-            stream.ReadExactly(header);
+        using var handle = File.OpenHandle(path);
+        RandomAccess.Read(handle, header, 0);
         if (!header.AsSpan(0, 8).SequenceEqual(Magic)) { why = "not a VgtData index (wrong magic)"; return null; }
         if (BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(8)) != Version || BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(12)) != RowBytes)
         {
@@ -392,17 +407,21 @@ internal sealed unsafe class EntryIndex : IEntryList, IDisposable
             why = $"sizes in the header do not match the file's {length} bytes (truncated or damaged)";
             return null;
         }
+        if (Checksum(handle, rows, pool, length) != BinaryPrimitives.ReadUInt64LittleEndian(header.AsSpan(ChecksumAt)))
+        {
+            why = "checksum does not match (damaged)";
+            return null;
+        }
 
-        var file = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+        // Mapped from the handle that was checked: a rebuild renamed over the path meanwhile is not what gets read.
+        var file = MemoryMappedFile.CreateFromFile(handle, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
         var view = file.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
         byte* data = null;
         view.SafeMemoryMappedViewHandle.AcquirePointer(ref data);
         var index = new EntryIndex(path, file, view, data, count, rows, pool, poolLength, limit);
         try
         {
-            if (Checksum(data, rows, pool, length) != BinaryPrimitives.ReadUInt64LittleEndian(header.AsSpan(ChecksumAt)))
-                why = "checksum does not match (damaged)";
-            else if (JsonSerializer.Deserialize<Meta>(new ReadOnlySpan<byte>(data + HeaderBytes, metaLength)) is not { } meta)
+            if (JsonSerializer.Deserialize<Meta>(new ReadOnlySpan<byte>(data + HeaderBytes, metaLength)) is not { } meta)
                 why = "its source list is empty";
             else if (meta.CapSource != expected.CapSource) why = $"built for cap_source '{meta.CapSource}', not '{expected.CapSource}'";
             else if (!meta.SameAs(expected)) why = "its sources changed since it was built";

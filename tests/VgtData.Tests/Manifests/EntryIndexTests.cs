@@ -90,6 +90,8 @@ public sealed class EntryIndexTests : IDisposable
     [Theory]
     [InlineData("truncated", "sizes in the header do not match the file's")]
     [InlineData("flipped", "checksum does not match (damaged)")]
+    [InlineData("flipped row", "checksum does not match (damaged)")]
+    [InlineData("flipped meta", "checksum does not match (damaged)")]
     [InlineData("foreign", "not a VgtData index (wrong magic)")]
     [InlineData("short", "bytes, shorter than an index header")]
     public void ADamagedIndexIsNeverReadAndIsRebuilt(string damage, string reason)
@@ -102,6 +104,8 @@ public sealed class EntryIndexTests : IDisposable
         {
             "truncated" => bytes[..^7],
             "flipped" => Flip(bytes, bytes.Length - 3),
+            "flipped row" => Flip(bytes, (int)BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(24)) + 8 + 32),
+            "flipped meta" => Flip(bytes, EntryIndex.HeaderBytes + 3),
             "foreign" => Encoding.UTF8.GetBytes(new string('x', bytes.Length)),
             _ => bytes[..40],
         });

@@ -115,7 +115,7 @@ internal sealed unsafe class EntryIndex : IEntryList, IDisposable
     /// captions were read into it (null: they were not; the dataset reads each annotation file per sample).</summary>
     internal sealed record Meta(string CapSource, IReadOnlyList<SourceStamp> Sources, string? Annotations = null)
     {
-        public bool SameAs(Meta other) => CapSource == other.CapSource && Annotations == other.Annotations && Sources.SequenceEqual(other.Sources);
+        public bool SameAs(Meta other) => CapSource == other.CapSource && Annotations == other.Annotations && Enumerable.SequenceEqual(Sources, other.Sources);
     }
 
     /// <summary>A source file as it was: its path, size, modification time and an XxHash64 of its first and last 64 KiB

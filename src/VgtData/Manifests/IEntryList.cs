@@ -124,11 +124,24 @@ internal static class EntryLists
     }
 
     /// <summary>Address, size and ETag of the manifest object(s) an s3:// data_path names (the object, else the *.json
-    /// directly below the prefix, as <see cref="DataFiles.Materialize"/> reads them); null when there are none to stamp.</summary>
+    /// directly below the prefix, as <see cref="DataFiles.Materialize"/> reads them); null when there are none to stamp
+    /// or the store refuses to say (then the manifest is read as without an index, and fails with the GET's own error).</summary>
     private static List<EntryIndex.SourceStamp>? ObjectStamps(EntrySource source)
     {
-        if (source.Files.Store is not { } store) return null;
-        var location = S3Location.Parse(source.DataPath);
+        if (source.Files.Store is null) return null;
+        try
+        {
+            return ListObjectStamps(source.Files.Store, source.DataPath);
+        }
+        catch (Exception e) when (e is VgtDataException or IOException)
+        {
+            return null;
+        }
+    }
+
+    private static List<EntryIndex.SourceStamp>? ListObjectStamps(S3Store store, string dataPath)
+    {
+        var location = S3Location.Parse(dataPath);
         if (location.Key.Length > 0 && !location.Key.EndsWith('/') && store.Head(location) is { } one)
             return [EntryIndex.SourceStamp.OfObject(location.ToString(), one.Size, one.ETag)];
         var listed = store.List(location with { Key = location.KeyPrefix })

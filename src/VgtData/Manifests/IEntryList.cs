@@ -89,9 +89,20 @@ internal static class EntryLists
         if (stamps is null) return Manifest.Load(source.Files.Materialize(source.DataPath), source.CapSource, source.Limit);
         var meta = new EntryIndex.Meta(source.CapSource, stamps, source.AnnotationCaption is null ? null : source.Annotations ?? "");
         var paths = IndexPaths(source.DataPath, remote ? source.Files.Store!.EndpointName : null).ToList();
-        foreach (var path in Scoped.Value == Scope.Rebuild ? [] : paths)
+        bool rebuild = Scoped.Value == Scope.Rebuild;
+        foreach (var path in rebuild ? [] : paths)
             if (EntryIndex.TryOpen(path, meta, source.Limit, out _) is { } index) return index;
-        // Not there, or stale: read the manifest once and write the index for every later process.
+        // Not there, or stale: one process builds while the others that start with it wait, then map what it wrote.
+        using var building = BuildLock.Take(paths);
+        foreach (var path in rebuild || building is null ? [] : paths)
+            if (EntryIndex.TryOpen(path, meta, source.Limit, out _) is { } index) return index;
+        return Build(source, meta, paths);
+    }
+
+    /// <summary>Reads the manifest once and writes the index for every later process; the manifest itself when no index
+    /// can be written.</summary>
+    private static IEntryList Build(EntrySource source, EntryIndex.Meta meta, List<string> paths)
+    {
         var local = source.Files.Materialize(source.DataPath);
         Manifest manifest;
         try
@@ -121,6 +132,64 @@ internal static class EntryLists
             }
         }
         return source.Limit is int l && l < manifest.Count ? Manifest.Load(local, source.CapSource, l) : manifest;
+    }
+
+    /// <summary>
+    /// A lock file beside the first index path that can hold one (<c>.vgtidx.lock</c>, an exclusive <c>flock</c>), so the
+    /// ranks of a node that all find the index missing build it once. Correctness never rests on it (each build is
+    /// written to its own temporary file and renamed); it only saves the repeated work. Released by a crashed holder's
+    /// exit, so a wait never outlives the build it waits for.
+    /// </summary>
+    private sealed class BuildLock : IDisposable
+    {
+        private readonly FileStream _file;
+        private readonly string _path;
+
+        private BuildLock(FileStream file, string path) => (_file, _path) = (file, path);
+
+        /// <summary>The lock, after waiting for another process's build; null when no folder can hold a lock file.</summary>
+        public static BuildLock? Take(IEnumerable<string> paths)
+        {
+            foreach (var path in paths)
+            {
+                var lockPath = path + ".lock";
+                try
+                {
+                    Directory.CreateDirectory(Path.GetDirectoryName(lockPath)!);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    continue;
+                }
+                while (true)
+                {
+                    try
+                    {
+                        return new BuildLock(new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1), lockPath);
+                    }
+                    catch (UnauthorizedAccessException)
+                    {
+                        break;   // a read-only folder: the cache folder is next
+                    }
+                    catch (IOException) when (File.Exists(lockPath))
+                    {
+                        Thread.Sleep(100);   // another process is building
+                    }
+                    catch (IOException)
+                    {
+                        break;
+                    }
+                }
+            }
+            return null;
+        }
+
+        public void Dispose()
+        {
+            // Removed while still held: a process waiting on this file then finds the index built and maps it.
+            File.Delete(_path);
+            _file.Dispose();
+        }
     }
 
     /// <summary>Address, size and ETag of the manifest object(s) an s3:// data_path names (the object, else the *.json

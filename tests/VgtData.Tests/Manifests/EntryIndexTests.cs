@@ -79,6 +79,29 @@ public sealed class EntryIndexTests : IDisposable
     }
 
     [Fact]
+    public void ProcessesStartingTogetherBuildTheIndexOnce()
+    {
+        var path = _files.WriteManifest("data.json", Enumerable.Range(0, 20_000).Select(i => new { image = $"{i}.jpg", caption = $"caption {i}" }));
+        using var start = new Barrier(4);
+        var opened = Enumerable.Range(0, 4).Select(_ => Task.Run(() =>
+        {
+            start.SignalAndWait();
+            return (EntryIndex)EntryLists.OpenIndexed(path, "caption", null);
+        })).ToArray();
+        Task.WaitAll(opened);
+        try
+        {
+            Assert.Equal(1, opened.Count(t => t.Result.Built));
+            Assert.All(opened, t => Assert.Equal("caption 19999", t.Result[19_999].Caption));
+            Assert.False(File.Exists(path + ".vgtidx.lock"));
+        }
+        finally
+        {
+            foreach (var t in opened) t.Result.Dispose();
+        }
+    }
+
+    [Fact]
     public void AnotherCapSourceBuildsAnotherIndex()
     {
         var path = WriteManifest("""[{"image": "x.jpg", "caption": "short", "long_caption": "a much longer caption"}]""");

@@ -115,7 +115,11 @@ internal sealed unsafe class EntryIndex : IEntryList, IDisposable
     /// captions were read into it (null: they were not; the dataset reads each annotation file per sample).</summary>
     internal sealed record Meta(string CapSource, IReadOnlyList<SourceStamp> Sources, string? Annotations = null)
     {
-        public bool SameAs(Meta other) => CapSource == other.CapSource && Annotations == other.Annotations && Enumerable.SequenceEqual(Sources, other.Sources);
+        /// <summary>Whether an index built with this meta serves <paramref name="wanted"/>; one whose entries name no
+        /// annotation (null <see cref="Annotations"/>) serves any annotation settings, so a cwd or cap_folder change does
+        /// not rebuild it.</summary>
+        public bool Serves(Meta wanted) => CapSource == wanted.CapSource && (Annotations is null || Annotations == wanted.Annotations)
+            && Enumerable.SequenceEqual(Sources, wanted.Sources);
     }
 
     /// <summary>A source file as it was: its path, size, modification time and an XxHash64 of its first and last 64 KiB
@@ -149,6 +153,7 @@ internal sealed unsafe class EntryIndex : IEntryList, IDisposable
         var temp = $"{path}.{Environment.ProcessId}.tmp";
         try
         {
+            if (meta.Annotations != null && !NamesAnnotations(entries)) meta = meta with { Annotations = null };
             var metaBytes = JsonSerializer.SerializeToUtf8Bytes(meta);
             long count = entries.Count;
             long rows = (HeaderBytes + metaBytes.Length + 7) & ~7L;
@@ -225,14 +230,23 @@ internal sealed unsafe class EntryIndex : IEntryList, IDisposable
         }
     }
 
+    private static bool NamesAnnotations(IEntryList entries)
+    {
+        for (int i = 0; i < entries.Count; i++)
+            if (NamesAnnotation(entries, i)) return true;
+        return false;
+    }
+
+    private static bool NamesAnnotation(IEntryList entries, int i) =>
+        entries is Manifest m ? m.TryRaw(i, out var row, out _, out _) is var _ && row.TextIsAnnotation && row.TextLength >= 0
+            : entries[i] is { Caption: null, Annotation: not null };
+
     private static void ReadCaptions(IEntryList entries, int start, int n, string?[] captions, Func<string, string?> read)
     {
         Array.Clear(captions);
         // Inline captions are the common case: a block without annotation names costs one pass over its rows.
         bool any = false;
-        for (int k = 0; k < n && !any; k++)
-            any = entries is Manifest m ? m.TryRaw(start + k, out var row, out _, out _) is var _ && row.TextIsAnnotation && row.TextLength >= 0
-                : entries[start + k] is { Caption: null, Annotation: not null };
+        for (int k = 0; k < n && !any; k++) any = NamesAnnotation(entries, start + k);
         if (!any) return;
         Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = AnnotationReaders }, k =>
         {
@@ -424,7 +438,7 @@ internal sealed unsafe class EntryIndex : IEntryList, IDisposable
             if (JsonSerializer.Deserialize<Meta>(new ReadOnlySpan<byte>(data + HeaderBytes, metaLength)) is not { } meta)
                 why = "its source list is empty";
             else if (meta.CapSource != expected.CapSource) why = $"built for cap_source '{meta.CapSource}', not '{expected.CapSource}'";
-            else if (!meta.SameAs(expected)) why = "its sources changed since it was built";
+            else if (!meta.Serves(expected)) why = "its sources changed since it was built";
             if (why.Length == 0) return index;
         }
         catch (JsonException e)

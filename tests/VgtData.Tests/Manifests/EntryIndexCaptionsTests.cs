@@ -112,6 +112,17 @@ public sealed class EntryIndexCaptionsTests : IDisposable
     }
 
     [Fact]
+    public void InlineCaptionsDoNotDependOnWhereAnnotationsWouldBeRead()
+    {
+        _files.WriteDataset(3);
+        var options = _files.Options();
+        using (var first = new CaptionDataset(options)) Assert.True(((EntryIndex)first.Entries).Built);
+        using var other = new CaptionDataset(options with { CapFolder = _files.PathOf("elsewhere"), TextAnnotations = true });
+        Assert.False(((EntryIndex)other.Entries).Built);
+        Assert.Equal("picture number 1 of a blue thing", other.Entries[1].Caption);
+    }
+
+    [Fact]
     public void AnotherCapSourceOrCapFolderBuildsAnotherIndex()
     {
         var options = Annotated();

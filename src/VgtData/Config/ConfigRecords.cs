@@ -170,6 +170,9 @@ internal sealed record DatasetConfig
     [ConfigKey("train_number_samples", "use only the first N entries", Min = 1, Max = int.MaxValue)]
     public int? TrainNumberSamples { get; init; }
 
+    [ConfigKey("index", "read the entries through the memory-mapped index built beside data_path (docs/memory.md); false parses the JSON every start")]
+    public bool Index { get; init; } = RootConfig.CaptionDefaults.Index;
+
     [ConfigKey("debug", "every index serves entry 0")]
     public bool Debug { get; init; } = RootConfig.CaptionDefaults.Debug;
 

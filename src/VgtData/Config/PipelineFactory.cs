@@ -242,6 +242,7 @@ internal static class PipelineFactory
                 ResizeOnDevice = loader.ResizeOn == "device",
                 Limits = limits,
                 TrainNumberSamples = d.TrainNumberSamples,
+                Index = d.Index,
                 Debug = d.Debug,
                 Seed = seed,
                 ImageLatentsFolder = storage.LatentsFolder ?? d.ImageLatentsFolder,

@@ -38,11 +38,21 @@ public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasEpo
     {
         _options = options;
         var stores = (options.Stores ?? DatasetStorage.None) with { MaxFileBytes = options.Limits.MaxFileBytes };
-        Entries = entries ?? EntryLists.Open(stores.Materialize(options.DataPath), options.CapSource, options.TrainNumberSamples);
+        // Before the entries: an index being built reads the annotations' captions through it.
+        _annotations = stores.Open(options.CapFolder ?? "");
+        Entries = entries ?? EntryLists.Open(new EntrySource(options.DataPath, options.CapSource, options.TrainNumberSamples)
+        {
+            Store = stores.Store,
+            Materialize = stores.Materialize,
+            Index = options.Index,
+            // What decides an annotation's caption besides its name: the index is rebuilt when one of these changes.
+            Annotations = $"{(options.CapFolder is not { Length: > 0 } cap ? Environment.CurrentDirectory : S3Location.IsUrl(cap) ? cap : Path.GetFullPath(cap))}"
+                + $"|text={options.TextAnnotations}|max={options.Limits.MaxFileBytes}",
+            AnnotationCaption = TryReadAnnotation,
+        });
         if (Entries.Count == 0) throw new VgtDataException($"{options.DataPath}: the manifest has no entries");
         _ownsSource = options.ImageSource is null;
         _source = options.ImageSource ?? stores.Open(options.ImageFolder);
-        _annotations = stores.Open(options.CapFolder ?? "");
         _latents = (options.ImageLatentsFolder ?? options.ImageTokensFolder) is { } tensors ? stores.Open(tensors) : null;
         _decoder = options.Decoder ?? ImageDecoder.Shared;
         Failures = new SampleFailureLog(options.FailureBudget, options.FailureWindow);
@@ -276,6 +286,19 @@ public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasEpo
         if (at >= 0)
             throw new SampleException(SampleFailureReason.UnencodableText, _source.Describe(entry.Image),
                 $"{what} holds a {LoneSurrogates.Describe(text, at)}, which UTF-8 cannot encode");
+    }
+
+    /// <summary>The annotation's caption as a sample reads it, for the index to hold; null when the sample would fail.</summary>
+    private string? TryReadAnnotation(string annotation)
+    {
+        try
+        {
+            return ReadAnnotation(annotation);
+        }
+        catch (SampleException)
+        {
+            return null;
+        }
     }
 
     private string ReadAnnotation(string annotation)

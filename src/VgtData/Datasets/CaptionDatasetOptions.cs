@@ -22,6 +22,10 @@ public sealed record CaptionDatasetOptions
     /// <summary>Annotations are .txt files whose stripped text is the caption (BLIP3o-60k).</summary>
     public bool TextAnnotations { get; init; }
 
+    /// <summary><c>index</c>: read the entries through their memory-mapped index, built beside data_path on first open
+    /// (docs/memory.md); false parses the JSON on every open.</summary>
+    public bool Index { get; init; } = true;
+
     /// <summary><c>unconditional</c>: probability of replacing the caption by the CFG prompt.</summary>
     public double Unconditional { get; init; } = 0.1;
 

@@ -12,7 +12,7 @@ namespace VgtData.Manifests;
 internal sealed class Manifest : IEntryList
 {
     [StructLayout(LayoutKind.Sequential, Pack = 4)]
-    private struct Row
+    internal struct Row
     {
         public long Image;
         public long Text;      // caption (inline) or annotation file name
@@ -63,6 +63,16 @@ internal sealed class Manifest : IEntryList
 
     /// <summary>The image path of an entry without decoding its caption.</summary>
     public string ImageOf(int index) => Exact(index, image: true) ?? _pool.GetString(_rows[index].Image, _rows[index].ImageLength);
+
+    /// <summary>Entry <paramref name="index"/>'s row and its UTF-8 bytes as the pool holds them, with no string made (the
+    /// entry index's writer); false when the entry holds a lone surrogate, which only its string keeps exactly.</summary>
+    internal bool TryRaw(int index, out Row row, out ReadOnlySpan<byte> image, out ReadOnlySpan<byte> text)
+    {
+        row = _rows[index];
+        image = _pool.Get(row.Image, row.ImageLength);
+        text = row.TextLength >= 0 ? _pool.Get(row.Text, row.TextLength) : default;
+        return _exact.Count == 0 || (!_exact.ContainsKey(ExactKey(index, true)) && !_exact.ContainsKey(ExactKey(index, false)));
+    }
 
     private string? Exact(int index, bool image) =>
         _exact.Count > 0 && _exact.TryGetValue(ExactKey(index, image), out var s) ? s : null;

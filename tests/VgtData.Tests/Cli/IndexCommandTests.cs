@@ -1,6 +1,7 @@
 using VgtData.Config;
 using VgtData.Manifests;
 using VgtData.Preparation;
+using VgtData.Validation;
 using static VgtData.Tests.Fixtures.CliRun;
 
 namespace VgtData.Tests.Cli;
@@ -53,10 +54,17 @@ public sealed class IndexCommandTests : IDisposable
         Assert.Equal(0, code);
         Assert.Equal([Line("a", 5, "up to date"), Line("b", 3, "built")], output.TrimEnd().Split('\n'));
 
-        // Outside the command the loader reads data.json as before (the index is opt-in), with the new captions.
+        // The loader maps the same index (on by default), with the new captions.
         using var pipeline = PipelineFactory.Build(ConfigLoader.Load(_config));
         using var sample = pipeline.Dataset.GetSample(5);
         Assert.StartsWith("new ", sample.Caption);
+        Assert.All(EntryValidator.Members(pipeline.Dataset), m => Assert.False(Assert.IsType<EntryIndex>(m.Entries).Built));
+
+        // --rebuild writes each anew; a member with "index": false is named and left alone.
+        File.WriteAllText(_config, File.ReadAllText(_config).Replace("\"image_folder\": \"b\"", "\"image_folder\": \"b\", \"index\": false"));
+        (code, output, _) = Run("index", _config, "--rebuild");
+        Assert.Equal(0, code);
+        Assert.Equal([Line("a", 5, "built"), $"{Path.Combine(_dir, "b", "data.json")}: 3 entries, not indexed (index: false)"], output.TrimEnd().Split('\n'));
     }
 
     [Fact]

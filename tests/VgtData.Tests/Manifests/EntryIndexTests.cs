@@ -79,6 +79,29 @@ public sealed class EntryIndexTests : IDisposable
     }
 
     [Fact]
+    public void ProcessesStartingTogetherBuildTheIndexOnce()
+    {
+        var path = _files.WriteManifest("data.json", Enumerable.Range(0, 20_000).Select(i => new { image = $"{i}.jpg", caption = $"caption {i}" }));
+        using var start = new Barrier(4);
+        var opened = Enumerable.Range(0, 4).Select(_ => Task.Run(() =>
+        {
+            start.SignalAndWait();
+            return (EntryIndex)EntryLists.OpenIndexed(path, "caption", null);
+        })).ToArray();
+        Task.WaitAll(opened);
+        try
+        {
+            Assert.Equal(1, opened.Count(t => t.Result.Built));
+            Assert.All(opened, t => Assert.Equal("caption 19999", t.Result[19_999].Caption));
+            Assert.False(File.Exists(path + ".vgtidx.lock"));
+        }
+        finally
+        {
+            foreach (var t in opened) t.Result.Dispose();
+        }
+    }
+
+    [Fact]
     public void AnotherCapSourceBuildsAnotherIndex()
     {
         var path = WriteManifest("""[{"image": "x.jpg", "caption": "short", "long_caption": "a much longer caption"}]""");
@@ -90,6 +113,8 @@ public sealed class EntryIndexTests : IDisposable
     [Theory]
     [InlineData("truncated", "sizes in the header do not match the file's")]
     [InlineData("flipped", "checksum does not match (damaged)")]
+    [InlineData("flipped row", "checksum does not match (damaged)")]
+    [InlineData("flipped meta", "checksum does not match (damaged)")]
     [InlineData("foreign", "not a VgtData index (wrong magic)")]
     [InlineData("short", "bytes, shorter than an index header")]
     public void ADamagedIndexIsNeverReadAndIsRebuilt(string damage, string reason)
@@ -102,6 +127,8 @@ public sealed class EntryIndexTests : IDisposable
         {
             "truncated" => bytes[..^7],
             "flipped" => Flip(bytes, bytes.Length - 3),
+            "flipped row" => Flip(bytes, (int)BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(24)) + 8 + 32),
+            "flipped meta" => Flip(bytes, EntryIndex.HeaderBytes + 3),
             "foreign" => Encoding.UTF8.GetBytes(new string('x', bytes.Length)),
             _ => bytes[..40],
         });
@@ -158,30 +185,21 @@ public sealed class EntryIndexTests : IDisposable
         var manifest = WriteManifest("""[{"image": "x.jpg", "caption": "x"}]""");
         var meta = new EntryIndex.Meta("caption", [EntryIndex.SourceStamp.Of(manifest)]);
         var metaBytes = JsonSerializer.SerializeToUtf8Bytes(meta);
-        long rows = (72 + metaBytes.Length + 7) & ~7L;
-        long pool = rows + 40;
+        long rows = (EntryIndex.HeaderBytes + metaBytes.Length + 7) & ~7L;
+        long pool = rows + EntryIndex.RowBytes;
         long far = (4L << 30) + 12345;
         var image = Encoding.UTF8.GetBytes("far/away.jpg");
         var caption = Encoding.UTF8.GetBytes("a caption past 4 GiB");
         long poolLength = far + image.Length + caption.Length;
         var path = _files.PathOf("far.vgtidx");
+        var header = EntryIndex.Header(1, rows, pool, poolLength, metaBytes.Length);
         using (var file = new FileStream(path, FileMode.Create, FileAccess.ReadWrite))
         {
             file.SetLength(pool + poolLength);
-            var header = new byte[72];
-            "VGTIDX\0\u0001"u8.CopyTo(header);
-            BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(8), EntryIndex.Version);
-            BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(12), 40);
-            BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(16), 1);
-            BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(24), rows);
-            BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(32), pool);
-            BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(40), poolLength);
-            BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(48), metaBytes.Length);
-            var row = new byte[40];
+            var row = new byte[EntryIndex.RowBytes];
             BinaryPrimitives.WriteInt64LittleEndian(row, far);
-            BinaryPrimitives.WriteInt64LittleEndian(row.AsSpan(8), far + image.Length);
-            BinaryPrimitives.WriteInt32LittleEndian(row.AsSpan(16), image.Length);
-            BinaryPrimitives.WriteInt32LittleEndian(row.AsSpan(20), caption.Length);
+            BinaryPrimitives.WriteInt32LittleEndian(row.AsSpan(8), image.Length);
+            BinaryPrimitives.WriteInt32LittleEndian(row.AsSpan(12), caption.Length);
             file.Write(header);
             file.Write(metaBytes);
             file.Position = rows;
@@ -189,11 +207,10 @@ public sealed class EntryIndexTests : IDisposable
             file.Position = pool + far;
             file.Write(image);
             file.Write(caption);
-            file.Flush();
-            BinaryPrimitives.WriteUInt64LittleEndian(header.AsSpan(64), EntryIndex.Checksum(file));
-            file.Position = 64;
-            file.Write(header.AsSpan(64, 8));
         }
+        BinaryPrimitives.WriteUInt64LittleEndian(header.AsSpan(EntryIndex.ChecksumAt), EntryIndex.Checksum(path));
+        using (var file = new FileStream(path, FileMode.Open, FileAccess.Write))
+            file.Write(header);
         using var index = EntryIndex.TryOpen(path, meta, null, out var why);
         Assert.True(index is not null, why);
         Assert.Equal(new ManifestEntry("far/away.jpg", "a caption past 4 GiB", null, null, null), index![0]);

@@ -23,14 +23,18 @@ public sealed class EntryListTests : IDisposable
     }
 
     [Fact]
-    public void DataJsonOpensAsAManifestWithItsEntries()
+    public void DataJsonOpensThroughItsIndexUnlessTurnedOff()
     {
         _images.WriteDataset(3);
-        var list = EntryLists.Open(_images.PathOf("data.json"), "caption", limit: 2);
-        Assert.IsType<Manifest>(list);
-        Assert.Equal(2, list.Count);
-        Assert.Equal(new ManifestEntry("img001.png", "picture number 1 of a blue thing", null, null, null), list[1]);
-        Assert.Equal("img000.png", list.ImageOf(0));
+        using var indexed = (EntryIndex)EntryLists.Open(_images.PathOf("data.json"), "caption", limit: 2);
+        var plain = EntryLists.Open(new EntrySource(_images.PathOf("data.json"), "caption", 2) { Index = false });
+        Assert.IsType<Manifest>(plain);
+        foreach (var list in new[] { indexed, plain })
+        {
+            Assert.Equal(2, list.Count);
+            Assert.Equal(new ManifestEntry("img001.png", "picture number 1 of a blue thing", null, null, null), list[1]);
+            Assert.Equal("img000.png", list.ImageOf(0));
+        }
     }
 
     [Fact]

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
 namespace VgtData.Images;
@@ -40,11 +39,11 @@ internal sealed class PngRoute : IImageRoute
         return null;
     }
 
-    public Image<Rgb24> Decode(ReadOnlyMemory<byte> data, string path, int rowsNeeded)
+    public RgbImage Decode(ReadOnlyMemory<byte> data, string path, int rowsNeeded)
     {
         var h = ReadIhdr(data.Span, path);
         if (PngRowDecoder.Supports(h.BitDepth, h.ColorType, h.Interlace))
-            return PngRowDecoder.Decode(data, h.Width, h.Height, h.ColorType, rowsNeeded, ImageSharpRoute.SingleThreaded, path);
+            return PngRowDecoder.Decode(data, h.Width, h.Height, h.ColorType, rowsNeeded, path);
         if (h.BitDepth != 16) return ImageSharpRoute.Load(data, path);
         // Pillow opens a 16-bit grey PNG as mode "I"; convert('RGB') then clips every value above 255 to 255.
         if (h.ColorType == 0)

@@ -6,9 +6,6 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.Advanced;
-using SixLabors.ImageSharp.PixelFormats;
 
 namespace VgtData.Images;
 
@@ -26,15 +23,14 @@ internal static class PngRowDecoder
         bitDepth == 8 && colorType is 2 or 6 && interlace == 0;
 
     /// <summary>Decodes rows [0, <paramref name="rows"/>) of a supported PNG into an image of that height.</summary>
-    public static Image<Rgb24> Decode(ReadOnlyMemory<byte> data, int width, int height, byte colorType, int rows, Configuration configuration, string path)
+    public static RgbImage Decode(ReadOnlyMemory<byte> data, int width, int height, byte colorType, int rows, string path)
     {
-        if (Libdeflate.Enabled && DecodeWithLibdeflate(data, width, height, colorType, rows, configuration, path) is { } fast) return fast;
+        if (Libdeflate.Enabled && DecodeWithLibdeflate(data, width, height, colorType, rows, path) is { } fast) return fast;
         int bpp = colorType == 6 ? 4 : 3;
         int rowBytes = checked(width * bpp);
         rows = Math.Clamp(rows, 1, height);
-        var pixels = new PooledPixelMemory(checked(width * rows));
-        var image = Image.WrapMemory<Rgb24>(configuration, (IMemoryOwner<Rgb24>)pixels, width, rows);
-        var output = pixels.Bytes;
+        var image = new RgbImage(width, rows);
+        var output = image.Pixels;
         int outStride = width * 3;
         int stride = rowBytes + 1;
         // Inflate many rows per call: the native inflater is fastest on large reads.
@@ -94,7 +90,7 @@ internal static class PngRowDecoder
     /// pixels do not depend on whether libdeflate is installed; the one exception, codes zlib refuses in a stream whose
     /// Adler-32 still matches, is served with its encoder's pixels (docs/images.md).
     /// </summary>
-    internal static Image<Rgb24>? DecodeWithLibdeflate(ReadOnlyMemory<byte> data, int width, int height, byte colorType, int rows, Configuration configuration, string path)
+    internal static RgbImage? DecodeWithLibdeflate(ReadOnlyMemory<byte> data, int width, int height, byte colorType, int rows, string path)
     {
         int bpp = colorType == 6 ? 4 : 3;
         int rowBytes = checked(width * bpp);
@@ -114,11 +110,10 @@ internal static class PngRowDecoder
             if (written < rawLength)
                 throw new SampleException(SampleFailureReason.Truncated, path, $"PNG image data ends after {written / stride} of {height} rows");
             CheckFilters(raw.AsSpan(rows * stride, (int)rawLength - rows * stride), stride, rows, path);
-            var pixels = new PooledPixelMemory(checked(width * rows));
-            var image = Image.WrapMemory<Rgb24>(configuration, (IMemoryOwner<Rgb24>)pixels, width, rows);
+            var image = new RgbImage(width, rows);
             try
             {
-                var output = pixels.Bytes;
+                var output = image.Pixels;
                 int outStride = width * 3;
                 var zeros = ArrayPool<byte>.Shared.Rent(rowBytes);
                 try

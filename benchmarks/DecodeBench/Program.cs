@@ -47,7 +47,7 @@ var decoders = new List<(string Name, IImageDecoder Decoder, Func<string, bool> 
 {
     ("default", ImageDecoder.Shared, _ => true),
     ("imagesharp", new Plain(), _ => true),
-    ("default-zlib", new Switched("default-zlib", draft: false, libdeflate: false, turboJpeg: true), f => f == "png"),
+    ("default-zlib", new Switched("default-zlib", draft: false, libdeflate: false, turboJpeg: true), f => f.StartsWith("png")),
     ("default-vips", new Switched("default-vips", draft: false, libdeflate: true, turboJpeg: false), f => f == "jpeg"),
     ("default-draft", new Switched("default-draft", draft: true, libdeflate: true, turboJpeg: true), f => f == "jpeg"),
     ("draft-vips", new Switched("draft-vips", draft: true, libdeflate: true, turboJpeg: false), f => f == "jpeg"),

@@ -1,8 +1,8 @@
 // Per-core decode throughput of the image decoder on 1024×1024 photo-like images: an 8-bit RGB PNG, a q90 JPEG, and
-// the same photo as a palette PNG and a grey PNG (the PNGs the row decoder does not take), alone and followed by the
-// loader's crop + resize to 448. Single-threaded; prints the median of the runs for each decoder. For the palette and
-// grey PNGs it also times libvips' PNG loader (bundled libpng), the other candidate for their route, and says whether its
-// pixels equal ImageSharp's.
+// the same photo as a palette PNG and a grey PNG (one byte a pixel: the row decoder's slowest unfiltering), alone and
+// followed by the loader's crop + resize to 448. Single-threaded; prints the median of the runs for each decoder. For
+// the palette and grey PNGs it also times libvips' PNG loader (bundled libpng) and says whether its pixels equal
+// ImageSharp's.
 // Usage: dotnet run -c Release --project benchmarks/DecodeBench -- [--images N] [--runs R] [--size S] [--decoders a,b]
 using System.Diagnostics;
 using SixLabors.ImageSharp;
@@ -40,7 +40,7 @@ Console.WriteLine($"{size}x{size} photo-like: {string.Join(", ", files.Select(f 
 
 var limits = ImageLimits.Default;
 // "default" is ImageDecoder.Shared; "imagesharp" is ImageSharp's own Image.Load, copied out (the baseline, not a route for PNG or
-// JPEG); "default-zlib" is "default" with libdeflate off (zlib-ng inflate, stopping at the crop); "default-draft" is
+// JPEG); "default-zlib" is "default" with libdeflate off (zlib-ng inflate, stopping at the crop; every PNG); "default-draft" is
 // "default" with dataset.jpeg_draft (DCT-scaled decode for 448); "default-vips" and "draft-vips" are those with the
 // system's TurboJPEG off (JPEGs through libvips); "vips-png" is libvips' PNG loader (PNGs only).
 var decoders = new List<(string Name, IImageDecoder Decoder, Func<string, bool> Takes)>

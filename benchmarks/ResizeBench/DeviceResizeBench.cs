@@ -16,7 +16,7 @@ using static TorchSharp.torch;
 
 internal static class DeviceResizeBench
 {
-    private sealed record Case(string Name, Image<Rgb24> Image, CropBox Box, int Size, byte[] Pillow, string Origin);
+    private sealed record Case(string Name, RgbImage Image, CropBox Box, int Size, byte[] Pillow, string Origin);
 
     public static int Run(string[] args)
     {
@@ -139,7 +139,8 @@ internal static class DeviceResizeBench
         ulong seed = 1;
         foreach (var (name, w, h, offset, size) in shapes)
         {
-            var image = SyntheticDataset.Render(w, h, seed++);
+            using var rendered = SyntheticDataset.Render(w, h, seed++);
+            var image = ImageSharpRoute.Copy(rendered);
             var box = CropBox.Square(w, h, offset);
             yield return new Case(name, image, box, size, PillowBytes(image, box, size), "generated");
         }
@@ -147,11 +148,12 @@ internal static class DeviceResizeBench
         var random = new Random(7);
         var noise = new byte[600 * 600 * 3];
         random.NextBytes(noise);
-        var noisy = Image.LoadPixelData<Rgb24>(noise, 600, 600);
+        var noisy = new RgbImage(600, 600);
+        noise.CopyTo(noisy.Pixels);
         yield return new Case("noise 600x600 -> 448", noisy, new CropBox(0, 0, 600, 600), 448, PillowBytes(noisy, new CropBox(0, 0, 600, 600), 448), "generated");
     }
 
-    private static byte[] PillowBytes(Image<Rgb24> image, CropBox box, int size)
+    private static byte[] PillowBytes(RgbImage image, CropBox box, int size)
     {
         var output = new byte[size * size * 3];
         PillowResampler.Resample(image, box, output, size, size);

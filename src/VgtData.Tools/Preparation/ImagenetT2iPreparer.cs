@@ -172,7 +172,8 @@ internal static class ImagenetT2iPreparer
             AtomicFile.Write(target, s => s.Write(cell));
             return;
         }
-        using var image = ImageDecoder.Shared.Decode(cell, where, ImageLimits.Default);
+        using var pixels = ImageDecoder.Shared.Decode(cell, where, ImageLimits.Default);
+        using var image = Preview.ContactSheet.ToImage(pixels);
         AtomicFile.Write(target, s => image.SaveAsPng(s));
     }
 }

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace VgtData.Collate;
 
 /// <summary>How <c>smart_resize_and_crop</c> fits a sample to a batch resolution that differs from its own.</summary>
-public enum ResizeMode
+internal enum ResizeMode
 {
     /// <summary>Scale to cover the target, crop the centre.</summary>
     CenterCrop,
@@ -14,7 +14,7 @@ public enum ResizeMode
     PadResize,
 }
 
-public enum PaddingSide { Right, Left }
+internal enum PaddingSide { Right, Left }
 
 /// <summary>The anchor's <c>collate_func_gen</c> arguments plus where the batch should end up.</summary>
 public sealed record CollateOptions
@@ -25,10 +25,11 @@ public sealed record CollateOptions
     /// <summary><c>resolutions_ratio</c>: weights of <see cref="Resolutions"/> (uniform when empty).</summary>
     public IReadOnlyList<double> ResolutionsRatio { get; init; } = Array.Empty<double>();
 
-    public ResizeMode ResizeMode { get; init; } = ResizeMode.CenterCrop;
+    /// <summary><c>train_dataloader.collate_fn.resize_mode</c> (set from the config).</summary>
+    internal ResizeMode ResizeMode { get; init; } = ResizeMode.CenterCrop;
 
     /// <summary>Right padding (the text-to-image collate) or left padding (the img2img collate).</summary>
-    public PaddingSide Padding { get; init; } = PaddingSide.Right;
+    internal PaddingSide Padding { get; init; } = PaddingSide.Right;
 
     /// <summary><c>pad_index</c>: the id that fills input_ids beyond a sample's length.</summary>
     public long PadIndex { get; init; } = 151643;

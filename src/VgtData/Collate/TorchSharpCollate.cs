@@ -23,17 +23,18 @@ public static class TorchSharpCollate
     /// </summary>
     /// <param name="padIndex"><c>pad_index</c>: the id filling <c>input_ids</c> beyond a sample's length.</param>
     /// <param name="device">Where the batch goes; null: the device the DataLoader passes (its <c>device</c> argument).</param>
-    /// <param name="padding">Right padding (<c>collate_func_gen</c>, the default) or left (<c>collate_func_img2img</c>).</param>
+    /// <param name="padLeft">Left padding (<c>collate_func_img2img</c>); right padding (<c>collate_func_gen</c>) otherwise.</param>
     public static Func<IEnumerable<Dictionary<string, Tensor>>, Device, Dictionary<string, Tensor>> Create(
-        long padIndex, Device? device = null, PaddingSide padding = PaddingSide.Right) =>
-        (items, loaderDevice) => Collate(items as IReadOnlyList<Dictionary<string, Tensor>> ?? items.ToList(), padIndex, device ?? loaderDevice, padding);
+        long padIndex, Device? device = null, bool padLeft = false) =>
+        (items, loaderDevice) => Collate(items as IReadOnlyList<Dictionary<string, Tensor>> ?? items.ToList(), padIndex, device ?? loaderDevice, padLeft);
 
     /// <summary>Collates one batch of sample dicts; the items stay owned by the caller.</summary>
     /// <exception cref="VgtDataException">The batch is empty, an item lacks <c>input_ids</c>, the items' keys differ, or
     /// a key's shapes differ between items.</exception>
     public static Dictionary<string, Tensor> Collate(IReadOnlyList<Dictionary<string, Tensor>> items, long padIndex,
-        Device? device = null, PaddingSide padding = PaddingSide.Right)
+        Device? device = null, bool padLeft = false)
     {
+        var padding = padLeft ? PaddingSide.Left : PaddingSide.Right;
         ArgumentNullException.ThrowIfNull(items);
         if (items.Count == 0) throw new VgtDataException("collate: the batch is empty");
         var keys = items[0].Keys.Order(StringComparer.Ordinal).ToArray();

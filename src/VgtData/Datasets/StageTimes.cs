@@ -5,14 +5,14 @@ namespace VgtData.Datasets;
 /// <summary>Where loading time goes, summed over all workers (seconds of thread time per stage). Thread-safe.</summary>
 public sealed class StageTimes
 {
-    public enum Stage { Read, Decode, Resize, Tokenize, Collate, Transfer }
+    internal enum Stage { Read, Decode, Resize, Tokenize, Collate, Transfer }
 
     private readonly long[] _ticks = new long[Enum.GetValues<Stage>().Length];
 
-    public void Add(Stage stage, long startTimestamp) =>
+    internal void Add(Stage stage, long startTimestamp) =>
         Interlocked.Add(ref _ticks[(int)stage], Stopwatch.GetTimestamp() - startTimestamp);
 
-    public double Seconds(Stage stage) => (double)Interlocked.Read(ref _ticks[(int)stage]) / Stopwatch.Frequency;
+    internal double Seconds(Stage stage) => (double)Interlocked.Read(ref _ticks[(int)stage]) / Stopwatch.Frequency;
 
     public IReadOnlyDictionary<string, double> ToDictionary() =>
         Enum.GetValues<Stage>().ToDictionary(s => s.ToString().ToLowerInvariant(), Seconds);

@@ -1,7 +1,3 @@
-using System.Runtime.InteropServices;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.Advanced;
-using SixLabors.ImageSharp.PixelFormats;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -17,7 +13,7 @@ namespace VgtData.Images;
 internal static class DeviceResize
 {
     /// <summary>The <paramref name="box"/> region of <paramref name="image"/> as a packed HWC image (pooled: dispose it).</summary>
-    public static RgbImage Crop(Image<Rgb24> image, CropBox box)
+    public static RgbImage Crop(RgbImage image, CropBox box)
     {
         if (box.Left < 0 || box.Upper < 0 || box.Right > image.Width || box.Lower > image.Height || box.Width < 1 || box.Height < 1)
             throw new ArgumentOutOfRangeException(nameof(box), $"crop {box} is not inside the {image.Width}x{image.Height} image");
@@ -25,8 +21,7 @@ internal static class DeviceResize
         var dst = crop.Pixels;
         int row = box.Width * 3;
         for (int y = 0; y < box.Height; y++)
-            MemoryMarshal.AsBytes(image.DangerousGetPixelRowMemory(box.Upper + y).Span.Slice(box.Left, box.Width))
-                .CopyTo(dst.Slice(y * row, row));
+            image.Row(box.Upper + y).Slice(box.Left * 3, row).CopyTo(dst.Slice(y * row, row));
         return crop;
     }
 

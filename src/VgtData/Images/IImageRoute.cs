@@ -1,6 +1,3 @@
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
-
 namespace VgtData.Images;
 
 /// <summary>
@@ -23,12 +20,12 @@ internal interface IImageRoute
     ImageDamage? FindDamage(ReadOnlyMemory<byte> data, string path);
 
     /// <summary>At least rows [0, <paramref name="rowsNeeded"/>) of the image; the checks have already passed.</summary>
-    Image<Rgb24> Decode(ReadOnlyMemory<byte> data, string path, int rowsNeeded);
+    RgbImage Decode(ReadOnlyMemory<byte> data, string path, int rowsNeeded);
 
     /// <summary>The size <see cref="DecodeDraft"/> gives (Pillow's <c>draft</c>); the full size for formats without one.</summary>
     (int Width, int Height) ReadDraftSize(ReadOnlyMemory<byte> data, string path, int requestWidth, int requestHeight) => ReadSize(data, path);
 
-    Image<Rgb24> DecodeDraft(ReadOnlyMemory<byte> data, string path, int requestWidth, int requestHeight, int rowsNeeded) =>
+    RgbImage DecodeDraft(ReadOnlyMemory<byte> data, string path, int requestWidth, int requestHeight, int rowsNeeded) =>
         Decode(data, path, rowsNeeded);
 }
 

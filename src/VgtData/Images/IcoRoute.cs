@@ -1,7 +1,5 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
 
 namespace VgtData.Images;
 
@@ -65,7 +63,7 @@ internal sealed class IcoRoute : IImageRoute
         return ContainerCheck.Bmp(bmp.Memory.Span) is { } truncation ? new(SampleFailureReason.Truncated, "ICO bitmap: " + truncation) : null;
     }
 
-    public Image<Rgb24> Decode(ReadOnlyMemory<byte> data, string path, int rowsNeeded)
+    public RgbImage Decode(ReadOnlyMemory<byte> data, string path, int rowsNeeded)
     {
         var e = Pick(data.Span, path);
         if (e.IsPng) return Png.Decode(data.Slice(e.Offset, e.Size), path, rowsNeeded);

@@ -5,7 +5,7 @@ using SixLabors.ImageSharp.PixelFormats;
 namespace VgtData.Images;
 
 /// <summary>
-/// Every format ImageSharp detects that has no row of its own in <see cref="ImageDecoder.Routes"/> (BMP, TGA, TIFF, WebP,
+/// Every format ImageSharp detects that has no row of its own in <see cref="ImageDecoder.DefaultRoutes"/> (BMP, TGA, TIFF, WebP,
 /// PBM/PPM), decoded single-threaded (the loader parallelises across samples instead); also the loader for the PNGs
 /// <see cref="PngRoute"/> hands on.
 /// </summary>
@@ -59,38 +59,44 @@ internal sealed class ImageSharpRoute : IImageRoute
         return truncation is null ? null : new ImageDamage(SampleFailureReason.Truncated, truncation);
     }
 
-    public Image<Rgb24> Decode(ReadOnlyMemory<byte> data, string path, int rowsNeeded) => Load(data, path);
+    public RgbImage Decode(ReadOnlyMemory<byte> data, string path, int rowsNeeded) => Load(data, path);
 
-    public static Image<Rgb24> Load(ReadOnlyMemory<byte> data, string path) => Wrap(path, () => Image.Load<Rgb24>(SingleThreaded, data.Span));
+    /// <summary>ImageSharp's own RGB conversion, copied into a pooled image (ImageSharp is one decoder here, not the
+    /// hand-off type).</summary>
+    public static RgbImage Load(ReadOnlyMemory<byte> data, string path) => Load<Rgb24>(data, path, null);
 
-    /// <summary>Decodes as <typeparamref name="TPixel"/>, then maps each pixel to RGB with <paramref name="toRgb"/>.</summary>
-    public static Image<Rgb24> Load<TPixel>(ReadOnlyMemory<byte> data, string path, Func<TPixel, Rgb24> toRgb) where TPixel : unmanaged, IPixel<TPixel> =>
-        Wrap(path, () =>
-        {
-            using var src = Image.Load<TPixel>(SingleThreaded, data.Span);
-            var dst = new Image<Rgb24>(SingleThreaded, src.Width, src.Height);
-            src.ProcessPixelRows(dst, (s, d) =>
-            {
-                for (int y = 0; y < s.Height; y++)
-                {
-                    var sr = s.GetRowSpan(y);
-                    var dr = d.GetRowSpan(y);
-                    for (int x = 0; x < sr.Length; x++) dr[x] = toRgb(sr[x]);
-                }
-            });
-            return dst;
-        });
-
-    private static Image<Rgb24> Wrap(string path, Func<Image<Rgb24>> load)
+    /// <summary>Decodes as <typeparamref name="TPixel"/>, then maps each pixel to RGB with <paramref name="toRgb"/>
+    /// (null: the pixels already are RGB).</summary>
+    public static RgbImage Load<TPixel>(ReadOnlyMemory<byte> data, string path, Func<TPixel, Rgb24>? toRgb) where TPixel : unmanaged, IPixel<TPixel>
     {
+        Image<TPixel> source;
         try
         {
-            return load();
+            source = Image.Load<TPixel>(SingleThreaded, data.Span);
         }
         catch (Exception e) when (e is not SampleException)
         {
             throw new SampleException(SampleFailureReason.Undecodable, path, e.Message, inner: e);
         }
+        using (source) return Copy(source, toRgb);
+    }
+
+    /// <summary>An ImageSharp image as a pooled <see cref="RgbImage"/>, each pixel mapped with <paramref name="toRgb"/>
+    /// (null: the pixels already are RGB).</summary>
+    internal static RgbImage Copy<TPixel>(Image<TPixel> source, Func<TPixel, Rgb24>? toRgb = null) where TPixel : unmanaged, IPixel<TPixel>
+    {
+        var result = new RgbImage(source.Width, source.Height);
+        source.ProcessPixelRows(rows =>
+        {
+            for (int y = 0; y < rows.Height; y++)
+            {
+                var row = rows.GetRowSpan(y);
+                var target = MemoryMarshal.Cast<byte, Rgb24>(result.Row(y));
+                if (toRgb is null) MemoryMarshal.Cast<TPixel, Rgb24>(row).CopyTo(target);
+                else for (int x = 0; x < row.Length; x++) target[x] = toRgb(row[x]);
+            }
+        });
+        return result;
     }
 
     private static MemoryStream AsStream(ReadOnlyMemory<byte> data) =>

@@ -1,8 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Buffers;
 using NetVips;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
 using VipsImage = NetVips.Image;
 
 namespace VgtData.Images;
@@ -42,7 +40,7 @@ internal sealed class LibjpegTurboDecoder : IImageRoute
         return ContainerCheck.Jpeg(data.Span) is { } truncation ? new(SampleFailureReason.Truncated, truncation) : null;
     }
 
-    public Image<Rgb24> Decode(ReadOnlyMemory<byte> data, string path, int rowsNeeded) => DecodeAt(data, path, 1, rowsNeeded);
+    public RgbImage Decode(ReadOnlyMemory<byte> data, string path, int rowsNeeded) => DecodeAt(data, path, 1, rowsNeeded);
 
     /// <summary>Pillow 9.4's <c>JpegImageFile.draft</c>: scale = min(w // request_w, h // request_h), then the largest of
     /// 8, 4, 2, 1 not above it.</summary>
@@ -64,13 +62,13 @@ internal sealed class LibjpegTurboDecoder : IImageRoute
 
     /// <summary>Pillow's <c>im.draft('RGB', (w, h))</c> then <c>convert('RGB')</c>: libjpeg-turbo's DCT-scaled decode (ISLOW,
     /// fancy upsampling, as Pillow leaves them).</summary>
-    public Image<Rgb24> DecodeDraft(ReadOnlyMemory<byte> data, string path, int requestWidth, int requestHeight, int rowsNeeded)
+    public RgbImage DecodeDraft(ReadOnlyMemory<byte> data, string path, int requestWidth, int requestHeight, int rowsNeeded)
     {
         var header = JpegHeader.Read(data.Span, path);
         return DecodeAt(data, path, DraftScale(header.Width, header.Height, requestWidth, requestHeight), rowsNeeded);
     }
 
-    private static Image<Rgb24> DecodeAt(ReadOnlyMemory<byte> data, string path, int scale, int rowsNeeded)
+    private static RgbImage DecodeAt(ReadOnlyMemory<byte> data, string path, int scale, int rowsNeeded)
     {
         var header = JpegHeader.Read(data.Span, path);
         var (width, height) = DraftSize(header, scale);
@@ -95,14 +93,14 @@ internal sealed class LibjpegTurboDecoder : IImageRoute
     /// <summary>The whole image, full size or DCT-scaled, straight into one pooled block (TurboJPEG cannot stop after the
     /// crop's last row; it is still faster than libvips stopping there). <paramref name="clean"/> is false when libjpeg
     /// reported anything, a warning or an error.</summary>
-    private static Image<Rgb24> DecodeTurbo(ReadOnlyMemory<byte> data, int width, int height, out bool clean)
+    private static RgbImage DecodeTurbo(ReadOnlyMemory<byte> data, int width, int height, out bool clean)
     {
-        var pixels = new PooledPixelMemory(checked(width * height));
-        clean = TurboJpeg.Decode(data.Span, pixels.Bytes, width, height);
-        return SixLabors.ImageSharp.Image.WrapMemory<Rgb24>(ImageSharpRoute.SingleThreaded, pixels, width, height);
+        var image = new RgbImage(width, height);
+        clean = TurboJpeg.Decode(data.Span, image.Pixels, width, height);
+        return image;
     }
 
-    private static Image<Rgb24> DecodeVips(ReadOnlyMemory<byte> data, JpegHeader header, int rows, string path, int scale)
+    private static RgbImage DecodeVips(ReadOnlyMemory<byte> data, JpegHeader header, int rows, string path, int scale)
     {
         if (!LibVips.IsAvailable)
             throw new SampleException(SampleFailureReason.Undecodable, path, $"libvips is not available: {LibVips.UnavailableReason}");
@@ -136,7 +134,7 @@ internal sealed class LibjpegTurboDecoder : IImageRoute
         }
     }
 
-    private static unsafe Image<Rgb24> DecodeRows(ReadOnlyMemory<byte> data, JpegHeader header, int rows, string path, int shrink = 1)
+    private static unsafe RgbImage DecodeRows(ReadOnlyMemory<byte> data, JpegHeader header, int rows, string path, int shrink = 1)
     {
         LibVips.ClearErrors();
         using var pin = data.Pin();
@@ -155,12 +153,12 @@ internal sealed class LibjpegTurboDecoder : IImageRoute
         using var part = rows < full.Height ? full.Crop(0, 0, width, rows) : null;
         var decoded = part ?? full;
 
-        var pixels = new PooledPixelMemory(width * rows);
+        var image = new RgbImage(width, rows);
         try
         {
             if (bands == 3)
             {
-                WriteInto(decoded, pixels.Bytes, width, rows, bands);
+                WriteInto(decoded, image.Pixels, width, rows, bands);
             }
             else
             {
@@ -169,19 +167,19 @@ internal sealed class LibjpegTurboDecoder : IImageRoute
                 {
                     var raw = staging.AsSpan(0, width * rows * bands);
                     WriteInto(decoded, raw, width, rows, bands);
-                    if (bands == 1) GreyToRgb(raw, pixels.Bytes);
-                    else CmykToRgb(raw, pixels.Bytes);
+                    if (bands == 1) GreyToRgb(raw, image.Pixels);
+                    else CmykToRgb(raw, image.Pixels);
                 }
                 finally
                 {
                     ArrayPool<byte>.Shared.Return(staging);
                 }
             }
-            return SixLabors.ImageSharp.Image.WrapMemory<Rgb24>(ImageSharpRoute.SingleThreaded, pixels, width, rows);
+            return image;
         }
         catch
         {
-            ((IDisposable)pixels).Dispose();
+            image.Dispose();
             throw;
         }
     }

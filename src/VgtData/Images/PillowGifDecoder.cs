@@ -1,7 +1,5 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
 
 namespace VgtData.Images;
 
@@ -29,7 +27,7 @@ internal sealed class PillowGifDecoder : IImageRoute
         return (frame.Width, frame.Height);
     }
 
-    public Image<Rgb24> Decode(ReadOnlyMemory<byte> data, string path, int rowsNeeded)
+    public RgbImage Decode(ReadOnlyMemory<byte> data, string path, int rowsNeeded)
     {
         var span = data.Span;
         var frame = Parse(span, path);
@@ -41,12 +39,12 @@ internal sealed class PillowGifDecoder : IImageRoute
 
         int count = checked(frame.Width * frame.Height);
         var indices = ArrayPool<byte>.Shared.Rent(count);
-        var pixels = new PooledPixelMemory(count);
+        var image = new RgbImage(frame.Width, frame.Height);
         try
         {
             indices.AsSpan(0, count).Fill(frame.Transparency is { } t ? (byte)t : (byte)0);
             DecodeFrame(span, frame, indices, path);
-            var rgb = pixels.Bytes;
+            var rgb = image.Pixels;
             for (int i = 0, o = 0; i < count; i++, o += 3)
             {
                 int p = indices[i] * 3;
@@ -54,11 +52,11 @@ internal sealed class PillowGifDecoder : IImageRoute
                 rgb[o + 1] = palette[p + 1];
                 rgb[o + 2] = palette[p + 2];
             }
-            return Image.WrapMemory<Rgb24>(ImageSharpRoute.SingleThreaded, pixels, frame.Width, frame.Height);
+            return image;
         }
         catch
         {
-            ((IDisposable)pixels).Dispose();
+            image.Dispose();
             throw;
         }
         finally

@@ -3,9 +3,6 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.Advanced;
-using SixLabors.ImageSharp.PixelFormats;
 
 namespace VgtData.Images;
 
@@ -51,25 +48,16 @@ internal static class PillowResampler
     /// (read in place, not copied) and are resized as a whole to <paramref name="outWidth"/> × <paramref name="outHeight"/>
     /// into <paramref name="destination"/>.
     /// </summary>
-    public static void Resample(Image<Rgb24> image, CropBox region, Span<byte> destination, int outWidth, int outHeight, bool vectorize = true)
+    public static void Resample(RgbImage image, CropBox region, Span<byte> destination, int outWidth, int outHeight, bool vectorize = true)
     {
         if (region.Left < 0 || region.Upper < 0 || region.Right > image.Width || region.Lower > image.Height || region.Width < 1 || region.Height < 1)
             throw new ArgumentOutOfRangeException(nameof(region), $"crop {region} is not inside the {image.Width}x{image.Height} image");
         var box = new ResampleBox(0, 0, region.Width, region.Height);
-        CheckArguments(region.Width, region.Height, image.Width * 3, box, outWidth, outHeight);
+        int stride = image.Width * 3;
+        CheckArguments(region.Width, region.Height, stride, box, outWidth, outHeight);
         CheckDestination(destination, outWidth, outHeight);
-        if (image.DangerousTryGetSinglePixelMemory(out var memory))
-        {
-            var all = MemoryMarshal.AsBytes(memory.Span);
-            int stride = image.Width * 3;
-            var rows = new SpanRows(all[(region.Upper * stride + region.Left * 3)..], stride);
-            Run(ref rows, region.Width, region.Height, box, destination, outWidth, outHeight, vectorize);
-        }
-        else
-        {
-            var rows = new ImageRows(image, region.Left, region.Upper, region.Width);
-            Run(ref rows, region.Width, region.Height, box, destination, outWidth, outHeight, vectorize);
-        }
+        var rows = new SpanRows(image.Pixels[(region.Upper * stride + region.Left * 3)..], stride);
+        Run(ref rows, region.Width, region.Height, box, destination, outWidth, outHeight, vectorize);
     }
 
     private static void CheckArguments(int width, int height, int stride, ResampleBox box, int outWidth, int outHeight)
@@ -528,12 +516,6 @@ internal static class PillowResampler
         private readonly ReadOnlySpan<byte> _all = all;
         private readonly int _stride = stride;
         public ReadOnlySpan<byte> Row(int y) => _all[(y * _stride)..];
-    }
-
-    private readonly struct ImageRows(Image<Rgb24> image, int left, int top, int width) : IRowSource
-    {
-        public ReadOnlySpan<byte> Row(int y) =>
-            MemoryMarshal.AsBytes(image.DangerousGetPixelRowMemory(top + y).Span.Slice(left, width));
     }
 }
 

@@ -1,14 +1,13 @@
 using System.Buffers.Binary;
-using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
 namespace VgtData.Images;
 
 /// <summary>
-/// PNG: 8-bit RGB and RGBA, not interlaced (nearly every generated-image dataset), through <see cref="PngRowDecoder"/>,
-/// which stops after the rows a crop needs; every other PNG (palette, grey, grey + alpha, 1/2/4-bit, interlaced,
-/// 16-bit) through ImageSharp, with Pillow's 16-bit rules. Ancillary chunks are not interpreted (Pillow applies neither
-/// ICC profiles nor gAMA).
+/// PNG: every file that is not interlaced and has at most 8 bits a sample (RGB, RGBA, grey, grey + alpha, palette) through
+/// <see cref="PngRowDecoder"/>, which inflates once and stops unfiltering after the rows a crop needs; interlaced and
+/// 16-bit files, and palette files without a usable PLTE, through ImageSharp, with Pillow's 16-bit rules. Ancillary
+/// chunks are not interpreted (Pillow applies neither ICC profiles nor gAMA; tRNS does not change RGB).
 /// </summary>
 internal sealed class PngRoute : IImageRoute
 {
@@ -35,22 +34,50 @@ internal sealed class PngRoute : IImageRoute
         // ImageSharp fills rows past the end of short image data with zeros; Pillow refuses the file. The row decoder
         // finds this itself.
         var h = ReadIhdr(span, path);
-        if (!PngRowDecoder.Supports(h.BitDepth, h.ColorType, h.Interlace) && PngImageDataCheck.FindShortImageData(data, path) is { } shortData)
+        if (!RowDecodable(span, h, out _) && PngImageDataCheck.FindShortImageData(data, path) is { } shortData)
             return new(SampleFailureReason.Truncated, shortData);
         return null;
     }
 
-    public Image<Rgb24> Decode(ReadOnlyMemory<byte> data, string path, int rowsNeeded)
+    public RgbImage Decode(ReadOnlyMemory<byte> data, string path, int rowsNeeded)
     {
         var h = ReadIhdr(data.Span, path);
-        if (PngRowDecoder.Supports(h.BitDepth, h.ColorType, h.Interlace))
-            return PngRowDecoder.Decode(data, h.Width, h.Height, h.ColorType, rowsNeeded, ImageSharpRoute.SingleThreaded, path);
+        if (RowDecodable(data.Span, h, out var palette))
+            return PngRowDecoder.Decode(data, h.Width, h.Height, h.ColorType, rowsNeeded, path, h.BitDepth, palette);
         if (h.BitDepth != 16) return ImageSharpRoute.Load(data, path);
         // Pillow opens a 16-bit grey PNG as mode "I"; convert('RGB') then clips every value above 255 to 255.
         if (h.ColorType == 0)
             return ImageSharpRoute.Load<L16>(data, path, p => { byte v = (byte)Math.Min(p.PackedValue, (ushort)255); return new Rgb24(v, v, v); });
         // Other 16-bit PNGs (RGB, RGBA, LA) go through "…;16B" raw modes, which keep the high byte of each sample.
         return ImageSharpRoute.Load<Rgba64>(data, path, p => new Rgb24((byte)(p.R >> 8), (byte)(p.G >> 8), (byte)(p.B >> 8)));
+    }
+
+    /// <summary>Whether <see cref="PngRowDecoder"/> takes the file; for a palette file, with its 256-entry table.</summary>
+    private static bool RowDecodable(ReadOnlySpan<byte> png, Ihdr h, out byte[]? palette)
+    {
+        palette = null;
+        if (!PngRowDecoder.Supports(h.BitDepth, h.ColorType, h.Interlace)) return false;
+        return h.ColorType != 3 || (palette = PaletteTable(png)) != null;
+    }
+
+    /// <summary>Pillow's palette for a P image: the grey ramp (i, i, i), the last PLTE before the image data over its first
+    /// entries; null when there is none, or it is empty, longer than 256 entries or not whole entries (ImageSharp decides).</summary>
+    private static byte[]? PaletteTable(ReadOnlySpan<byte> png)
+    {
+        int plte = -1, length = 0;
+        for (int pos = 8; pos + 8 <= png.Length;)
+        {
+            long size = BinaryPrimitives.ReadUInt32BigEndian(png[pos..]);
+            var type = png.Slice(pos + 4, 4);
+            if (type.SequenceEqual("IDAT"u8) || pos + 12 + size > png.Length) break;
+            if (type.SequenceEqual("PLTE"u8)) (plte, length) = (pos + 8, (int)size);
+            pos += 12 + (int)size;
+        }
+        if (plte < 0 || length == 0 || length > 768 || length % 3 != 0) return null;
+        var table = new byte[768];
+        for (int i = 0; i < 768; i++) table[i] = (byte)(i / 3);
+        png.Slice(plte, length).CopyTo(table);
+        return table;
     }
 
     private readonly record struct Ihdr(int Width, int Height, byte BitDepth, byte ColorType, byte Interlace);

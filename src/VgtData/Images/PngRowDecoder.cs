@@ -6,15 +6,15 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.Advanced;
-using SixLabors.ImageSharp.PixelFormats;
 
 namespace VgtData.Images;
 
 /// <summary>
-/// The common PNG case — 8-bit RGB or RGBA, not interlaced — decoded row by row with .NET's zlib (zlib-ng), unfiltering
-/// only the rows a crop needs: a portrait image's crop2square window rarely reaches its last rows. The rest of the image
+/// Every PNG that is not interlaced and has at most 8 bits a sample — RGB, RGBA, grey, grey + alpha, palette (1/2/4/8-bit
+/// grey and palette) — decoded row by row with .NET's zlib (zlib-ng), unfiltering only the rows a crop needs: a
+/// portrait image's crop2square window rarely reaches its last rows. Rows become RGB as Pillow's <c>convert('RGB')</c>
+/// makes them: alpha dropped, grey copied to each channel (1/2/4-bit grey scaled to 0..255), palette indices looked up
+/// in a table that is the grey ramp wherever PLTE has no entry. The rest of the image
 /// data is still inflated and its filter bytes checked, so a file Pillow refuses for damage below the crop is refused
 /// here too, whatever rows are asked for (the loader and <c>validate</c> give one verdict). The caller checks chunk
 /// structure and CRCs beforehand.
@@ -23,18 +23,25 @@ namespace VgtData.Images;
 internal static class PngRowDecoder
 {
     public static bool Supports(byte bitDepth, byte colorType, byte interlace) =>
-        bitDepth == 8 && colorType is 2 or 6 && interlace == 0;
+        interlace == 0 && (bitDepth == 8 ? colorType is 0 or 2 or 3 or 4 or 6 : bitDepth is 1 or 2 or 4 && colorType is 0 or 3);
+
+    /// <summary>Bytes a filter steps back by (one pixel, at least 1) and bytes a row holds.</summary>
+    private static (int Bpp, int RowBytes) Layout(int width, byte colorType, byte bitDepth)
+    {
+        int bits = (colorType switch { 2 => 3, 4 => 2, 6 => 4, _ => 1 }) * bitDepth;
+        return (Math.Max(1, bits / 8), checked((int)(((long)width * bits + 7) / 8)));
+    }
 
     /// <summary>Decodes rows [0, <paramref name="rows"/>) of a supported PNG into an image of that height.</summary>
-    public static Image<Rgb24> Decode(ReadOnlyMemory<byte> data, int width, int height, byte colorType, int rows, Configuration configuration, string path)
+    /// <param name="palette">For colour type 3: 768 bytes, the RGB of each of the 256 indices.</param>
+    public static RgbImage Decode(ReadOnlyMemory<byte> data, int width, int height, byte colorType, int rows, string path,
+        byte bitDepth = 8, byte[]? palette = null)
     {
-        if (Libdeflate.Enabled && DecodeWithLibdeflate(data, width, height, colorType, rows, configuration, path) is { } fast) return fast;
-        int bpp = colorType == 6 ? 4 : 3;
-        int rowBytes = checked(width * bpp);
+        if (Libdeflate.Enabled && DecodeWithLibdeflate(data, width, height, colorType, rows, path, bitDepth, palette) is { } fast) return fast;
+        var (bpp, rowBytes) = Layout(width, colorType, bitDepth);
         rows = Math.Clamp(rows, 1, height);
-        var pixels = new PooledPixelMemory(checked(width * rows));
-        var image = Image.WrapMemory<Rgb24>(configuration, (IMemoryOwner<Rgb24>)pixels, width, rows);
-        var output = pixels.Bytes;
+        var image = new RgbImage(width, rows);
+        var output = image.Pixels;
         int outStride = width * 3;
         int stride = rowBytes + 1;
         // Inflate many rows per call: the native inflater is fastest on large reads.
@@ -57,9 +64,7 @@ internal static class PngRowDecoder
                     if (i > 0) prev = buffer.AsSpan((i - 1) * stride + 1, rowBytes);
                     else if (prevBlockRow != null) prev = prevBlockRow.AsSpan(0, rowBytes);
                     Unfilter(buffer[i * stride], cur, prev, bpp, path, y0 + i);
-                    var row = output.Slice((y0 + i) * outStride, outStride);
-                    if (bpp == 3) cur.CopyTo(row);
-                    else DropAlpha(cur, row);
+                    ToRgb(cur, output.Slice((y0 + i) * outStride, outStride), colorType, bitDepth, palette);
                 }
                 // The last row of this block is the previous row of the next one.
                 prevBlockRow ??= ArrayPool<byte>.Shared.Rent(rowBytes);
@@ -94,10 +99,10 @@ internal static class PngRowDecoder
     /// pixels do not depend on whether libdeflate is installed; the one exception, codes zlib refuses in a stream whose
     /// Adler-32 still matches, is served with its encoder's pixels (docs/images.md).
     /// </summary>
-    internal static Image<Rgb24>? DecodeWithLibdeflate(ReadOnlyMemory<byte> data, int width, int height, byte colorType, int rows, Configuration configuration, string path)
+    internal static RgbImage? DecodeWithLibdeflate(ReadOnlyMemory<byte> data, int width, int height, byte colorType, int rows, string path,
+        byte bitDepth = 8, byte[]? palette = null)
     {
-        int bpp = colorType == 6 ? 4 : 3;
-        int rowBytes = checked(width * bpp);
+        var (bpp, rowBytes) = Layout(width, colorType, bitDepth);
         int stride = rowBytes + 1;
         rows = Math.Clamp(rows, 1, height);
         long rawLength = (long)stride * height;
@@ -114,11 +119,10 @@ internal static class PngRowDecoder
             if (written < rawLength)
                 throw new SampleException(SampleFailureReason.Truncated, path, $"PNG image data ends after {written / stride} of {height} rows");
             CheckFilters(raw.AsSpan(rows * stride, (int)rawLength - rows * stride), stride, rows, path);
-            var pixels = new PooledPixelMemory(checked(width * rows));
-            var image = Image.WrapMemory<Rgb24>(configuration, (IMemoryOwner<Rgb24>)pixels, width, rows);
+            var image = new RgbImage(width, rows);
             try
             {
-                var output = pixels.Bytes;
+                var output = image.Pixels;
                 int outStride = width * 3;
                 var zeros = ArrayPool<byte>.Shared.Rent(rowBytes);
                 try
@@ -129,9 +133,7 @@ internal static class PngRowDecoder
                         var cur = raw.AsSpan(y * stride + 1, rowBytes);
                         ReadOnlySpan<byte> prev = y == 0 ? zeros.AsSpan(0, rowBytes) : raw.AsSpan((y - 1) * stride + 1, rowBytes);
                         Unfilter(raw[y * stride], cur, prev, bpp, path, y);
-                        var row = output.Slice(y * outStride, outStride);
-                        if (bpp == 3) cur.CopyTo(row);
-                        else DropAlpha(cur, row);
+                        ToRgb(cur, output.Slice(y * outStride, outStride), colorType, bitDepth, palette);
                     }
                 }
                 finally
@@ -204,18 +206,45 @@ internal static class PngRowDecoder
                 throw new SampleException(SampleFailureReason.Undecodable, path, $"PNG row {firstRow + i} has unknown filter type {rows[i * stride]}");
     }
 
+    /// <summary>One unfiltered row as Pillow's <c>convert('RGB')</c> gives it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void DropAlpha(ReadOnlySpan<byte> rgba, Span<byte> rgb)
+    private static void ToRgb(ReadOnlySpan<byte> row, Span<byte> rgb, byte colorType, byte bitDepth, byte[]? palette)
     {
-        for (int i = 0, j = 0; j + 2 < rgb.Length; i += 4, j += 3)
+        switch (colorType)
         {
-            rgb[j] = rgba[i];
-            rgb[j + 1] = rgba[i + 1];
-            rgb[j + 2] = rgba[i + 2];
+            case 2:
+                row.CopyTo(rgb);
+                return;
+            case 6:
+                for (int i = 0, j = 0; j + 2 < rgb.Length; i += 4, j += 3)
+                {
+                    rgb[j] = row[i];
+                    rgb[j + 1] = row[i + 1];
+                    rgb[j + 2] = row[i + 2];
+                }
+                return;
+            case 4:
+                for (int i = 0, j = 0; j + 2 < rgb.Length; i += 2, j += 3) rgb[j] = rgb[j + 1] = rgb[j + 2] = row[i];
+                return;
+        }
+        // Grey or palette: one sample a pixel, 8 / bitDepth pixels a byte, the first in the high bits.
+        int mask = (1 << bitDepth) - 1, perByte = 8 / bitDepth, scale = 255 / mask;
+        for (int x = 0, j = 0; j + 2 < rgb.Length; x++, j += 3)
+        {
+            int v = bitDepth == 8 ? row[x] : (row[x / perByte] >> (8 - bitDepth * (x % perByte + 1))) & mask;
+            if (palette is null)
+                rgb[j] = rgb[j + 1] = rgb[j + 2] = (byte)(v * scale);
+            else
+            {
+                rgb[j] = palette[3 * v];
+                rgb[j + 1] = palette[3 * v + 1];
+                rgb[j + 2] = palette[3 * v + 2];
+            }
         }
     }
 
-    /// <summary>Reverses the PNG filter of one row in place (filter types 0–4, bytes per pixel 3 or 4). The vector paths
+    /// <summary>Reverses the PNG filter of one row in place (filter types 0–4, bytes per pixel 1 to 4; the vector paths of
+    /// Average and Paeth take 3 or 4). The vector paths
     /// give the same bytes as the scalar ones (<paramref name="vectorize"/> false: what CPUs without SSE4.1 run, and tests).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Unfilter(byte filter, Span<byte> cur, ReadOnlySpan<byte> prev, int bpp, string path, int y, bool vectorize = true)
@@ -237,7 +266,7 @@ internal static class PngRowDecoder
                 return;
             }
             case 3:
-                if (vectorize && Sse41.IsSupported)
+                if (vectorize && bpp >= 3 && Sse41.IsSupported)
                 {
                     AverageVector(cur, prev, bpp);
                     return;
@@ -246,7 +275,7 @@ internal static class PngRowDecoder
                 for (int i = bpp; i < n; i++) cur[i] += (byte)((cur[i - bpp] + prev[i]) >> 1);
                 return;
             case 4:
-                if (vectorize && Sse41.IsSupported)
+                if (vectorize && bpp >= 3 && Sse41.IsSupported)
                 {
                     PaethVector(cur, prev, bpp);
                     return;
@@ -317,10 +346,18 @@ internal static class PngRowDecoder
             cur[i] += (byte)(((i < bpp ? 0 : cur[i - bpp]) + prev[i]) >> 1);
     }
 
+    /// <summary>The Paeth predictor without branches (photos make them unpredictable, and grey and palette rows, one byte
+    /// a pixel, have no vector path): a when pa ≤ pb and pa ≤ pc, else b when pb ≤ pc, else c.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static byte Paeth(byte a, byte b, byte c)
     {
-        int p = a + b - c;
-        int pa = Math.Abs(p - a), pb = Math.Abs(p - b), pc = Math.Abs(p - c);
-        return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+        int pa = Abs(b - c), pb = Abs(a - c), pc = Abs(a + b - c - c);
+        int takeC = (pc - pb) >> 31;                   // all ones when pc < pb
+        int notA = ((pb - pa) | (pc - pa)) >> 31;      // all ones when pb < pa or pc < pa
+        int bOrC = (b & ~takeC) | (c & takeC);
+        return (byte)((a & ~notA) | (bOrC & notA));
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Abs(int x) => (x ^ (x >> 31)) - (x >> 31);
 }

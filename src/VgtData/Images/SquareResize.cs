@@ -1,6 +1,3 @@
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
-
 namespace VgtData.Images;
 
 /// <summary>The anchor's <c>image.crop(box).resize((width, height))</c>: Pillow's default filter (bicubic, antialiased
@@ -9,7 +6,7 @@ internal static class SquareResize
 {
     /// <summary>Resizes the <paramref name="box"/> region of <paramref name="image"/> to width × height straight into a
     /// pooled HWC buffer. The image is read in place and left unchanged.</summary>
-    public static RgbImage Apply(Image<Rgb24> image, CropBox box, int width, int height)
+    public static RgbImage Apply(RgbImage image, CropBox box, int width, int height)
     {
         var result = new RgbImage(width, height);
         try

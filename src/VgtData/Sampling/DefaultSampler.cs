@@ -58,7 +58,9 @@ public sealed class DefaultSampler : SamplerCursor, ISampler
     public IEnumerable<long> Indices() => Draws().Select(d => d.Index);
 
     /// <summary>The rest of the current epoch; every index draws with the sampler's epoch.</summary>
-    public IEnumerable<SampledIndex> Draws()
+    IEnumerable<SampledIndex> ISampler.Draws() => Draws();
+
+    internal IEnumerable<SampledIndex> Draws()
     {
         if (_position >= NumSamples) _position = 0;
         return Iterate(_epoch);

@@ -25,14 +25,15 @@ public sealed class EpochShuffler : IEnumerable<long>
 
     /// <param name="sampler">Where the order comes from.</param>
     /// <param name="dataset">The dataset whose epoch follows the enumerations (a <c>CaptionDataset</c> or a
-    /// <c>ConcatDataset</c>); null leaves the dataset alone.</param>
+    /// <c>ConcatDataset</c>); null leaves the dataset alone. A dataset without an epoch is refused.</param>
     /// <param name="firstEpoch">The epoch of the first enumeration (to resume a run, the epoch it stopped in).</param>
-    public EpochShuffler(ISampler sampler, IHasEpoch? dataset, int firstEpoch = 0)
+    public EpochShuffler(ISampler sampler, TorchSharp.torch.utils.data.Dataset? dataset, int firstEpoch = 0)
     {
         ArgumentNullException.ThrowIfNull(sampler);
         ArgumentOutOfRangeException.ThrowIfNegative(firstEpoch);
         _sampler = sampler;
-        _dataset = dataset;
+        _dataset = dataset is null ? null
+            : dataset as IHasEpoch ?? throw new ArgumentException($"{dataset.GetType().Name} has no epoch to set (a CaptionDataset or a ConcatDataset has)", nameof(dataset));
         _nextEpoch = firstEpoch;
     }
 

@@ -98,7 +98,9 @@ public sealed class FixedBatchMultiSourceSampler : SamplerCursor, IBatchSampler
 
     public IEnumerable<long[]> Batches() => BatchDraws().Select(b => b.Select(d => d.Index).ToArray());
 
-    public IEnumerable<SampledIndex[]> BatchDraws()
+    IEnumerable<SampledIndex[]> IBatchSampler.BatchDraws() => BatchDraws();
+
+    internal IEnumerable<SampledIndex[]> BatchDraws()
     {
         var epoch = _epoch;
         var passCache = new (long Pass, int[] Order)[_sizes.Length];

@@ -4,7 +4,7 @@ namespace VgtData.Sampling;
 /// Something whose output depends on the current epoch, like a PyTorch sampler with <c>set_epoch</c>. Datasets
 /// implement it for TorchSharp's DataLoader, whose <c>GetTensor(index)</c> carries no epoch.
 /// </summary>
-public interface IHasEpoch
+internal interface IHasEpoch
 {
     /// <summary>The epoch in use.</summary>
     int Epoch { get; }

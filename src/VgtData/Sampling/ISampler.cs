@@ -10,7 +10,7 @@ public interface ISampler
     IEnumerable<long> Indices();
 
     /// <summary>The same sequence as <see cref="Indices"/>, each index with the epoch its sample's random draws use.</summary>
-    IEnumerable<SampledIndex> Draws();
+    internal IEnumerable<SampledIndex> Draws();
 
     /// <summary>
     /// This rank's indices whose draws use epoch <paramref name="epoch"/>, in order, without moving the cursor: one
@@ -36,7 +36,7 @@ public interface IBatchSampler
     IEnumerable<long[]> Batches();
 
     /// <summary>The same batches as <see cref="Batches"/>, each index with the epoch its sample's random draws use.</summary>
-    IEnumerable<SampledIndex[]> BatchDraws();
+    internal IEnumerable<SampledIndex[]> BatchDraws();
 
     int Epoch { get; }
 
@@ -53,7 +53,7 @@ public interface IBatchSampler
 /// an endless one, the pass over the data (or over the source) that the index belongs to, so that an index seen again
 /// gets new draws.
 /// </summary>
-public readonly record struct SampledIndex(long Index, int DrawEpoch);
+internal readonly record struct SampledIndex(long Index, int DrawEpoch);
 
 /// <summary>
 /// A sampler position. <paramref name="Position"/> counts what this rank has already been given in this epoch

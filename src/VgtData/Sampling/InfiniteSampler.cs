@@ -40,7 +40,9 @@ public sealed class InfiniteSampler : SamplerCursor, ISampler
     public IEnumerable<long> Indices() => Draws().Select(d => d.Index);
 
     /// <summary>The stream from the current position; each index's draw epoch is the pass it belongs to.</summary>
-    public IEnumerable<SampledIndex> Draws()
+    IEnumerable<SampledIndex> ISampler.Draws() => Draws();
+
+    internal IEnumerable<SampledIndex> Draws()
     {
         long pass = -1;
         int[] order = [];

@@ -80,7 +80,9 @@ public sealed class WeightedMultiSourceSampler : SamplerCursor, IBatchSampler
 
     public IEnumerable<long[]> Batches() => BatchDraws().Select(b => b.Select(d => d.Index).ToArray());
 
-    public IEnumerable<SampledIndex[]> BatchDraws()
+    IEnumerable<SampledIndex[]> IBatchSampler.BatchDraws() => BatchDraws();
+
+    internal IEnumerable<SampledIndex[]> BatchDraws()
     {
         var epoch = _epoch;
         var startBatch = Rank + _position * WorldSize; // first global batch this rank has not yet yielded

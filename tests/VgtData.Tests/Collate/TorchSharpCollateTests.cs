@@ -31,7 +31,7 @@ public class TorchSharpCollateTests
     [Fact]
     public void LeftPaddingForTheImg2ImgCollate()
     {
-        var batch = TorchSharpCollate.Collate([Item([1, 2], 0f), Item([3], 0f)], padIndex: 0, padding: PaddingSide.Left);
+        var batch = TorchSharpCollate.Collate([Item([1, 2], 0f), Item([3], 0f)], padIndex: 0, padLeft: true);
         Assert.Equal(new long[] { 1, 2, 0, 3 }, batch["input_ids"].data<long>().ToArray());
         Assert.Equal(new[] { true, true, false, true }, batch["attention_mask"].data<bool>().ToArray());
     }

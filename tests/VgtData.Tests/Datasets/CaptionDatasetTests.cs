@@ -43,7 +43,7 @@ public sealed class CaptionDatasetTests : IDisposable
         // The resize on its own: Pillow's bicubic (PillowResampler) from the whole source to 16×16, as SquareResize does it.
         using var source = Image.Load<Rgb24>(_dir.PathOf("img000.png"));
         var expectedBytes = new byte[16 * 16 * 3];
-        PillowResampler.Resample(source, new CropBox(0, 0, source.Width, source.Height), expectedBytes, 16, 16);
+        PillowResampler.Resample(ImageSharpRoute.Copy(source), new CropBox(0, 0, source.Width, source.Height), expectedBytes, 16, 16);
         Assert.Equal(expectedBytes, sample.Pixels!.Pixels.ToArray());
 
         var expected = new float[3 * 16 * 16];

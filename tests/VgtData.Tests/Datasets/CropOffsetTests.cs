@@ -33,7 +33,7 @@ public sealed class CropOffsetTests : IDisposable
         var byOffset = Enumerable.Range(0, range + 1).Select(o =>
         {
             var bytes = new byte[side * side * 3];
-            PillowResampler.Resample(source, CropBox.Square(width, height, o), bytes, side, side);
+            PillowResampler.Resample(ImageSharpRoute.Copy(source), CropBox.Square(width, height, o), bytes, side, side);
             return bytes;
         }).ToArray();
         Assert.Equal(range + 1, byOffset.Select(Convert.ToHexString).Distinct().Count());

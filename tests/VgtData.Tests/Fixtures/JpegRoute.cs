@@ -47,6 +47,8 @@ public static class JpegRoute
     }
 
     /// <summary>An image's pixels as packed RGB bytes.</summary>
+    public static byte[] Pixels(RgbImage image) => image.Pixels.ToArray();
+
     public static byte[] Pixels(Image<Rgb24> image)
     {
         var bytes = new byte[image.Width * image.Height * 3];

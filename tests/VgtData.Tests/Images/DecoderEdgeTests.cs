@@ -37,7 +37,7 @@ public sealed class DecoderEdgeTests
 
     [Theory]
     [InlineData(true, SampleFailureReason.Truncated, "PNG image data ")]
-    [InlineData(false, SampleFailureReason.Undecodable, "PNG image data is corrupt: ")]
+    [InlineData(false, SampleFailureReason.Undecodable, "PNG image data is corrupt near row 0: ")]
     public void ImageDataShortOrBrokenInsideIntactChunksIsRefused(bool cut, SampleFailureReason reason, string detail)
     {
         var zlib = TestImages.Zlib(GreyRows());
@@ -75,11 +75,11 @@ public sealed class DecoderEdgeTests
     [Fact]
     public void EachFormatHasOneRowInTheTable()
     {
-        Assert.Equal(["PNG", "JPEG", "GIF", "ICO", "ImageSharp"], ImageDecoder.Routes.Select(r => r.Format));
-        Assert.Equal("PNG", ImageDecoder.Route(TestImages.PngHead(4, 4, 0), "x").Format);
-        Assert.Equal("JPEG", ImageDecoder.Route(JpegRoute.Photo(16, 16), "x").Format);
-        Assert.Equal("GIF", ImageDecoder.Route("GIF89a"u8.ToArray(), "x").Format);
-        Assert.Equal("ImageSharp", ImageDecoder.Route("BM"u8.ToArray().Concat(new byte[60]).ToArray(), "x").Format);
+        Assert.Equal(["PNG", "JPEG", "GIF", "ICO", "ImageSharp"], ImageDecoder.Shared.Routes.Select(r => r.Format));
+        Assert.Equal("PNG", ImageDecoder.Shared.Route(TestImages.PngHead(4, 4, 0), "x").Format);
+        Assert.Equal("JPEG", ImageDecoder.Shared.Route(JpegRoute.Photo(16, 16), "x").Format);
+        Assert.Equal("GIF", ImageDecoder.Shared.Route("GIF89a"u8.ToArray(), "x").Format);
+        Assert.Equal("ImageSharp", ImageDecoder.Shared.Route("BM"u8.ToArray().Concat(new byte[60]).ToArray(), "x").Format);
     }
 
     [Fact]

@@ -5,7 +5,8 @@ using VgtData.Tests.Fixtures;
 namespace VgtData.Tests.Images;
 
 /// <summary>Every damaged kind through the one decoder: the same reason and detail whether the whole image, the rows of a
-/// crop or a draft is asked for, because the format is sniffed and the limits and damage checks run once, before any route.</summary>
+/// crop or a draft is asked for, because the format is sniffed and the limits and damage checks run once, before any route
+/// decodes; a counting route table shows each check asked once and the one step that refuses each kind.</summary>
 public sealed class DecoderRegistryTests
 {
     /// <summary>100 × <paramref name="height"/> rows of 8-bit grey, filter 0.</summary>
@@ -44,7 +45,7 @@ public sealed class DecoderRegistryTests
                 return (png, SampleFailureReason.Undecodable, "PNG header (IHDR) checksum does not match");
             case "png-short-image-data":
                 return (TestImages.PngFromZlib(100, 90, 0, TestImages.Zlib(GreyRows(45))), SampleFailureReason.Truncated,
-                    "PNG image data holds 4545 of the 9090 bytes its header promises");
+                    "PNG image data ends after 45 of 90 rows");
             case "png-bomb":
                 return (TestImages.PngWithHeader(20000, 20000), SampleFailureReason.TooManyPixels, "20000x20000 = 400000000 pixels exceeds the limit of 178956970");
             case "png-bomb-cut":   // the limits come before the damage check
@@ -93,6 +94,81 @@ public sealed class DecoderRegistryTests
         {
             var e = Assert.Throws<SampleException>(() => decode().Dispose());
             Assert.Equal((reason, detail, "bad.img"), (e.Reason, e.Detail, e.Path));
+        }
+    }
+
+    /// <summary>Where each kind is refused: "sniff" (no route is asked anything), "header" (the route's size read),
+    /// "limits" (after the size, before any damage check), "damage" (the route's one damage check), "decode" (found while
+    /// decoding, after the damage check passed).</summary>
+    private static readonly Dictionary<string, string> RefusedAt = new()
+    {
+        ["empty"] = "sniff", ["unknown"] = "sniff",
+        ["png-cut-in-idat"] = "damage", ["png-no-iend"] = "damage", ["png-idat-crc"] = "damage", ["png-ihdr-crc"] = "header",
+        ["png-short-image-data"] = "decode",   // the row decoder finds it while inflating, the one place it is looked for
+        ["png-bomb"] = "limits", ["png-bomb-cut"] = "limits", ["png-decode-memory"] = "limits", ["png-too-small"] = "limits",
+        ["png-bad-aspect"] = "limits",
+        ["jpeg-cut"] = "damage", ["jpeg-two-components"] = "damage", ["jpeg-no-frame"] = "header", ["gif-cut"] = "header",
+    };
+
+    /// <summary>A route that counts what the registry asks of it and names the step that refused the file.</summary>
+    private sealed class CountingRoute(IImageRoute inner) : IImageRoute
+    {
+        public int Sizes, DamageChecks, Decodes;
+        public string? RefusedBy;   // the step that threw or named damage
+
+        public string Format => inner.Format;
+        public bool Matches(ReadOnlySpan<byte> data) => inner.Matches(data);
+        public (int Width, int Height) ReadSize(ReadOnlyMemory<byte> data, string path) { Sizes++; return Step("header", () => inner.ReadSize(data, path)); }
+        public ImageDamage? FindDamage(ReadOnlyMemory<byte> data, string path)
+        {
+            DamageChecks++;
+            var damage = Step("damage", () => inner.FindDamage(data, path));
+            if (damage != null) RefusedBy = "damage";
+            return damage;
+        }
+        public RgbImage Decode(ReadOnlyMemory<byte> data, string path, int rowsNeeded) { Decodes++; return Step("decode", () => inner.Decode(data, path, rowsNeeded)); }
+        public RgbImage DecodeDraft(ReadOnlyMemory<byte> data, string path, int requestWidth, int requestHeight, int rowsNeeded)
+        {
+            Decodes++;
+            return Step("decode", () => inner.DecodeDraft(data, path, requestWidth, requestHeight, rowsNeeded));
+        }
+
+        private T Step<T>(string step, Func<T> run)
+        {
+            try { return run(); }
+            catch (SampleException) { RefusedBy = step; throw; }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void EachDamagedKindIsCheckedOnceInOnePlace(string kind)
+    {
+        var (bytes, reason, detail) = Damaged(kind);
+        foreach (var draft in new[] { false, true })
+        {
+            var routes = ImageDecoder.DefaultRoutes.Select(r => new CountingRoute(r)).ToArray();
+            var decoder = new ImageDecoder(routes);
+            var e = Assert.Throws<SampleException>(() =>
+                (draft ? decoder.DecodeDraft(bytes, "bad.img", ImageLimits.Default, 16, 16, 1) : decoder.Decode(bytes, "bad.img", ImageLimits.Default)).Dispose());
+            Assert.Equal((reason, detail), (e.Reason, e.Detail));
+            var asked = routes.Where(r => r.Sizes + r.DamageChecks + r.Decodes > 0).ToArray();
+            string at = RefusedAt[kind];
+            if (at == "sniff")
+            {
+                Assert.Empty(asked);
+                continue;
+            }
+            // One route is asked, each step at most once, in order, and the refusal comes from the step named.
+            var route = Assert.Single(asked);
+            var expected = at switch
+            {
+                "header" => (1, 0, 0, "header"),
+                "limits" => (1, 0, 0, (string?)null),
+                "damage" => (1, 1, 0, "damage"),
+                _ => (1, 1, 1, "decode"),
+            };
+            Assert.Equal(expected, (route.Sizes, route.DamageChecks, route.Decodes, route.RefusedBy));
         }
     }
 

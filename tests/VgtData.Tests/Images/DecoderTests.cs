@@ -140,6 +140,8 @@ public class DecoderTests(ITestOutputHelper output)
         }
     }
 
+    private static byte[] Pixels(RgbImage image) => image.Pixels.ToArray();
+
     private static byte[] Pixels(Image<Rgb24> image)
     {
         var bytes = new byte[image.Width * image.Height * 3];

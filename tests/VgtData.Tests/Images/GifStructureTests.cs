@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using SixLabors.ImageSharp.PixelFormats;
 using VgtData.Images;
 
@@ -72,9 +73,7 @@ public sealed class GifStructureTests
     private static Rgb24[] Decode(byte[] gif)
     {
         using var image = ImageDecoder.Shared.Decode(gif, "x.gif", Limits);
-        var pixels = new Rgb24[image.Width * image.Height];
-        image.CopyPixelDataTo(pixels);
-        return pixels;
+        return MemoryMarshal.Cast<byte, Rgb24>(image.Pixels).ToArray();
     }
 
     private static SampleException Refused(byte[] gif) =>

@@ -63,18 +63,17 @@ public sealed class ImageLimitsTests
     }
 
     [Fact]
-    public void PooledPixelsAreOneBlockThatCannotBePinnedAndIsReturnedOnce()
+    public void PooledImagesAreOneBlockOfRowsReturnedOnce()
     {
-        var memory = new PooledPixelMemory(5);
-        Assert.Equal(15, memory.Bytes.Length);
-        memory.Bytes.Fill(7);
-        Assert.Equal(5, memory.GetSpan().Length);
-        Assert.Equal(7, memory.GetSpan()[4].B);
-        var pin = Assert.Throws<NotSupportedException>(() => memory.Pin());
-        Assert.Equal("pooled pixels are not pinned", pin.Message);
-        memory.Unpin();
-        ((IDisposable)memory).Dispose();
-        ((IDisposable)memory).Dispose();   // a second dispose returns nothing twice
-        Assert.Throws<ObjectDisposedException>(() => memory.Bytes.Length);
+        var image = new RgbImage(5, 2);
+        Assert.Equal(30, image.Pixels.Length);
+        image.Pixels.Fill(7);
+        image.Row(1)[14] = 9;
+        Assert.Equal(15, image.Row(1).Length);
+        Assert.Equal(9, image.Pixels[29]);
+        image.Dispose();
+        image.Dispose();   // a second dispose returns nothing twice
+        Assert.Throws<ObjectDisposedException>(() => image.Pixels.Length);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new RgbImage(0, 2));
     }
 }

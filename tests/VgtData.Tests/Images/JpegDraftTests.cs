@@ -22,6 +22,8 @@ public sealed class JpegDraftTests : IDisposable
             .SelectMany(f => JpegRoute.Names.Select(r =>
                 new object[] { f[0], int.Parse(f[1]), int.Parse(f[2]), int.Parse(f[3]), int.Parse(f[4]), r }));
 
+    private static byte[] Pixels(RgbImage image) => image.Pixels.ToArray();
+
     private static byte[] Pixels(Image<Rgb24> image)
     {
         var bytes = new byte[image.Width * image.Height * 3];

@@ -75,13 +75,6 @@ public sealed class LibdeflateTests
         return TestImages.Zlib(raw, level);
     }
 
-    private static byte[] Pixels(Image<Rgb24> image)
-    {
-        var bytes = new byte[image.Width * image.Height * 3];
-        image.CopyPixelDataTo(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, Rgb24>(bytes.AsSpan()));
-        return bytes;
-    }
-
     [SkippableTheory]
     [InlineData(CompressionLevel.NoCompression, 3, int.MaxValue)]   // stored blocks
     [InlineData(CompressionLevel.NoCompression, 4, 5000)]
@@ -98,9 +91,9 @@ public sealed class LibdeflateTests
         {
             var expected = Decode(png, rows, libdeflate: false);
             Assert.Equal(width * rows * 3, expected.Length);
-            using var fast = PngRowDecoder.DecodeWithLibdeflate(png, width, height, colorType, rows, Configuration.Default, "x.png");
+            using var fast = PngRowDecoder.DecodeWithLibdeflate(png, width, height, colorType, rows, "x.png");
             Assert.True(fast != null, $"{rows} rows: libdeflate left the stream to zlib-ng");
-            Assert.True(expected.AsSpan().SequenceEqual(Pixels(fast!)), $"{level}, {bpp} bytes per pixel, {rows} rows: pixels differ");
+            Assert.True(expected.AsSpan().SequenceEqual(fast!.Pixels), $"{level}, {bpp} bytes per pixel, {rows} rows: pixels differ");
         }
     }
 
@@ -113,8 +106,8 @@ public sealed class LibdeflateTests
         zlib[^1] ^= 0x55;   // the Adler-32 at the end: only a decoder that reads to the end sees it
         var png = TestImages.PngFromZlib(width, height, 2, zlib);
         // libdeflate always reads to the end and rejects the checksum, whatever the crop needs.
-        Assert.Null(PngRowDecoder.DecodeWithLibdeflate(png, width, height, 2, 100, Configuration.Default, "x.png"));
-        Assert.Null(PngRowDecoder.DecodeWithLibdeflate(png, width, height, 2, height, Configuration.Default, "x.png"));
+        Assert.Null(PngRowDecoder.DecodeWithLibdeflate(png, width, height, 2, 100, "x.png"));
+        Assert.Null(PngRowDecoder.DecodeWithLibdeflate(png, width, height, 2, height, "x.png"));
         // zlib-ng decides, and it too reads to the checksum whatever the crop needs (Pillow refuses the file).
         foreach (bool libdeflate in new[] { false, true })
             foreach (int rows in new[] { 100, height })
@@ -214,7 +207,7 @@ public sealed class LibdeflateTests
         Skip.IfNot(Libdeflate.IsAvailable, "libdeflate.so.0 is not installed (Debian: libdeflate0)");
         var zlib = TestImages.Zlib(Rows(0, 1, 2));
         var png = Chunks(4, 3, ("IDAT", zlib[..5]), ("IDAT", zlib[5..]));   // no IEND after it
-        using var image = PngRowDecoder.DecodeWithLibdeflate(png, 4, 3, 2, 3, ImageSharpRoute.SingleThreaded, "x.png");
+        using var image = PngRowDecoder.DecodeWithLibdeflate(png, 4, 3, 2, 3, "x.png");
         Assert.NotNull(image);
         Assert.Equal(Decode(TestImages.PngFromZlib(4, 3, 2, zlib), int.MaxValue, libdeflate: false), JpegRoute.Pixels(image!));
     }
@@ -226,7 +219,7 @@ public sealed class LibdeflateTests
         var zlib = TestImages.Zlib(Rows(0, 1, 2));
         // The stream's second half after an empty ancillary chunk: not image data, so the stream is cut short.
         var png = Chunks(4, 3, ("IDAT", zlib[..(zlib.Length / 2)]), ("tEXt", []), ("IDAT", zlib[(zlib.Length / 2)..]), ("IEND", []));
-        Assert.Null(PngRowDecoder.DecodeWithLibdeflate(png, 4, 3, 2, 3, ImageSharpRoute.SingleThreaded, "x.png"));
+        Assert.Null(PngRowDecoder.DecodeWithLibdeflate(png, 4, 3, 2, 3, "x.png"));
         var e = RefusedOnEitherPath(png, int.MaxValue);
         Assert.Equal(SampleFailureReason.Truncated, e.Reason);
     }
@@ -238,7 +231,7 @@ public sealed class LibdeflateTests
         // 2^30 RGBA pixels a row: 4 GiB, past what an int counts; 2^28 a row fits, but not 8 rows of them.
         foreach (bool libdeflate in Libdeflate.IsAvailable ? new[] { false, true } : [false])
             foreach (var (width, rows) in new[] { (1 << 30, 1), (1 << 28, 8) })
-                Assert.Throws<OverflowException>(() => On(libdeflate, () => PngRowDecoder.Decode(png, width, rows, 6, rows, ImageSharpRoute.SingleThreaded, "x.png")));
-        Assert.Throws<OverflowException>(() => PngRowDecoder.DecodeWithLibdeflate(png, 1 << 30, 1, 6, 1, ImageSharpRoute.SingleThreaded, "x.png"));
+                Assert.Throws<OverflowException>(() => On(libdeflate, () => PngRowDecoder.Decode(png, width, rows, 6, rows, "x.png")));
+        Assert.Throws<OverflowException>(() => PngRowDecoder.DecodeWithLibdeflate(png, 1 << 30, 1, 6, 1, "x.png"));
     }
 }

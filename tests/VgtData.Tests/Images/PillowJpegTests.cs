@@ -48,6 +48,8 @@ public sealed class PillowJpegTests : IDisposable
         return bytes;
     }
 
+    private static byte[] Pixels(RgbImage image) => image.Pixels.ToArray();
+
     private static byte[] Pixels(Image<Rgb24> image)
     {
         var bytes = new byte[image.Width * image.Height * 3];

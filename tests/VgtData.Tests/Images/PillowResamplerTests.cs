@@ -34,7 +34,7 @@ public class PillowResamplerTests(ITestOutputHelper output)
                 c.GetProperty("crop_box")[2].GetInt32(), c.GetProperty("crop_box")[3].GetInt32());
 
         var mine = new byte[size * size * 3];
-        PillowResampler.Resample(image, box, mine, size, size, vectorize);
+        PillowResampler.Resample(ImageSharpRoute.Copy(image), box, mine, size, size, vectorize);
 
         using var expected = Image.Load<Rgb24>(Path.Combine(folder, c.GetProperty("expected").GetString()!));
         var theirs = Bytes(expected);
@@ -124,7 +124,7 @@ public class PillowResamplerTests(ITestOutputHelper output)
         {
             var fromImage = new byte[96 * 64 * 3];
             var fromPacked = new byte[96 * 64 * 3];
-            PillowResampler.Resample(image, crop, fromImage, 96, 64, vectorize);
+            PillowResampler.Resample(ImageSharpRoute.Copy(image), crop, fromImage, 96, 64, vectorize);
             PillowResampler.Resample(packed, crop.Width, crop.Height, crop.Width * 3, fromPacked, 96, 64, vectorize);
             Assert.Equal(fromPacked, fromImage);
             // And with a stride: the crop read out of the full buffer.
@@ -145,7 +145,7 @@ public class PillowResamplerTests(ITestOutputHelper output)
         output.WriteLine($"single buffer: {image.DangerousTryGetSinglePixelMemory(out _)}");
         var crop = new CropBox(13, 0, 2013, 2000);
         var fromImage = new byte[448 * 448 * 3];
-        PillowResampler.Resample(image, crop, fromImage, 448, 448);
+        PillowResampler.Resample(ImageSharpRoute.Copy(image), crop, fromImage, 448, 448);
         var fromSpan = new byte[448 * 448 * 3];
         PillowResampler.Resample(all.AsSpan((crop.Upper * width + crop.Left) * 3), crop.Width, crop.Height, width * 3, fromSpan, 448, 448);
         Assert.Equal(fromSpan, fromImage);
@@ -221,7 +221,7 @@ public class PillowResamplerTests(ITestOutputHelper output)
         // Through the Image overload as SquareResize calls it.
         using var image = Image.LoadPixelData<Rgb24>(src, 448, 448);
         var viaCrop = new byte[src.Length];
-        PillowResampler.Resample(image, new CropBox(0, 0, 448, 448), viaCrop, 448, 448);
+        PillowResampler.Resample(ImageSharpRoute.Copy(image), new CropBox(0, 0, 448, 448), viaCrop, 448, 448);
         Assert.Equal(src, viaCrop);
     }
 
@@ -248,7 +248,7 @@ public class PillowResamplerTests(ITestOutputHelper output)
         Assert.Throws<ArgumentException>(() => PillowResampler.Resample(src, 10, 10, 30, dst, 6, 6));
         Assert.Throws<ArgumentException>(() => PillowResampler.Resample(src, 11, 10, 33, dst, 5, 5));
         using var image = new Image<Rgb24>(10, 10);
-        Assert.Throws<ArgumentOutOfRangeException>(() => PillowResampler.Resample(image, new CropBox(5, 0, 11, 6), dst, 5, 5));
+        Assert.Throws<ArgumentOutOfRangeException>(() => PillowResampler.Resample(ImageSharpRoute.Copy(image), new CropBox(5, 0, 11, 6), dst, 5, 5));
     }
 
     // ---- helpers ----

@@ -33,6 +33,8 @@ public class PngRowDecoderTests
         return ms.ToArray();
     }
 
+    private static byte[] Pixels(RgbImage image) => image.Pixels.ToArray();
+
     private static byte[] Pixels(Image<Rgb24> img)
     {
         var bytes = new byte[img.Width * img.Height * 3];

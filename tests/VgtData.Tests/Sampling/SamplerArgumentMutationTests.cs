@@ -169,10 +169,23 @@ public sealed class SamplerArgumentMutationTests
         Assert.Equal(2, s.Epoch);
     }
 
-    private sealed class EpochProbe : IHasEpoch
+    private class NoEpoch : TorchSharp.torch.utils.data.Dataset
+    {
+        public override long Count => 5;
+        public override Dictionary<string, TorchSharp.torch.Tensor> GetTensor(long index) => throw new NotSupportedException();
+    }
+
+    private sealed class EpochProbe : NoEpoch, IHasEpoch
     {
         public int Epoch { get; private set; } = -1;
         public void SetEpoch(int epoch) => Epoch = epoch;
+    }
+
+    [Fact]
+    public void TheEpochShufflerRefusesADatasetWithoutAnEpoch()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new EpochShuffler(new DefaultSampler(5, seed: 3, rank: 0, worldSize: 1), new NoEpoch()));
+        Assert.Equal("NoEpoch has no epoch to set (a CaptionDataset or a ConcatDataset has) (Parameter 'dataset')", e.Message);
     }
 
     [Fact]

@@ -232,6 +232,63 @@ public sealed class InPlaceTarTests : IDisposable
             e.Message);
     }
 
+    /// <summary>cc12m's parts as downloaded: raw/cc12m-train-0000.tar unpacks into raw/0000/ (VGT's extract.py:
+    /// <c>tar_file[:-4].split('-')[-1]</c>); 0001 is what two parts would unpack into; 0002 is extracted beside its tar.</summary>
+    private string SplitNamedParts()
+    {
+        var raw = Path.Combine(_t.Root, "cc12m", "raw");
+        Write(Path.Combine(raw, "cc12m-train-0000.tar"), new TarBuilder().File("a.png", Image(0, 0)).File("0000/b.png", Image(0, 1)).Build());
+        Write(Path.Combine(raw, "cc12m-train-0001.tar"), new TarBuilder().File("a.png", Image(1, 0)).Build());
+        Write(Path.Combine(raw, "cc12m-val-0001.tar"), new TarBuilder().File("a.png", Image(1, 1)).Build());
+        Write(Path.Combine(raw, "cc12m-train-0002.tar"), new TarBuilder().File("a.png", Image(2, 0)).Build());
+        Write(Path.Combine(raw, "0002", "a.png"), Image(2, 1));
+        return raw;
+    }
+
+    [Fact]
+    public void AFolderNamedAfterWhatFollowsAPartsLastDashIsThatPart_TwoSuchPartsAreRefusedNamingBoth()
+    {
+        var raw = SplitNamedParts();
+        using var source = new FolderImageSource(raw);
+        var part = Path.Combine(raw, "cc12m-train-0000.tar");
+        using (var member = source.Read("0000/a.png")) Assert.Equal(Image(0, 0), member.Span.ToArray());
+        Assert.Equal(part + ":a.png", source.Describe("0000/a.png"));
+        // As unpacked: the member 0000/b.png lies at 0000/0000/b.png, not at 0000/b.png.
+        using (var member = source.Read("0000/0000/b.png")) Assert.Equal(Image(0, 1), member.Span.ToArray());
+        var missing = Assert.Throws<SampleException>(() => source.Read("0000/b.png"));
+        Assert.Equal((SampleFailureReason.MissingFile, $"no member b.png in {part}"), (missing.Reason, missing.Detail));
+        // The extracted folder is read instead of its part.
+        using (var file = source.Read("0002/a.png")) Assert.Equal(Image(2, 1), file.Span.ToArray());
+        // Two parts for one folder: never the first.
+        var twice = Assert.Throws<SampleException>(() => source.Read("0001/a.png"));
+        Assert.Equal($"sample ({Path.Combine(raw, "0001")}): ambiguous tar member: 2 tar parts unpack into this folder: " +
+            $"{Path.Combine(raw, "cc12m-train-0001.tar")}, {Path.Combine(raw, "cc12m-val-0001.tar")}; move all but one away", twice.Message);
+        Assert.Throws<SampleException>(() => source.Exists("0001/a.png"));
+        // A folder named with a '-' is never what follows the last '-'; a part named exactly after the folder comes first.
+        Assert.False(source.Exists("train-0000/a.png"));
+        Write(Path.Combine(raw, "0001.tar"), new TarBuilder().File("a.png", Image(0, 2)).Build());
+        using var again = new FolderImageSource(raw);
+        using (var member = again.Read("0001/a.png")) Assert.Equal(Image(0, 2), member.Span.ToArray());
+    }
+
+    [SkippableFact]
+    public void AFolderNamedAfterWhatFollowsAPartsLastDashInABucket_TwoSuchPartsAreRefusedNamingBoth()
+    {
+        var raw = SplitNamedParts();
+        Server.Upload(raw, "vgt", "cc12m/raw");
+        using var store = new VgtData.Storage.S3Store(Server.Settings());
+        using var source = new S3ImageSource(store, VgtData.Storage.S3Location.Parse("s3://vgt/cc12m/raw"), readAhead: 4);
+        source.ReadAhead("0000/a.png");
+        using (var member = source.Read("0000/a.png")) Assert.Equal(Image(0, 0), member.Span.ToArray());
+        Assert.Equal("s3://vgt/cc12m/raw/cc12m-train-0000.tar:a.png", source.Describe("0000/a.png"));
+        using (var member = source.Read("0000/0000/b.png")) Assert.Equal(Image(0, 1), member.Span.ToArray());
+        Assert.False(source.Exists("0000/b.png"));
+        using (var file = source.Read("0002/a.png")) Assert.Equal(Image(2, 1), file.Span.ToArray());
+        var twice = Assert.Throws<SampleException>(() => source.Read("0001/a.png"));
+        Assert.Equal("sample (s3://vgt/cc12m/raw/0001): ambiguous tar member: 2 tar parts unpack into this folder: " +
+            "s3://vgt/cc12m/raw/cc12m-train-0001.tar, s3://vgt/cc12m/raw/cc12m-val-0001.tar; move all but one away", twice.Message);
+    }
+
     /// <summary>raw/0.tar.gz beside an absent raw/0 folder: data.json names 0/a.png.</summary>
     private string GzipDownload()
     {

@@ -232,6 +232,14 @@ public sealed class InPlaceTarTests : IDisposable
             e.Message);
     }
 
+    /// <summary><paramref name="folder"/> uploaded to s3://vgt/<paramref name="prefix"/>, read there with read-ahead.</summary>
+    private (VgtData.Storage.S3Store, S3ImageSource) Bucket(string folder, string prefix)
+    {
+        Server.Upload(folder, "vgt", prefix);
+        var store = new VgtData.Storage.S3Store(Server.Settings());
+        return (store, new S3ImageSource(store, VgtData.Storage.S3Location.Parse($"s3://vgt/{prefix}"), readAhead: 4));
+    }
+
     /// <summary>cc12m's parts as downloaded: raw/cc12m-train-0000.tar unpacks into raw/0000/ (VGT's extract.py:
     /// <c>tar_file[:-4].split('-')[-1]</c>); 0001 is what two parts would unpack into; 0002 is extracted beside its tar.</summary>
     private string SplitNamedParts()
@@ -274,10 +282,9 @@ public sealed class InPlaceTarTests : IDisposable
     [SkippableFact]
     public void AFolderNamedAfterWhatFollowsAPartsLastDashInABucket_TwoSuchPartsAreRefusedNamingBoth()
     {
-        var raw = SplitNamedParts();
-        Server.Upload(raw, "vgt", "cc12m/raw");
-        using var store = new VgtData.Storage.S3Store(Server.Settings());
-        using var source = new S3ImageSource(store, VgtData.Storage.S3Location.Parse("s3://vgt/cc12m/raw"), readAhead: 4);
+        var (store, source) = Bucket(SplitNamedParts(), "cc12m/raw");
+        using var _ = store;
+        using var __ = source;
         source.ReadAhead("0000/a.png");
         using (var member = source.Read("0000/a.png")) Assert.Equal(Image(0, 0), member.Span.ToArray());
         Assert.Equal("s3://vgt/cc12m/raw/cc12m-train-0000.tar:a.png", source.Describe("0000/a.png"));
@@ -321,10 +328,9 @@ public sealed class InPlaceTarTests : IDisposable
     [SkippableFact]
     public void AGzipPartInABucketBesideAnAbsentFolderIsRefusedByItsName()
     {
-        var root = GzipDownload();
-        Server.Upload(root, "vgt", "echo");
-        using var store = new VgtData.Storage.S3Store(Server.Settings());
-        using var source = new S3ImageSource(store, VgtData.Storage.S3Location.Parse("s3://vgt/echo/raw"), readAhead: 4);
+        var (store, source) = Bucket(Path.Combine(GzipDownload(), "raw"), "echo/raw");
+        using var _ = store;
+        using var __ = source;
         source.ReadAhead("0/a.png");   // a hint never throws
         var e = Assert.Throws<VgtDataException>(() => source.Read("0/a.png"));
         Assert.Equal("tar part s3://vgt/echo/raw/0.tar.gz is gzip-compressed and cannot be read in place; download and unpack it first: " +

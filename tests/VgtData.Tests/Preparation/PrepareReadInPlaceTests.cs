@@ -34,15 +34,17 @@ public sealed class PrepareReadInPlaceTests
     }
 
     /// <summary>Prepares <paramref name="t"/> (in place, or <c>--extract</c>), imports the recipe doc's config and checks
-    /// every sample loads; returns the config.</summary>
-    private static string Prepare(RecipeTree t, string recipe, string doc, int samples, bool extract, params string[] bad)
+    /// every sample loads (when <paramref name="samples"/> is given); returns the config.</summary>
+    private static string Prepare(RecipeTree t, string recipe, string doc, int? samples, bool extract, params string[] bad)
     {
         var args = new List<string> { "prepare", recipe, "--root", t.Root, "--workers", "2" };
         if (extract) args.Add("--extract");
-        var (code, _, err) = Cli([.. args]);
+        var (code, output, err) = Cli([.. args]);
         Assert.True(code == 0, err);
+        // Only a download VGT's config cannot read in place ends with the --extract command.
+        Assert.Equal(!extract && recipe == "sharegpt-4o-image", output.Contains($"; run: vgtdata prepare {recipe} --root {t.Root} --extract\n"));
         var config = t.ImportConfig(RecipeTree.DocConfig(doc));
-        RecipeTree.AssertLoads(config, samples, bad);
+        if (samples is { } n) RecipeTree.AssertLoads(config, n, bad);
         return config;
     }
 
@@ -79,9 +81,9 @@ public sealed class PrepareReadInPlaceTests
         var extractedConfig = Prepare(extracted, "sharegpt-4o-image", "sharegpt_4o_image_45k.md", 11, extract: true, "2 blank caption", "9 blank caption");
 
         // VGT's config reads images/NAME below image_folder: in place there is no images/ and no images.tar to read.
-        var (code, _, err) = Cli("prepare", "sharegpt-4o-image", "--root", inPlace.Root);
-        Assert.True(code == 0, err);
-        var config = inPlace.ImportConfig(RecipeTree.DocConfig("sharegpt_4o_image_45k.md"));
+        var config = Prepare(inPlace, "sharegpt-4o-image", "sharegpt_4o_image_45k.md", samples: null, extract: false);
+        Assert.Contains($"note: VGT's sharegpt-4o-image config reads images/, which no part is named after (in place, name the parts as its image_source: " +
+            $"docs/vgt-datasets.md); run: vgtdata prepare sharegpt-4o-image --root {inPlace.Root} --extract\n", Cli("prepare", "sharegpt-4o-image", "--root", inPlace.Root).Out);
         var (vcode, stdout, _) = PrepareShareGptTests.RunCli("validate", config);
         Assert.Equal(1, vcode);
         Assert.Contains($"\n  0:0 images/1.png: missing file: no such file [{Path.Combine(inPlace.Root, "images", "1.png")}]\n", stdout);

@@ -73,10 +73,10 @@ internal sealed class S3ImageSource : IImageSource
         if (ReadAheadDepth == 0) return;
         try
         {
-            // A path whose part cannot be opened (gzip, unlisted) is not hinted: its read says why.
+            // A path whose part cannot be opened (gzip, unlisted, two parts for its folder) is not hinted: its read says why.
             if (_parts.Route(imageFile, out var member) is { } part && !part.Exists(member)) return;
         }
-        catch (VgtDataException)
+        catch (Exception e) when (e is VgtDataException or SampleException)
         {
             return;
         }

@@ -291,6 +291,7 @@ public sealed class InPlaceTarTests : IDisposable
         using (var member = source.Read("0000/0000/b.png")) Assert.Equal(Image(0, 1), member.Span.ToArray());
         Assert.False(source.Exists("0000/b.png"));
         using (var file = source.Read("0002/a.png")) Assert.Equal(Image(2, 1), file.Span.ToArray());
+        source.ReadAhead("0001/a.png");   // a hint never throws: the read says why
         var twice = Assert.Throws<SampleException>(() => source.Read("0001/a.png"));
         Assert.Equal("sample (s3://vgt/cc12m/raw/0001): ambiguous tar member: 2 tar parts unpack into this folder: " +
             "s3://vgt/cc12m/raw/cc12m-train-0001.tar, s3://vgt/cc12m/raw/cc12m-val-0001.tar; move all but one away", twice.Message);

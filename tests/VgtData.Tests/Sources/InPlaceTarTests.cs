@@ -279,6 +279,21 @@ public sealed class InPlaceTarTests : IDisposable
         using (var member = again.Read("0001/a.png")) Assert.Equal(Image(0, 2), member.Span.ToArray());
     }
 
+    [Fact]
+    public void TwoPartsForOneFolder_ValidateCountsItsSamplesBadWithOneLineEach_TheRestLoad()
+    {
+        var raw = SplitNamedParts();
+        var data = Path.Combine(_t.Root, "cc12m", "data.json");
+        File.WriteAllText(data, """[{"image": "0000/a.png", "caption": "a"}, {"image": "0001/a.png", "caption": "b"}, {"image": "0002/a.png", "caption": "c"}]""");
+        var config = Config("cc12m.json", $$"""{ "data_path": {{J(data)}}, "image_folder": {{J(raw)}}, "min_image_size": 0 }""");
+        var (code, stdout, error) = ConfigDir.Cli("validate", config);
+        Assert.Equal(1, code);
+        Assert.Contains("checked 3 entries (1 dataset): 1 bad\n", stdout);
+        Assert.Contains($"\n  0:1 0001/a.png: ambiguous tar member: 2 tar parts unpack into this folder: {Path.Combine(raw, "cc12m-train-0001.tar")}, " +
+            $"{Path.Combine(raw, "cc12m-val-0001.tar")}; move all but one away [{Path.Combine(raw, "0001")}]\n", stdout);
+        Assert.DoesNotContain("   at ", stdout + error);
+    }
+
     [SkippableFact]
     public void AFolderNamedAfterWhatFollowsAPartsLastDashInABucket_TwoSuchPartsAreRefusedNamingBoth()
     {

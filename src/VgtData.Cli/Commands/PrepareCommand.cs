@@ -70,8 +70,8 @@ public sealed class PrepareCommand : ICommand
             });
             report.WriteSummary(context.Out);
             context.Out.WriteLine($"wrote {string.Join(", ", recipe.Written.Select(w => Path.Combine(root, w)))} and {Path.Combine(root, "prepare-report.json")}");
-            if (recipe.NeedsExtract && !extract)
-                context.Out.WriteLine($"note: {recipe.Name}'s .tar.gz parts cannot be read in place; run: vgtdata prepare {recipe.Name} --root {root} --extract");
+            if (recipe.InPlaceNote is { } note && !extract)
+                context.Out.WriteLine($"note: {note}; run: vgtdata prepare {recipe.Name} --root {root} --extract");
             // Same codes as extract: data.json and the report are written first, for what was recovered.
             if (report.Extraction is { Errors.Count: > 0 } extraction)
             {

@@ -4,8 +4,9 @@ namespace VgtData.Preparation;
 /// <see cref="Outputs"/>: the manifests it writes, relative to the dataset folder.</summary>
 internal sealed record PrepareRecipe(string Name, string Description, Func<string, PrepareOptions, PrepareReport> Run, string[]? Outputs = null)
 {
-    /// <summary>Its parts cannot be read in place (.tar.gz): the loader needs <c>--extract</c>.</summary>
-    public bool NeedsExtract { get; init; }
+    /// <summary>Why VGT's config, as it is, cannot read the download in place (printed with the <c>--extract</c> command
+    /// after a prepare without it); null when it can.</summary>
+    public string? InPlaceNote { get; init; }
 
     public IReadOnlyList<string> Written => Outputs ?? [DataJson.FileName];
 }
@@ -16,9 +17,12 @@ internal static class PrepareRecipes
     public static readonly IReadOnlyList<PrepareRecipe> All =
     [
         new(ShareGpt4oImagePreparer.Name, "raw/text_to_image.json to data.json (images/NAME from raw/text_to_image_part_*.tar; --extract: unpacked to images/) (finetune)",
-            ShareGpt4oImagePreparer.Run),
+            ShareGpt4oImagePreparer.Run)
+        {
+            InPlaceNote = "VGT's sharegpt-4o-image config reads images/, which no part is named after (in place, name the parts as its image_source: docs/vgt-datasets.md)",
+        },
         new(Echo4oImagePreparer.Name, "the t2i rows of the two jsonl files to data.json; raw/*/images/*.tar.gz need --extract (unpacked to images/) (finetune)",
-            Echo4oImagePreparer.Run) { NeedsExtract = true },
+            Echo4oImagePreparer.Run) { InPlaceNote = "echo-4o-image's .tar.gz parts cannot be read in place" },
         new(PerPartPreparer.Blip3o60k, "data.json kept as downloaded, else written from raw/*.tar (.jpg + .txt); --extract: each part to raw/PART/ (finetune)",
             (root, o) => PerPartPreparer.Run(PerPartPreparer.Blip3o60k, PerPartPreparer.Blip3oGroups, root, o)),
         new(PerPartPreparer.TextToImage2m, "data/data_*.json kept, else written from raw/data_*/*.tar (.jpg + .json); --extract: each part to raw/data_*/PART/",

@@ -61,15 +61,21 @@ internal sealed class FolderImageSource : IImageSource
         }
     }
 
-    /// <summary>The part <c>FOLDER.tar</c> when <paramref name="folder"/> is absent; a gzip-compressed one is refused.</summary>
-    private IImageSource? OpenPart(string folder)
+    /// <summary>The part <c>FOLDER.tar</c>, else the one <c>*-FOLDER.tar</c> beside it, when <paramref name="folder"/> is
+    /// absent; a gzip-compressed one is refused.</summary>
+    private TarPartFolders.Part? OpenPart(string folder)
     {
         var path = Path.Combine(Root, folder);
         if (Directory.Exists(path)) return null;
-        if (File.Exists(path + ".tar")) return new TarImageSource([path + ".tar"]);
+        if (File.Exists(path + ".tar")) return new TarPartFolders.Part(new TarImageSource([path + ".tar"]));
         foreach (var compressed in new[] { path + ".tar.gz", path + ".tgz" })
             if (File.Exists(compressed)) TarIndex.RefuseCompressed(compressed, []);
-        return null;
+        var parent = Path.GetDirectoryName(path)!;
+        if (!Directory.Exists(parent)) return null;
+        var tars = new DirectoryInfo(parent).EnumerateFiles("*.tar", new EnumerationOptions { MatchCasing = MatchCasing.CaseSensitive })
+            .Select(f => f.Name);
+        var split = TarPartFolders.SplitPart(Path.GetFileName(path), tars, path, t => Path.Combine(parent, t));
+        return split is null ? null : new TarPartFolders.Part(new TarImageSource([Path.Combine(parent, split)]), split[..^4]);
     }
 
     public void Dispose() => _parts.Dispose();

@@ -17,6 +17,8 @@ internal sealed class S3ImageSource : IImageSource
     private readonly bool _ownsStore;
     private readonly ReadAheadWindow<PooledBytes> _window;
     private readonly TarPartFolders _parts;
+    // The .tar names directly below each parent prefix a folder probe looked beside (cc12m's NAME-PART.tar), listed once.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<Dictionary<string, S3ObjectInfo>>> _tarsBeside = new(StringComparer.Ordinal);
 
     /// <param name="store">The endpoint client (shared with annotations and latents).</param>
     /// <param name="prefix">Where entry["image"] paths are relative to.</param>
@@ -71,10 +73,10 @@ internal sealed class S3ImageSource : IImageSource
         if (ReadAheadDepth == 0) return;
         try
         {
-            // A path whose part cannot be opened (gzip, unlisted) is not hinted: its read says why.
+            // A path whose part cannot be opened (gzip, unlisted, two parts for its folder) is not hinted: its read says why.
             if (_parts.Route(imageFile, out var member) is { } part && !part.Exists(member)) return;
         }
-        catch (VgtDataException)
+        catch (Exception e) when (e is VgtDataException or SampleException)
         {
             return;
         }
@@ -112,25 +114,51 @@ internal sealed class S3ImageSource : IImageSource
         }
     }
 
-    /// <summary>The part <c>FOLDER.tar</c> when it exists and no key starts with <c>FOLDER/</c>; a gzip-compressed one
-    /// beside an absent folder is refused.</summary>
-    private IImageSource? OpenPart(string folder)
+    /// <summary>The part <c>FOLDER.tar</c> (else the one <c>*-FOLDER.tar</c> beside it) when it exists and no key starts
+    /// with <c>FOLDER/</c>; a gzip-compressed one beside an absent folder is refused.</summary>
+    private TarPartFolders.Part? OpenPart(string folder)
     {
         var at = Prefix.Append(folder);
         var tar = at with { Key = at.Key + ".tar" };
         try
         {
-            if (_store.Head(tar) is { } info)
-                return _store.List(at with { Key = at.KeyPrefix }).Count > 0 ? null
-                    : new S3TarImageSource(_store, tar.ToString(), [tar], [info], readAhead: 0, maxFileBytes: MaxFileBytes);
-            foreach (var compressed in new[] { ".tar.gz", ".tgz" })
-                if (_store.Head(at with { Key = at.Key + compressed }) is not null) TarIndex.RefuseCompressed(at + compressed, []);
-            return null;
+            string? name = null;
+            var info = _store.Head(tar);
+            if (info is null)
+            {
+                foreach (var compressed in new[] { ".tar.gz", ".tgz" })
+                    if (_store.Head(at with { Key = at.Key + compressed }) is not null) TarIndex.RefuseCompressed(at + compressed, []);
+                int slash = at.Key.LastIndexOf('/') + 1;
+                var parent = at with { Key = at.Key[..slash] };
+                var tars = TarsBeside(parent);
+                var split = TarPartFolders.SplitPart(at.Key[slash..], tars.Keys, at.ToString(), t => (parent with { Key = parent.Key + t }).ToString());
+                if (split is null) return null;
+                (tar, info, name) = (parent with { Key = parent.Key + split }, tars[split], split[..^4]);
+            }
+            return _store.List(at with { Key = at.KeyPrefix }).Count > 0 ? null
+                : new TarPartFolders.Part(new S3TarImageSource(_store, tar.ToString(), [tar], [info.Value], readAhead: 0, maxFileBytes: MaxFileBytes), name);
         }
         catch (S3ReadException e)
         {
             // Unreachable now: this sample is bad, and the folder is asked again next time.
             throw BadSample(e.Address, e);
+        }
+    }
+
+    /// <summary>The .tar objects directly below <paramref name="parent"/> by name, listed once (an unreachable listing is
+    /// asked again next time).</summary>
+    private Dictionary<string, S3ObjectInfo> TarsBeside(S3Location parent)
+    {
+        var listing = _tarsBeside.GetOrAdd(parent.Key, _ => new(() => _store.List(parent, delimiter: "/")
+            .Where(o => o.Key.EndsWith(".tar", StringComparison.Ordinal)).ToDictionary(o => o.Key[parent.Key.Length..], StringComparer.Ordinal)));
+        try
+        {
+            return listing.Value;
+        }
+        catch
+        {
+            _tarsBeside.TryRemove(new KeyValuePair<string, Lazy<Dictionary<string, S3ObjectInfo>>>(parent.Key, listing));
+            throw;
         }
     }
 

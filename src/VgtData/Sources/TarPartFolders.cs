@@ -7,21 +7,29 @@ namespace VgtData.Sources;
 /// (<c>tar_file[:-4]</c>); a path <c>FOLDER/PART/name</c> whose folder <c>FOLDER/PART</c> is absent while
 /// <c>FOLDER/PART.tar</c> exists is therefore member <c>name</c> of that part, or member <c>PART/name</c> for parts that
 /// hold their own folder (megalith's and cc12m's caption tars); a part holding both is refused as ambiguous, never
-/// guessed (<see cref="TarIndex.Resolve"/>). Whether a folder is a part is asked once per folder, through the store's
-/// own probe (<c>openPart</c>: null for a folder, the part's source for an absent folder with a .tar beside it; it refuses
-/// a .tar.gz beside an absent folder, naming the extract command). Every other path is read from the folder unchanged.
+/// guessed (<see cref="TarIndex.Resolve"/>). Where <c>FOLDER/PART.tar</c> is absent, the one <c>FOLDER/*-PART.tar</c> is
+/// the part (cc12m's extract.py: <c>tar_file[:-4].split('-')[-1]</c>, so <c>raw/cc12m-train-0000.tar</c> unpacks into
+/// <c>raw/0000/</c>); two such parts are refused naming both (<see cref="SplitPart"/>). Whether a folder is a part is
+/// asked once per folder, through the store's own probe (<c>openPart</c>: null for a folder, the part for an absent
+/// folder with a .tar beside it; it refuses a .tar.gz beside an absent folder, naming the extract command). Every other
+/// path is read from the folder unchanged.
 /// </summary>
-internal sealed class TarPartFolders(Func<string, IImageSource?> openPart) : IDisposable
+internal sealed class TarPartFolders(Func<string, TarPartFolders.Part?> openPart) : IDisposable
 {
+    /// <summary>A folder's part: its source, and the part's own folder name (<c>tar_file[:-4]</c>) when the folder is
+    /// named otherwise (<see cref="SplitPart"/>), so the part resolves members as below its own name.</summary>
+    internal readonly record struct Part(IImageSource Source, string? Name = null);
+
     // Folder routes kept at most: one per folder a manifest names; past it a route is recomputed from the cached parts.
     private const int MaxFolders = 1 << 20;
 
     /// <summary>How a folder's files are read: from <see cref="Part"/> when set (the part's own folder path is
-    /// <see cref="Stem"/> characters of it), else from the folder store.</summary>
-    private readonly record struct Way(IImageSource? Part, int Stem);
+    /// <see cref="Stem"/> characters of it; <see cref="Name"/> stands for its last component when set), else from the
+    /// folder store.</summary>
+    private readonly record struct Way(IImageSource? Part, int Stem, string? Name = null);
 
     private readonly ConcurrentDictionary<string, Way> _routes = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Lazy<IImageSource?>> _parts = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<Part?>> _parts = new(StringComparer.Ordinal);
 
     /// <summary>The part holding <paramref name="path"/>, and the path to ask it for (<c>PART/name</c>); null when the
     /// path is read from the folder store.</summary>
@@ -33,8 +41,7 @@ internal sealed class TarPartFolders(Func<string, IImageSource?> openPart) : IDi
         var lookup = _routes.GetAlternateLookup<ReadOnlySpan<char>>();
         if (!lookup.TryGetValue(path.AsSpan(0, slash), out var route)) route = RouteOf(path[..slash]);
         if (route.Part is null) return null;
-        int stemStart = path.LastIndexOf('/', route.Stem - 1) + 1;
-        member = path[stemStart..];
+        member = route.Name is null ? path[(path.LastIndexOf('/', route.Stem - 1) + 1)..] : route.Name + path[route.Stem..];
         return route.Part;
     }
 
@@ -46,15 +53,15 @@ internal sealed class TarPartFolders(Func<string, IImageSource?> openPart) : IDi
         if (above.Part is not null) route = above;
         else
         {
-            var part = _parts.GetOrAdd(folder, f => new Lazy<IImageSource?>(() => openPart(f)));
+            var part = _parts.GetOrAdd(folder, f => new Lazy<Part?>(() => openPart(f)));
             try
             {
-                route = new Way(part.Value, folder.Length);
+                route = part.Value is { } found ? new Way(found.Source, folder.Length, found.Name) : default;
             }
             catch
             {
                 // Not remembered: a refused part is refused again (one line each time), an unreachable one asked again.
-                _parts.TryRemove(new KeyValuePair<string, Lazy<IImageSource?>>(folder, part));
+                _parts.TryRemove(new KeyValuePair<string, Lazy<Part?>>(folder, part));
                 throw;
             }
         }
@@ -62,9 +69,27 @@ internal sealed class TarPartFolders(Func<string, IImageSource?> openPart) : IDi
         return route;
     }
 
+    /// <summary>
+    /// The one tar among <paramref name="tars"/> (the .tar file names beside the absent folder <paramref name="leaf"/>)
+    /// that VGT's cc12m extract.py unpacks into it: <c>NAME-LEAF.tar</c>, the folder being what follows the last '-' of
+    /// the name (hidden names left out, as its <c>glob('*.tar')</c> does); null when none is. Two or more are refused
+    /// naming them all (<paramref name="where"/> names the folder, <paramref name="describe"/> a tar), never guessed.
+    /// </summary>
+    internal static string? SplitPart(string leaf, IEnumerable<string> tars, string where, Func<string, string> describe)
+    {
+        if (leaf.Length == 0 || leaf.Contains('-')) return null;
+        var suffix = "-" + leaf + ".tar";
+        var found = tars.Where(t => t.EndsWith(suffix, StringComparison.Ordinal) && !t.StartsWith('.'))
+            .Order(StringComparer.Ordinal).ToList();
+        if (found.Count > 1)
+            throw new SampleException(SampleFailureReason.AmbiguousMember, where,
+                $"{found.Count} tar parts unpack into this folder: {string.Join(", ", found.Select(describe))}; move all but one away");
+        return found.Count == 1 ? found[0] : null;
+    }
+
     public void Dispose()
     {
         foreach (var part in _parts.Values)
-            if (part.IsValueCreated) part.Value?.Dispose();
+            if (part.IsValueCreated) part.Value?.Source.Dispose();
     }
 }

@@ -207,9 +207,10 @@ internal sealed class S3Store : IDisposable
     /// Every object whose key starts with <paramref name="location"/>'s key, in key order. A listing that does not end is
     /// refused with <see cref="VgtDataException"/>: a repeated continuation token, a truncated page without one, a page
     /// that does not go past the keys already listed, 100 empty truncated pages in a row, or more than
-    /// <see cref="S3Settings.MaxListPages"/> pages.
+    /// <see cref="S3Settings.MaxListPages"/> pages. With <paramref name="delimiter"/> ("/"), only the objects directly
+    /// below the prefix (a page of only deeper folders is not empty).
     /// </summary>
-    public List<S3ObjectInfo> List(S3Location location)
+    public List<S3ObjectInfo> List(S3Location location, string? delimiter = null)
     {
         var result = new List<S3ObjectInfo>();
         var tokens = new HashSet<UInt128>();
@@ -222,7 +223,7 @@ internal sealed class S3Store : IDisposable
                 throw ListingError(location, $"no end after {pages} pages ({result.Count} keys; max_list_pages = {Settings.MaxListPages})");
             var page = Read(location, t => _client.ListObjectsV2Async(new ListObjectsV2Request
             {
-                BucketName = location.Bucket, Prefix = location.Key, ContinuationToken = token,
+                BucketName = location.Bucket, Prefix = location.Key, ContinuationToken = token, Delimiter = delimiter,
             }, t)).GetAwaiter().GetResult();
             pages++;
             var objects = page.S3Objects ?? [];
@@ -242,7 +243,7 @@ internal sealed class S3Store : IDisposable
                 last = keys.Aggregate((a, b) => a.AsSpan().SequenceCompareTo(b) >= 0 ? a : b);
                 emptyInARow = 0;
             }
-            else if (page.IsTruncated == true && ++emptyInARow >= 100)
+            else if (page.IsTruncated == true && (page.CommonPrefixes?.Count ?? 0) == 0 && ++emptyInARow >= 100)
                 throw ListingError(location, $"{emptyInARow} empty pages in a row, each saying there is more");
             if (page.IsTruncated != true) break;
             token = page.NextContinuationToken;

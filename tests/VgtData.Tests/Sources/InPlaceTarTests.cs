@@ -232,6 +232,86 @@ public sealed class InPlaceTarTests : IDisposable
             e.Message);
     }
 
+    /// <summary><paramref name="folder"/> uploaded to s3://vgt/<paramref name="prefix"/>, read there with read-ahead.</summary>
+    private (VgtData.Storage.S3Store, S3ImageSource) Bucket(string folder, string prefix)
+    {
+        Server.Upload(folder, "vgt", prefix);
+        var store = new VgtData.Storage.S3Store(Server.Settings());
+        return (store, new S3ImageSource(store, VgtData.Storage.S3Location.Parse($"s3://vgt/{prefix}"), readAhead: 4));
+    }
+
+    /// <summary>cc12m's parts as downloaded: raw/cc12m-train-0000.tar unpacks into raw/0000/ (VGT's extract.py:
+    /// <c>tar_file[:-4].split('-')[-1]</c>); 0001 is what two parts would unpack into; 0002 is extracted beside its tar.</summary>
+    private string SplitNamedParts()
+    {
+        var raw = Path.Combine(_t.Root, "cc12m", "raw");
+        Write(Path.Combine(raw, "cc12m-train-0000.tar"), new TarBuilder().File("a.png", Image(0, 0)).File("0000/b.png", Image(0, 1)).Build());
+        Write(Path.Combine(raw, "cc12m-train-0001.tar"), new TarBuilder().File("a.png", Image(1, 0)).Build());
+        Write(Path.Combine(raw, "cc12m-val-0001.tar"), new TarBuilder().File("a.png", Image(1, 1)).Build());
+        Write(Path.Combine(raw, "cc12m-train-0002.tar"), new TarBuilder().File("a.png", Image(2, 0)).Build());
+        Write(Path.Combine(raw, "0002", "a.png"), Image(2, 1));
+        return raw;
+    }
+
+    [Fact]
+    public void AFolderNamedAfterWhatFollowsAPartsLastDashIsThatPart_TwoSuchPartsAreRefusedNamingBoth()
+    {
+        var raw = SplitNamedParts();
+        using var source = new FolderImageSource(raw);
+        var part = Path.Combine(raw, "cc12m-train-0000.tar");
+        using (var member = source.Read("0000/a.png")) Assert.Equal(Image(0, 0), member.Span.ToArray());
+        Assert.Equal(part + ":a.png", source.Describe("0000/a.png"));
+        // As unpacked: the member 0000/b.png lies at 0000/0000/b.png, not at 0000/b.png.
+        using (var member = source.Read("0000/0000/b.png")) Assert.Equal(Image(0, 1), member.Span.ToArray());
+        var missing = Assert.Throws<SampleException>(() => source.Read("0000/b.png"));
+        Assert.Equal((SampleFailureReason.MissingFile, $"no member b.png in {part}"), (missing.Reason, missing.Detail));
+        // The extracted folder is read instead of its part.
+        using (var file = source.Read("0002/a.png")) Assert.Equal(Image(2, 1), file.Span.ToArray());
+        // Two parts for one folder: never the first.
+        var twice = Assert.Throws<SampleException>(() => source.Read("0001/a.png"));
+        Assert.Equal($"sample ({Path.Combine(raw, "0001")}): ambiguous tar member: 2 tar parts unpack into this folder: " +
+            $"{Path.Combine(raw, "cc12m-train-0001.tar")}, {Path.Combine(raw, "cc12m-val-0001.tar")}; move all but one away", twice.Message);
+        Assert.Throws<SampleException>(() => source.Exists("0001/a.png"));
+        // A folder named with a '-' is never what follows the last '-'; a part named exactly after the folder comes first.
+        Assert.False(source.Exists("train-0000/a.png"));
+        Write(Path.Combine(raw, "0001.tar"), new TarBuilder().File("a.png", Image(0, 2)).Build());
+        using var again = new FolderImageSource(raw);
+        using (var member = again.Read("0001/a.png")) Assert.Equal(Image(0, 2), member.Span.ToArray());
+    }
+
+    [Fact]
+    public void TwoPartsForOneFolder_ValidateCountsItsSamplesBadWithOneLineEach_TheRestLoad()
+    {
+        var raw = SplitNamedParts();
+        var data = Path.Combine(_t.Root, "cc12m", "data.json");
+        File.WriteAllText(data, """[{"image": "0000/a.png", "caption": "a"}, {"image": "0001/a.png", "caption": "b"}, {"image": "0002/a.png", "caption": "c"}]""");
+        var config = Config("cc12m.json", $$"""{ "data_path": {{J(data)}}, "image_folder": {{J(raw)}}, "min_image_size": 0 }""");
+        var (code, stdout, error) = ConfigDir.Cli("validate", config);
+        Assert.Equal(1, code);
+        Assert.Contains("checked 3 entries (1 dataset): 1 bad\n", stdout);
+        Assert.Contains($"\n  0:1 0001/a.png: ambiguous tar member: 2 tar parts unpack into this folder: {Path.Combine(raw, "cc12m-train-0001.tar")}, " +
+            $"{Path.Combine(raw, "cc12m-val-0001.tar")}; move all but one away [{Path.Combine(raw, "0001")}]\n", stdout);
+        Assert.DoesNotContain("   at ", stdout + error);
+    }
+
+    [SkippableFact]
+    public void AFolderNamedAfterWhatFollowsAPartsLastDashInABucket_TwoSuchPartsAreRefusedNamingBoth()
+    {
+        var (store, source) = Bucket(SplitNamedParts(), "cc12m/raw");
+        using var _ = store;
+        using var __ = source;
+        source.ReadAhead("0000/a.png");
+        using (var member = source.Read("0000/a.png")) Assert.Equal(Image(0, 0), member.Span.ToArray());
+        Assert.Equal("s3://vgt/cc12m/raw/cc12m-train-0000.tar:a.png", source.Describe("0000/a.png"));
+        using (var member = source.Read("0000/0000/b.png")) Assert.Equal(Image(0, 1), member.Span.ToArray());
+        Assert.False(source.Exists("0000/b.png"));
+        using (var file = source.Read("0002/a.png")) Assert.Equal(Image(2, 1), file.Span.ToArray());
+        source.ReadAhead("0001/a.png");   // a hint never throws: the read says why
+        var twice = Assert.Throws<SampleException>(() => source.Read("0001/a.png"));
+        Assert.Equal("sample (s3://vgt/cc12m/raw/0001): ambiguous tar member: 2 tar parts unpack into this folder: " +
+            "s3://vgt/cc12m/raw/cc12m-train-0001.tar, s3://vgt/cc12m/raw/cc12m-val-0001.tar; move all but one away", twice.Message);
+    }
+
     /// <summary>raw/0.tar.gz beside an absent raw/0 folder: data.json names 0/a.png.</summary>
     private string GzipDownload()
     {
@@ -264,10 +344,9 @@ public sealed class InPlaceTarTests : IDisposable
     [SkippableFact]
     public void AGzipPartInABucketBesideAnAbsentFolderIsRefusedByItsName()
     {
-        var root = GzipDownload();
-        Server.Upload(root, "vgt", "echo");
-        using var store = new VgtData.Storage.S3Store(Server.Settings());
-        using var source = new S3ImageSource(store, VgtData.Storage.S3Location.Parse("s3://vgt/echo/raw"), readAhead: 4);
+        var (store, source) = Bucket(Path.Combine(GzipDownload(), "raw"), "echo/raw");
+        using var _ = store;
+        using var __ = source;
         source.ReadAhead("0/a.png");   // a hint never throws
         var e = Assert.Throws<VgtDataException>(() => source.Read("0/a.png"));
         Assert.Equal("tar part s3://vgt/echo/raw/0.tar.gz is gzip-compressed and cannot be read in place; download and unpack it first: " +

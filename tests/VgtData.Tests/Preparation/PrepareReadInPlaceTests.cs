@@ -138,4 +138,22 @@ public sealed class PrepareReadInPlaceTests
         var (first, second) = (Path.Combine(t.Root, "raw", "text_to_image_part_0.tar"), Path.Combine(t.Root, "raw", "text_to_image_part_1.tar"));
         Assert.Contains($"\n  0:9 images/1.png: ambiguous tar member: 2 members could be meant: {first}:1.png, {second}:1.png; ", stdout);
     }
+
+    [SkippableFact]
+    public void Midjourney_InPlace_APathIsTheMemberOfExactlyThatPath_AsInTheExtractedFolder()
+    {
+        using var t = new RecipeTree("midjourney-23m");
+        PrepareParquetRecipesTests.WriteMidjourneyDownload(t);
+        var config = Prepare(t, "midjourney-23m", "midjourney_captioned_23m.md", 4, extract: false);
+
+        // The member is sub/c.png: images/c.png is not in the extracted folder, so it is no base-name match here either.
+        var dataJson = Path.Combine(t.Root, "data.json");
+        var rows = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(dataJson))!.AsArray();
+        rows.Add(new System.Text.Json.Nodes.JsonObject { ["image"] = "images/c.png", ["caption"] = "flattened" });
+        File.WriteAllText(dataJson, rows.ToJsonString());
+        var (code, stdout, _) = PrepareShareGptTests.RunCli("validate", config);
+        Assert.Equal(1, code);
+        Assert.Contains("checked 5 entries (1 dataset): 1 bad\n", stdout);
+        Assert.Contains($"\n  0:4 images/c.png: missing file: no member of that path in the parts [{Path.Combine(t.Root, "raw", "images", "01", "0001.tar")}:sub/c.png]\n", stdout);
+    }
 }

@@ -55,24 +55,9 @@ internal sealed class TarPartsSidecar : IImageSource
         return new TarPartsSidecar(folder, flat, new TarImageSource(paths), rest());
     }
 
-    public static void Write(Stream stream, string folder, bool flat, IEnumerable<Part> parts)
+    public static void Write(Stream stream, string folder, bool flat, IReadOnlyList<Part> parts)
     {
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
-        {
-            w.WriteStartObject();
-            w.WriteString("folder", folder);
-            w.WriteBoolean("flat", flat);
-            w.WriteStartArray("parts");
-            foreach (var p in parts)
-            {
-                w.WriteStartObject();
-                w.WriteString("file", p.File);
-                w.WriteNumber("bytes", p.Bytes);
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-            w.WriteEndObject();
-        }
+        JsonSerializer.Serialize(stream, new Listing(folder, flat, parts), Json);
         stream.Write("\n"u8);
     }
 
@@ -106,19 +91,27 @@ internal sealed class TarPartsSidecar : IImageSource
         _rest.Dispose();
     }
 
-    private static (string Folder, bool Flat, List<Part> Parts) ReadSidecar(string path)
+    /// <summary>The file's content: <c>{"folder", "flat", "parts": [{"file", "bytes"}]}</c>.</summary>
+    private sealed record Listing(string Folder, bool Flat, IReadOnlyList<Part> Parts);
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        RespectNullableAnnotations = true,
+        RespectRequiredConstructorParameters = true,
+    };
+
+    private static Listing ReadSidecar(string path)
     {
         try
         {
             using var stream = RegularFile.OpenInputStream(path, FileLimit.Manifest);
-            using var doc = JsonDocument.Parse(stream);
-            var r = doc.RootElement;
-            var parts = r.GetProperty("parts").EnumerateArray()
-                .Select(p => new Part(p.GetProperty("file").GetString()!, p.GetProperty("bytes").GetInt64())).ToList();
-            if (parts.Count == 0) throw new FormatException("no parts");
-            return (r.GetProperty("folder").GetString()!, r.GetProperty("flat").GetBoolean(), parts);
+            var listing = JsonSerializer.Deserialize<Listing>(stream, Json) ?? throw new FormatException("null");
+            if (listing.Parts.Count == 0) throw new FormatException("no parts");
+            return listing;
         }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or SampleException or IOException)
+        catch (Exception e) when (e is JsonException or NotSupportedException or FormatException or SampleException or IOException)
         {
             throw new VgtDataException($"{path}: unreadable ({e.Message}); rerun vgtdata prepare");
         }

@@ -74,6 +74,18 @@ public sealed class PrepareReadInPlaceTests
         t.Write("raw/text_to_image.json", PrepareRecipesTests.ShareGptEntries);
     }
 
+    /// <summary>Validates <paramref name="config"/> after appending a row for <paramref name="image"/> to data.json (as
+    /// if edited by hand).</summary>
+    private static (int Code, string Out) ValidateWithRow(RecipeTree t, string config, string image, string caption)
+    {
+        var dataJson = Path.Combine(t.Root, "data.json");
+        var rows = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(dataJson))!.AsArray();
+        rows.Add(new System.Text.Json.Nodes.JsonObject { ["image"] = image, ["caption"] = caption });
+        File.WriteAllText(dataJson, rows.ToJsonString());
+        var (code, stdout, _) = PrepareShareGptTests.RunCli("validate", config);
+        return (code, stdout);
+    }
+
     private static readonly string[] ShareGptBad = ["2 blank caption", "9 blank caption"];
 
     // Recipes whose parts together stand for one images/ folder: prepare lists them in images.tarparts.json.
@@ -128,11 +140,7 @@ public sealed class PrepareReadInPlaceTests
             """{"part":"text_to_image_part_1.tar","member":"1.png","reason":"name collision"}]""", RecipeTree.Rows(t.Report()["refused_members"]));
 
         // A row naming it anyway (data.json edited by hand) is a bad sample naming both parts; the rest load.
-        var dataJson = Path.Combine(t.Root, "data.json");
-        var rows = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(dataJson))!.AsArray();
-        rows.Add(new System.Text.Json.Nodes.JsonObject { ["image"] = "images/1.png", ["caption"] = "a cat" });
-        File.WriteAllText(dataJson, rows.ToJsonString());
-        var (code, stdout, _) = PrepareShareGptTests.RunCli("validate", config);
+        var (code, stdout) = ValidateWithRow(t, config, "images/1.png", "a cat");
         Assert.Equal(1, code);
         Assert.Contains("checked 10 entries (1 dataset): 3 bad\n", stdout);
         var (first, second) = (Path.Combine(t.Root, "raw", "text_to_image_part_0.tar"), Path.Combine(t.Root, "raw", "text_to_image_part_1.tar"));
@@ -147,11 +155,7 @@ public sealed class PrepareReadInPlaceTests
         var config = Prepare(t, "midjourney-23m", "midjourney_captioned_23m.md", 4, extract: false);
 
         // The member is sub/c.png: images/c.png is not in the extracted folder, so it is no base-name match here either.
-        var dataJson = Path.Combine(t.Root, "data.json");
-        var rows = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(dataJson))!.AsArray();
-        rows.Add(new System.Text.Json.Nodes.JsonObject { ["image"] = "images/c.png", ["caption"] = "flattened" });
-        File.WriteAllText(dataJson, rows.ToJsonString());
-        var (code, stdout, _) = PrepareShareGptTests.RunCli("validate", config);
+        var (code, stdout) = ValidateWithRow(t, config, "images/c.png", "flattened");
         Assert.Equal(1, code);
         Assert.Contains("checked 5 entries (1 dataset): 1 bad\n", stdout);
         Assert.Contains($"\n  0:4 images/c.png: missing file: no member of that path in the parts [{Path.Combine(t.Root, "raw", "images", "01", "0001.tar")}:sub/c.png]\n", stdout);

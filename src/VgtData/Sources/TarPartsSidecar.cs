@@ -109,6 +109,10 @@ internal sealed class TarPartsSidecar : IImageSource
             using var stream = RegularFile.OpenInputStream(path, FileLimit.Manifest);
             var listing = JsonSerializer.Deserialize<Listing>(stream, Json) ?? throw new FormatException("null");
             if (listing.Parts.Count == 0) throw new FormatException("no parts");
+            // Only paths below the dataset folder: the listing never reaches outside it.
+            foreach (var name in listing.Parts.Select(p => p.File).Prepend(listing.Folder))
+                if (name.Length == 0 || Path.IsPathRooted(name) || name.Split('/', '\\').Contains(".."))
+                    throw new FormatException($"'{name}' is not a path below the dataset folder");
             return listing;
         }
         catch (Exception e) when (e is JsonException or NotSupportedException or FormatException or SampleException or IOException)

@@ -160,4 +160,25 @@ public sealed class PrepareReadInPlaceTests
         Assert.Contains("checked 5 entries (1 dataset): 1 bad\n", stdout);
         Assert.Contains($"\n  0:4 images/c.png: missing file: no member of that path in the parts [{Path.Combine(t.Root, "raw", "images", "01", "0001.tar")}:sub/c.png]\n", stdout);
     }
+
+    [SkippableTheory]
+    [InlineData("""{"folder": "images", "parts": [{"file": "raw/text_to_image_part_0.tar", "bytes": 1}]}""", "JSON deserialization for type")]
+    [InlineData("""{"folder": "images", "flat": true, "parts": [{"file": "../elsewhere.tar", "bytes": 1}]}""", "'../elsewhere.tar' is not a path below the dataset folder")]
+    [InlineData("""{"folder": "/", "flat": true, "parts": [{"file": "raw/text_to_image_part_0.tar", "bytes": 1}]}""", "'/' is not a path below the dataset folder")]
+    public void PartsForOneFolder_AnUnusableListing_IsRefusedWithOneLineSayingToRerunPrepare(string listing, string why)
+    {
+        using var t = new RecipeTree("sharegpt-4o-image");
+        WriteShareGpt(t);
+        var config = Prepare(t, "sharegpt-4o-image", "sharegpt_4o_image_45k.md", 11, extract: false, ShareGptBad);
+        var sidecar = Path.Combine(t.Root, "images.tarparts.json");
+        File.WriteAllText(sidecar, listing);
+
+        var (code, stdout, err) = PrepareShareGptTests.RunCli("validate", config);
+        Assert.Equal(1, code);
+        Assert.Equal("", stdout);
+        Assert.StartsWith($"vgtdata validate: error: {config}: dataset: {sidecar}: unreadable (", err);
+        Assert.Contains(why, err);
+        Assert.EndsWith("); rerun vgtdata prepare\n", err);
+        Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
 }

@@ -5,7 +5,8 @@ namespace VgtData.Preparation;
 
 /// <summary>
 /// The midjourney-23m recipe in one step: VGT's extract.py unpacks every <c>raw/images/**/*.tar</c> (sorted) into
-/// <c>images/</c> (<c>tar -xf PART -C images</c>: member paths kept), then its process_metadata.py reads
+/// <c>images/</c> (<c>tar -xf PART -C images</c>: member paths kept; done with --extract, else the parts are only listed
+/// and named in <see cref="TarPartsSidecar.FileName"/>, read in place as that folder), then its process_metadata.py reads
 /// <c>raw/table-*.parquet</c> (sorted) and keeps each row whose <c>images/{filename}</c> exists as
 /// <c>{"image", "caption": prompt, "width": int(width), "height": int(height)}</c>. Rows VGT's script would stop on
 /// (a null or non-finite width or height) or turn into rows no loader can use (no filename, a filename leaving images/,
@@ -46,11 +47,12 @@ internal static class Midjourney23mPreparer
         var images = Path.Combine(root, "images");
         ExtractionResult extraction;
         using (var progress = options.ProgressWriter is null ? null
-                   : ExtractionProgress.Create(options.ProgressWriter, options.ProgressIsTerminal, parts.Sum(p => new FileInfo(p).Length), "extract", options.ProgressInterval))
+                   : ExtractionProgress.Create(options.ProgressWriter, options.ProgressIsTerminal, parts.Sum(p => new FileInfo(p).Length), options.Extract ? "extract" : "read in place", options.ProgressInterval))
         {
             extraction = TarExtractor.Run(parts, new ExtractionOptions
             {
                 OutputDir = images,
+                ListOnly = !options.Extract,
                 Workers = options.Workers,
                 Cancellation = options.Cancellation,
                 Progress = progress,
@@ -98,12 +100,13 @@ internal static class Midjourney23mPreparer
                     }
                     // Python's int() of a float truncates toward zero.
                     rows.Add(new Row("images/" + name, prompts[r]!, (long)Math.Truncate(widths[r]!.Value), (long)Math.Truncate(heights[r]!.Value)));
-                    bytes += new FileInfo(Path.Combine(images, name!)).Length;
+                    bytes += ShareGpt4oImagePreparer.SizeOf(extraction, images, name!);
                 }
             }
             return 0;
         });
         var report = omissions.Report(Name, entries, rows.Count, bytes, extraction);
+        ShareGpt4oImagePreparer.WritePartsSidecar(root, parts, flat: false, options.Extract);
         DataJson.WriteWithReport(root, rows, (w, r) =>
         {
             w.WriteString("image", r.Image);

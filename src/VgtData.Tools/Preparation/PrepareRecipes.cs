@@ -16,11 +16,8 @@ internal static class PrepareRecipes
 {
     public static readonly IReadOnlyList<PrepareRecipe> All =
     [
-        new(ShareGpt4oImagePreparer.Name, "raw/text_to_image.json to data.json (images/NAME from raw/text_to_image_part_*.tar; --extract: unpacked to images/) (finetune)",
-            ShareGpt4oImagePreparer.Run)
-        {
-            InPlaceNote = "VGT's sharegpt-4o-image config reads images/, which no part is named after (in place, name the parts as its image_source: docs/vgt-datasets.md)",
-        },
+        new(ShareGpt4oImagePreparer.Name, "raw/text_to_image.json to data.json, images/NAME read from raw/text_to_image_part_*.tar in place (images.tarparts.json; --extract: unpacked to images/) (finetune)",
+            ShareGpt4oImagePreparer.Run),
         new(Echo4oImagePreparer.Name, "the t2i rows of the two jsonl files to data.json; raw/*/images/*.tar.gz need --extract (unpacked to images/) (finetune)",
             Echo4oImagePreparer.Run) { InPlaceNote = "echo-4o-image's .tar.gz parts cannot be read in place" },
         new(PerPartPreparer.Blip3o60k, "data.json kept as downloaded, else written from raw/*.tar (.jpg + .txt); --extract: each part to raw/PART/ (finetune)",
@@ -37,7 +34,7 @@ internal static class PrepareRecipes
             [PerPartPreparer.Megalith10mGroups[0].Json]),
         new(PerPartPreparer.Cc12m, "data.json kept, else written from raw/*-NNNN.tar + captions/*.tar (NNNN/KEY.json); --extract: raw/NNNN/, captions/NNNN/ (pretrain)",
             (root, o) => PerPartPreparer.Run(PerPartPreparer.Cc12m, PerPartPreparer.Cc12mGroups, root, o)),
-        new(Midjourney23mPreparer.Name, "raw/images/**/*.tar unpacked to images/, the rows of raw/table-*.parquet with their image to data.json (pretrain)",
+        new(Midjourney23mPreparer.Name, "the rows of raw/table-*.parquet with their image to data.json, images/ read from raw/images/**/*.tar in place (images.tarparts.json; --extract: unpacked to images/) (pretrain)",
             Midjourney23mPreparer.Run),
         new(ImagenetT2iPreparer.Name, "raw/*.parquet rows to data.json as extract.py names them, images read from the parquet in place (--extract: PNGs in images/)",
             ImagenetT2iPreparer.Run),

@@ -19,7 +19,8 @@ internal sealed class PrepareOptions
 
 /// <summary>
 /// The ShareGPT-4o-Image recipe in one step: with --extract, extracts <c>raw/text_to_image_part_*.tar</c> into
-/// <c>images/</c> (by base name, see <see cref="TarExtractor"/>; without it the parts are only listed) and turns <c>raw/text_to_image.json</c> into <c>data.json</c> keeping the rows
+/// <c>images/</c> (by base name, see <see cref="TarExtractor"/>; without it the parts are only listed, and named in
+/// <see cref="TarPartsSidecar.FileName"/> so the loader reads <c>images/NAME</c> from them) and turns <c>raw/text_to_image.json</c> into <c>data.json</c> keeping the rows
 /// VGT's <c>process_metadata.py</c> keeps (<see cref="ShareGptAnnotations"/>). Images are not decoded.
 /// </summary>
 internal static class ShareGpt4oImagePreparer
@@ -61,8 +62,23 @@ internal static class ShareGpt4oImagePreparer
             name => extraction.Present.Contains(name) || File.Exists(Path.Combine(images, name)), omissions);
         long bytes = rows.Select(r => r.Image).Distinct(StringComparer.Ordinal).Sum(r => SizeOf(extraction, images, r["images/".Length..]));
         var report = omissions.Report(Name, annotations.RootElement.GetArrayLength(), rows.Count, bytes, extraction);
+        WritePartsSidecar(root, parts, flat: true, options.Extract);
         DataJson.WriteWithReport(root, rows, ShareGptAnnotations.WriteRow, report);
         return report;
+    }
+
+    /// <summary>In place, <see cref="TarPartsSidecar.FileName"/> lists <paramref name="parts"/> as the absent images/ folder
+    /// (the loader reads images/NAME from them); with --extract the unpacked folder is read and no sidecar is left.</summary>
+    internal static void WritePartsSidecar(string root, IReadOnlyList<string> parts, bool flat, bool extract)
+    {
+        var path = Path.Combine(root, TarPartsSidecar.FileName);
+        if (extract)
+        {
+            File.Delete(path);
+            return;
+        }
+        var listed = parts.Select(p => new TarPartsSidecar.Part(Path.GetRelativePath(root, p).Replace('\\', '/'), new FileInfo(p).Length)).ToList();
+        AtomicFile.Write(path, s => TarPartsSidecar.Write(s, "images", flat, listed));
     }
 
     /// <summary>A row's image bytes: the member's size, or the file's where it was already there.</summary>

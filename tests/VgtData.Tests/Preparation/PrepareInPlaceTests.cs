@@ -26,6 +26,7 @@ public sealed class PrepareInPlaceTests
             case "megalith-10m": PrepareCaptionTarRecipesTests.WriteMegalith(t); break;
             case "cc12m": PrepareCaptionTarRecipesTests.WriteCc12m(t); break;
             case "laion-6m": PrepareRecipesTests.WriteImg2Dataset(t); break;
+            case "midjourney-23m": PrepareParquetRecipesTests.WriteMidjourneyDownload(t); break;
             default: throw new ArgumentException(recipe);
         }
     }
@@ -38,6 +39,7 @@ public sealed class PrepareInPlaceTests
     [InlineData("megalith-10m")]
     [InlineData("cc12m")]
     [InlineData("laion-6m")]
+    [InlineData("midjourney-23m")]
     public void WithoutExtract_TheDownloadStaysAsItIs_AndTheManifestsEqualTheExtractedOnes(string recipe)
     {
         using var inPlace = new RecipeTree(recipe);
@@ -49,7 +51,9 @@ public sealed class PrepareInPlaceTests
 
         var (code, output, err) = Cli("prepare", recipe, "--root", inPlace.Root, "--workers", "2");
         Assert.True(code == 0, err);
-        Assert.Equal(download.Concat(outputs).Append("prepare-report.json").Order(StringComparer.Ordinal), inPlace.Files());
+        // Parts that together stand for images/ are listed for the loader beside data.json.
+        string[] sidecar = recipe is "sharegpt-4o-image" or "midjourney-23m" ? ["images.tarparts.json"] : [];
+        Assert.Equal(download.Concat(outputs).Concat(sidecar).Append("prepare-report.json").Order(StringComparer.Ordinal), inPlace.Files());
         (code, _, err) = Cli("prepare", recipe, "--root", extracted.Root, "--extract", "--workers", "2");
         Assert.True(code == 0, err);
         foreach (var o in outputs)

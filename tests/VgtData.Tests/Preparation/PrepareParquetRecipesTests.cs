@@ -264,10 +264,9 @@ public sealed class PrepareParquetRecipesTests
 
     // ---- midjourney-23m --------------------------------------------------------------------------------------------
 
-    [SkippableFact]
-    public void Midjourney_UnpacksTheTarsAndKeepsVgtsRows_ThenVgtsConfigLoadsEverySample()
+    /// <summary>A midjourney-23m download: two parts (one member with its folder), two tables of 9 rows, 4 of them kept.</summary>
+    internal static void WriteMidjourneyDownload(RecipeTree t)
     {
-        using var t = new RecipeTree("midjourney-23m");
         t.Write("raw/images/00/0000.tar", new TarBuilder().File("a.png", Png(112, 112, 1)).File("b.jpg", Jpeg(120, 110, 2)).Build());
         t.Write("raw/images/01/0001.tar", new TarBuilder().File("sub/c.png", Png(100, 104, 3)).File("d.png", Png(108, 108, 4)).Build());
         WriteMidjourney(Path.Combine(t.Root, "raw/table-1.parquet"),
@@ -285,8 +284,15 @@ public sealed class PrepareParquetRecipesTests
             new("../x.png", "escape", 1, 1),
             new("d.png", "d again", 108, 108),
         ], rowGroup: 3);
+    }
 
-        var (code, output, err) = Cli("prepare", "midjourney-23m", "--root", t.Root);
+    [SkippableFact]
+    public void Midjourney_UnpacksTheTarsAndKeepsVgtsRows_ThenVgtsConfigLoadsEverySample()
+    {
+        using var t = new RecipeTree("midjourney-23m");
+        WriteMidjourneyDownload(t);
+
+        var (code, output, err) = Cli("prepare", "midjourney-23m", "--root", t.Root, "--extract");
         Assert.True(code == 0, err);
         Assert.Contains("entries: 9, written to data.json: 4", output);
         Assert.Contains("parts: 2, extracted: 4", output);
@@ -305,7 +311,7 @@ public sealed class PrepareParquetRecipesTests
 
         // A rerun finds every member there and writes the same data.json.
         var first = File.ReadAllText(Path.Combine(t.Root, "data.json"));
-        (code, output, err) = Cli("prepare", "midjourney-23m", "--root", t.Root);
+        (code, output, err) = Cli("prepare", "midjourney-23m", "--root", t.Root, "--extract");
         Assert.True(code == 0, err);
         Assert.Contains("extracted: 0, skipped existing: 4", output);
         Assert.Equal(first, File.ReadAllText(Path.Combine(t.Root, "data.json")));

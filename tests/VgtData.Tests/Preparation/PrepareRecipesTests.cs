@@ -23,7 +23,7 @@ public sealed class PrepareRecipesTests
         Assert.Equal(0, code);
         Assert.Equal("", err);
         Assert.Equal(
-            "sharegpt-4o-image  raw/text_to_image.json to data.json (images/NAME from raw/text_to_image_part_*.tar; --extract: unpacked to images/) (finetune)\n" +
+            "sharegpt-4o-image  raw/text_to_image.json to data.json, images/NAME read from raw/text_to_image_part_*.tar in place (images.tarparts.json; --extract: unpacked to images/) (finetune)\n" +
             "echo-4o-image      the t2i rows of the two jsonl files to data.json; raw/*/images/*.tar.gz need --extract (unpacked to images/) (finetune)\n" +
             "blip3o-60k         data.json kept as downloaded, else written from raw/*.tar (.jpg + .txt); --extract: each part to raw/PART/ (finetune)\n" +
             "text-to-image-2m   data/data_*.json kept, else written from raw/data_*/*.tar (.jpg + .json); --extract: each part to raw/data_*/PART/\n" +
@@ -31,7 +31,7 @@ public sealed class PrepareRecipesTests
             "redcaps-5m         img2dataset folders raw/NNNNNNNN/*.jpg + .json paired into data.json, read in place (pretrain)\n" +
             "megalith-10m       megalith10m_all.json kept, else written from raw/*.tar + captions/*.tar (PART/KEY.json); --extract: raw/PART/, captions/PART/ (pretrain)\n" +
             "cc12m              data.json kept, else written from raw/*-NNNN.tar + captions/*.tar (NNNN/KEY.json); --extract: raw/NNNN/, captions/NNNN/ (pretrain)\n" +
-            "midjourney-23m     raw/images/**/*.tar unpacked to images/, the rows of raw/table-*.parquet with their image to data.json (pretrain)\n" +
+            "midjourney-23m     the rows of raw/table-*.parquet with their image to data.json, images/ read from raw/images/**/*.tar in place (images.tarparts.json; --extract: unpacked to images/) (pretrain)\n" +
             "imagenet1k-t2i     raw/*.parquet rows to data.json as extract.py names them, images read from the parquet in place (--extract: PNGs in images/)\n",
             output.Replace("\r\n", "\n"));
 

@@ -37,6 +37,24 @@ public sealed class InfiniteSampler : SamplerCursor, ISampler
     public int[] PassOrder(long pass) =>
         _shuffle ? Shuffle.Permutation(_size, SplitMix64.Seed(_seed, Shuffle.InfiniteSamplerDomain, pass)) : Shuffle.Identity(_size);
 
+    // The last pass order drawn: a restart (resume, bench's checksum pass) reuses it instead of holding a second copy of
+    // an int per entry until the next full collection. Replaced whole, so concurrent streams see a matching pair.
+    private sealed record PassCache(long Pass, int[] Order);
+    private PassCache? _cache;
+
+    /// <summary>The item at <paramref name="offset"/> of pass <paramref name="pass"/>; unshuffled passes need no array.</summary>
+    private int ItemOf(ref int[]? order, long pass, long offset)
+    {
+        if (!_shuffle) return (int)offset;
+        if (order is null)
+        {
+            var cached = _cache;
+            if (cached is null || cached.Pass != pass) _cache = cached = new PassCache(pass, PassOrder(pass));
+            order = cached.Order;
+        }
+        return order[offset];
+    }
+
     public IEnumerable<long> Indices() => Draws().Select(d => d.Index);
 
     /// <summary>The stream from the current position; each index's draw epoch is the pass it belongs to.</summary>
@@ -45,7 +63,7 @@ public sealed class InfiniteSampler : SamplerCursor, ISampler
     internal IEnumerable<SampledIndex> Draws()
     {
         long pass = -1;
-        int[] order = [];
+        int[]? order = null;
         var epoch = _epoch;
         while (_epoch == epoch)
         {
@@ -54,10 +72,10 @@ public sealed class InfiniteSampler : SamplerCursor, ISampler
             if (p != pass)
             {
                 pass = p;
-                order = PassOrder(p);
+                order = null;
             }
             _position++;
-            yield return new SampledIndex(order[global % _size], checked((int)p));
+            yield return new SampledIndex(ItemOf(ref order, p, global % _size), checked((int)p));
         }
     }
 
@@ -65,11 +83,11 @@ public sealed class InfiniteSampler : SamplerCursor, ISampler
     public IEnumerable<long> EpochIndices(int epoch)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(epoch);
-        var order = PassOrder(epoch);
+        int[]? order = null;
         long start = (long)epoch * _size;
         // The first stream position of this pass that falls to this rank (positions r, r + W, r + 2W, ...).
         var first = start + ((Rank - start) % WorldSize + WorldSize) % WorldSize;
         for (var global = first; global < start + _size; global += WorldSize)
-            yield return order[global - start];
+            yield return ItemOf(ref order, epoch, global - start);
     }
 }

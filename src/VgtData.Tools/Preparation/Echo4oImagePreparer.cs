@@ -58,21 +58,7 @@ internal static class Echo4oImagePreparer
             throw new VgtDataException($"no tar.gz parts match {Path.Combine(root, PartPatterns[0])} or {Path.Combine(root, PartPatterns[1])}");
 
         var images = Path.Combine(root, "images");
-        ExtractionResult extraction;
-        using (var progress = options.ProgressWriter is null ? null
-                   : ExtractionProgress.Create(options.ProgressWriter, options.ProgressIsTerminal, parts.Sum(p => new FileInfo(p).Length), options.Extract ? "extract" : "read in place", options.ProgressInterval))
-        {
-            extraction = TarExtractor.Run(parts, new ExtractionOptions
-            {
-                OutputDir = images,
-                ListOnly = !options.Extract,
-                Workers = options.Workers,
-                Cancellation = options.Cancellation,
-                Progress = progress,
-                PartLabel = p => Path.GetRelativePath(root, p).Replace('\\', '/'),
-                AfterFileWritten = options.AfterFileWritten,
-            });
-        }
+        var extraction = options.RunParts(parts, images, p => Path.GetRelativePath(root, p).Replace('\\', '/'));
 
         bool Exists(string name) => extraction.Present.Contains(name) || File.Exists(Path.Combine(images, name));
         var omissions = new Omissions(OmissionReasons, new HashSet<string> { NotT2i });

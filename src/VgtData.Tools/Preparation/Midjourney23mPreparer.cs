@@ -45,21 +45,7 @@ internal static class Midjourney23mPreparer
         if (parts.Count == 0) throw new VgtDataException($"no tar parts match {Path.Combine(root, PartPattern)}");
 
         var images = Path.Combine(root, "images");
-        ExtractionResult extraction;
-        using (var progress = options.ProgressWriter is null ? null
-                   : ExtractionProgress.Create(options.ProgressWriter, options.ProgressIsTerminal, parts.Sum(p => new FileInfo(p).Length), options.Extract ? "extract" : "read in place", options.ProgressInterval))
-        {
-            extraction = TarExtractor.Run(parts, new ExtractionOptions
-            {
-                OutputDir = images,
-                ListOnly = !options.Extract,
-                Workers = options.Workers,
-                Cancellation = options.Cancellation,
-                Progress = progress,
-                PartLabel = p => Path.GetRelativePath(root, p).Replace('\\', '/'),
-                AfterFileWritten = options.AfterFileWritten,
-            });
-        }
+        var extraction = options.RunParts(parts, images, p => Path.GetRelativePath(root, p).Replace('\\', '/'));
 
         var omissions = new Omissions(OmissionReasons);
         var rows = new List<Row>();

@@ -15,6 +15,25 @@ internal sealed class PrepareOptions
     public bool Extract { get; init; }
     /// <summary>Test hook, see <see cref="ExtractionOptions.AfterFileWritten"/>.</summary>
     internal Action? AfterFileWritten { get; init; }
+
+    /// <summary>Reads <paramref name="parts"/> (with <see cref="Extract"/>, unpacks them into <paramref name="outputDir"/>)
+    /// under one progress line; <paramref name="flatten"/> unpacks by base name.</summary>
+    internal ExtractionResult RunParts(IReadOnlyList<string> parts, string outputDir, Func<string, string> partLabel, bool flatten = false)
+    {
+        using var progress = ProgressWriter is null ? null
+            : ExtractionProgress.Create(ProgressWriter, ProgressIsTerminal, parts.Sum(p => new FileInfo(p).Length), Extract ? "extract" : "read in place", ProgressInterval);
+        return TarExtractor.Run(parts, new ExtractionOptions
+        {
+            OutputDir = outputDir,
+            ListOnly = !Extract,
+            FlattenToBaseName = flatten,
+            Workers = Workers,
+            Cancellation = Cancellation,
+            Progress = progress,
+            PartLabel = partLabel,
+            AfterFileWritten = AfterFileWritten,
+        });
+    }
 }
 
 /// <summary>
@@ -39,22 +58,7 @@ internal static class ShareGpt4oImagePreparer
         var parts = TarPartGlob.Expand(root, PartPattern);
         if (parts.Count == 0) throw new VgtDataException($"no tar parts match {Path.Combine(root, PartPattern)}");
 
-        ExtractionResult extraction;
-        using (var progress = options.ProgressWriter is null ? null
-                   : ExtractionProgress.Create(options.ProgressWriter, options.ProgressIsTerminal, parts.Sum(p => new FileInfo(p).Length), options.Extract ? "extract" : "read in place", options.ProgressInterval))
-        {
-            extraction = TarExtractor.Run(parts, new ExtractionOptions
-            {
-                OutputDir = Path.Combine(root, "images"),
-                ListOnly = !options.Extract,
-                FlattenToBaseName = true,
-                Workers = options.Workers,
-                Cancellation = options.Cancellation,
-                Progress = progress,
-                PartLabel = Path.GetFileName,
-                AfterFileWritten = options.AfterFileWritten,
-            });
-        }
+        var extraction = options.RunParts(parts, Path.Combine(root, "images"), Path.GetFileName, flatten: true);
 
         var images = Path.Combine(root, "images");
         var omissions = new Omissions(ShareGptAnnotations.OmissionReasons);

@@ -2,7 +2,6 @@ using VgtData.Cli;
 using VgtData.Storage;
 using VgtData.Upload;
 using VgtData.Tests.Sources;
-using VgtData.Upload;
 
 namespace VgtData.Tests.Storage;
 

@@ -308,7 +308,7 @@ public sealed class CaptionDataset : utils.data.Dataset, ISampleDataset, IHasEpo
         try
         {
             using var bytes = _annotations.Read(annotation);
-            text = RegularFile.Decode(bytes.Span.ToArray());
+            text = RegularFile.Decode(bytes.Span);
         }
         catch (SampleException e)
         {

@@ -199,7 +199,7 @@ internal sealed class WebDatasetShards : IEntryList, IEntryCaptions, IImageSourc
         if (length > MaxCaptionBytes)
             throw new SampleException(SampleFailureReason.UnreadableAnnotation, _tar.DescribeMember(member), $"caption member is {length} bytes (more than {MaxCaptionBytes})");
         using var bytes = _tar.ReadMember(member);
-        return RegularFile.Decode(bytes.Span.ToArray());
+        return RegularFile.Decode(bytes.Span);
     }
 
     private string DescribeKey(Key key) => $"{_tar.PartName(key.Part)}:{key.Name}";

@@ -95,10 +95,14 @@ internal static class RegularFile
         using (handle) return ReadAll(handle, length);
     }
 
-    /// <summary>UTF-8 text, a byte-order mark honoured.</summary>
-    public static string Decode(byte[] bytes)
+    /// <summary>UTF-8 text, a byte-order mark honoured (UTF-8's dropped; a UTF-16 or UTF-32 one selects that encoding).</summary>
+    public static string Decode(ReadOnlySpan<byte> bytes)
     {
-        using var reader = new StreamReader(new MemoryStream(bytes, writable: false), System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        // The common case, per annotation read: plain UTF-8, decoded straight from the buffer with no stream or copy.
+        if (bytes.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) return System.Text.Encoding.UTF8.GetString(bytes[3..]);
+        if (bytes.Length < 2 || !(bytes[0] is 0xFE or 0xFF || bytes[..2].SequenceEqual((ReadOnlySpan<byte>)[0, 0])))
+            return System.Text.Encoding.UTF8.GetString(bytes);
+        using var reader = new StreamReader(new MemoryStream(bytes.ToArray(), writable: false), System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
         return reader.ReadToEnd();
     }
 

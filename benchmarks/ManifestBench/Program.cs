@@ -1,8 +1,10 @@
 // Indexing a large data.json: writes an N-entry manifest in the seed's schema (ShareGPT-4o-Image-like captions),
 // then loads it several times and prints the median time and the memory the table holds.
 // With --index, also the memory-mapped entry index (EntryIndex), side by side in one run: build time, bytes per entry,
-// open time (warm page cache, and cold: the index's pages dropped with posix_fadvise), random lookups per second on one
-// thread, and 8 processes holding it open at once with each one's RSS split from /proc/PID/smaps_rollup; with --python,
+// open time (hashing the whole file, and once this node has checked it; warm page cache, and cold: the index's pages
+// dropped with posix_fadvise), random lookups per second on one thread (the first 2M after open, then 2M more), and 8
+// processes holding it open at once (without and with a recorded check) with each one's RSS split from
+// /proc/PID/smaps_rollup; with --python,
 // Python's json.load of the same file (time and peak RSS).
 // With --dataset DIR the entries point at 64 synthetic images written there (images/000000.png…), and DIR gets
 // bench-N.json / bench-1000.json configs over the N entries and a 1,000-entry copy, for `vgtdata bench CONFIG`.
@@ -15,7 +17,7 @@ using System.Text.Json;
 using VgtData.Manifests;
 using VgtData.Preparation;
 
-if (args.Length == 2 && args[0] == "--child") return Child(args[1]);
+if (args.Length == 3 && args[0] == "--child") return Child(args[1], args[2]);
 
 int entries = 1_000_000, runs = 5, jsonRuns = -1;
 string? file = null, dataset = null;
@@ -126,6 +128,13 @@ else
 }
 
 indexBytes = new FileInfo(indexPath).Length;
+// Opens that hash the whole file (no record of an earlier check on this node: an empty record folder, nothing recorded),
+// then opens once this node has checked it (the loader's usual case after the first process: CheckedStamp).
+var noRecords = Directory.CreateTempSubdirectory("vgtdata-bench-none-").FullName;
+var records = Directory.CreateTempSubdirectory("vgtdata-bench-checked-").FullName;
+void Hashing() => (CheckedStamp.Folder, CheckedStamp.Settle) = (noRecords, TimeSpan.MaxValue);
+void Checked() => (CheckedStamp.Folder, CheckedStamp.Settle) = (records, TimeSpan.Zero);
+Hashing();
 double openCpu = 0;
 double Open()
 {
@@ -137,55 +146,85 @@ double Open()
 }
 var opens = Enumerable.Range(0, runs).Select(_ => Open()).Order().ToList();
 Console.WriteLine($"index open (checksum of the whole file), warm page cache: median {opens[opens.Count / 2]:0.000} s over {runs} runs ({openCpu:0.000} CPU s, last)");
+Checked();
+Open();   // hashes once and records the check
+opens = Enumerable.Range(0, runs).Select(_ => Open()).Order().ToList();
+Console.WriteLine($"index open, checked before on this node (no hashing), warm page cache: median {opens[opens.Count / 2]:0.000} s over {runs} runs ({openCpu:0.000} CPU s, last)");
+Hashing();
 Console.WriteLine(DropCaches() is { } dropped
     ? $"index open, cold (its pages dropped from the page cache with posix_fadvise DONTNEED; {dropped}): {Open():0.000} s"
     : "index open, cold: the pages could not be dropped");
 using (var mapped = EntryIndex.TryOpen(indexPath, meta, null, out _)!)
 {
-    var (rate, chars, cpuRate) = Lookups(mapped, 2_000_000);
-    Console.WriteLine($"index random lookups (image + caption strings): {rate / 1e6:0.00} M/s on one thread, {cpuRate / 1e6:0.00} M per CPU second ({chars} chars)");
+    // The first pass faults the pages it touches into this process's map; the second finds most of them mapped.
+    foreach (var (pass, seed) in new[] { ("first 2M after open", 1), ("next 2M", 2) })
+    {
+        long faults = MinorFaults();
+        var (rate, chars, cpuRate) = Lookups(mapped, 2_000_000, seed);
+        Console.WriteLine($"index random lookups (image + caption strings), {pass}: {rate / 1e6:0.00} M/s on one thread, {cpuRate / 1e6:0.00} M per CPU second " +
+            $"({chars} chars, {MinorFaults() - faults} page faults)");
+    }
 }
 
-// 8 processes open the index at once, look up entries, then hold it while their memory is read.
-var self = Environment.ProcessPath!;
-var childArgs = self.EndsWith("dotnet", StringComparison.Ordinal) ? $"{typeof(Program).Assembly.Location} --child {indexPath}" : $"--child {indexPath}";
-// A ninth process does the same but never opens the index: what the runtime alone costs.
-var children = Enumerable.Range(0, 9).Select(c => Process.Start(new ProcessStartInfo(self, c < 8 ? childArgs : childArgs.Replace(indexPath, "none"))
-    { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false })!).ToList();
-var ready = children.Select(c => c.StandardOutput.ReadLine() ?? throw new Exception("a child process ended early")).ToList();
-Console.WriteLine("8 processes, each: open (s), lookups (M/s); then /proc/PID/smaps_rollup (MB): Rss, Pss, Shared_Clean, Private_Clean, Private_Dirty, Anonymous");
-double pssSum = 0;
-for (int c = 0; c < children.Count; c++)
-{
-    var m = SmapsRollup(children[c].Id);
-    if (c < 8) pssSum += m["Pss"];
-    Console.WriteLine($"  {ready[c]}; Rss {m["Rss"]:0.0}, Pss {m["Pss"]:0.0}, Shared_Clean {m["Shared_Clean"]:0.0}, Private_Clean {m["Private_Clean"]:0.0}, " +
-        $"Private_Dirty {m["Private_Dirty"]:0.0}, Anonymous {m["Anonymous"]:0.0}");
-}
-Console.WriteLine($"8 processes together: Pss {pssSum:0.0} MB (the index file is {indexBytes / 1e6:0.0} MB; the last line is a process that never opened it)");
-foreach (var c in children)
-{
-    c.StandardInput.WriteLine();
-    c.WaitForExit();
-}
+// 8 processes open the index at once, look up entries, then hold it while their memory is read: first with no check
+// recorded on the node (each hashes the file), then with this process's record (none hashes).
+foreach (var (round, folder) in new[] { ("no check recorded on this node", "-"), ("checked before on this node", records) })
+    if (Processes(round, folder) != 0) return 1;
+Directory.Delete(noRecords, true);
+Directory.Delete(records, true);
 return 0;
 
-static int Child(string indexPath)
+int Processes(string round, string folder)
 {
+    var self = Environment.ProcessPath!;
+    var childArgs = self.EndsWith("dotnet", StringComparison.Ordinal) ? $"{typeof(Program).Assembly.Location} --child {indexPath} {folder}" : $"--child {indexPath} {folder}";
+    // A ninth process does the same but never opens the index: what the runtime alone costs.
+    var children = Enumerable.Range(0, 9).Select(c => Process.Start(new ProcessStartInfo(self, c < 8 ? childArgs : childArgs.Replace(indexPath, "none"))
+        { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false })!).ToList();
+    // Each opens, says so and waits; then all look up at once (an open is timed without the others' lookups beside it).
+    var opened = children.Select(c => c.StandardOutput.ReadLine() ?? throw new Exception("a child process ended early")).ToList();
+    foreach (var c in children) c.StandardInput.WriteLine();
+    var ready = children.Select((c, i) => opened[i] + (c.StandardOutput.ReadLine() ?? throw new Exception("a child process ended early"))).ToList();
+    Console.WriteLine($"8 processes, {round}, each: open (s), lookups (M/s); then /proc/PID/smaps_rollup (MB): Rss, Pss, Shared_Clean, Private_Clean, Private_Dirty, Anonymous");
+    double pssSum = 0;
+    for (int c = 0; c < children.Count; c++)
+    {
+        var m = SmapsRollup(children[c].Id);
+        if (c < 8) pssSum += m["Pss"];
+        Console.WriteLine($"  {ready[c]}; Rss {m["Rss"]:0.0}, Pss {m["Pss"]:0.0}, Shared_Clean {m["Shared_Clean"]:0.0}, Private_Clean {m["Private_Clean"]:0.0}, " +
+            $"Private_Dirty {m["Private_Dirty"]:0.0}, Anonymous {m["Anonymous"]:0.0}");
+    }
+    Console.WriteLine($"8 processes together: Pss {pssSum:0.0} MB (the index file is {indexBytes / 1e6:0.0} MB; the last line is a process that never opened it)");
+    foreach (var c in children)
+    {
+        c.StandardInput.WriteLine();
+        c.WaitForExit();
+    }
+    return 0;
+}
+
+static int Child(string indexPath, string records)
+{
+    if (records == "-") (CheckedStamp.Folder, CheckedStamp.Settle) = (Path.Combine(Path.GetTempPath(), "vgtdata-bench-no-records"), TimeSpan.MaxValue);
+    else CheckedStamp.Folder = records;
     if (indexPath == "none")
     {
         Console.WriteLine($"pid {Environment.ProcessId}: no index (runtime alone)");
+        Console.ReadLine();
+        Console.WriteLine("");
         Console.ReadLine();
         return 0;
     }
     var sw = Stopwatch.StartNew();
     var meta = StoredMeta(indexPath)!;
     using var index = EntryIndex.TryOpen(indexPath, meta, null, out var why) ?? throw new Exception($"index not opened: {why}");
-    var open = sw.Elapsed.TotalSeconds;
-    var (rate, _, _) = Lookups(index, 500_000);
+    Console.WriteLine($"pid {Environment.ProcessId}: open {sw.Elapsed.TotalSeconds:0.000} s{(index.Hashed ? " (hashed)" : "")}");
+    Console.Out.Flush();
+    Console.ReadLine();
+    var (rate, _, _) = Lookups(index, 500_000, 1);
     // The lookups' strings are garbage: collected, so what stays private is what the process holds, not the GC's budget.
     GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-    Console.WriteLine($"pid {Environment.ProcessId}: open {open:0.000} s, {rate / 1e6:0.00} M lookups/s");
+    Console.WriteLine($", {rate / 1e6:0.00} M lookups/s");
     Console.Out.Flush();
     Console.ReadLine();
     return 0;
@@ -202,9 +241,9 @@ static EntryIndex.Meta? StoredMeta(string indexPath)
     return JsonSerializer.Deserialize<EntryIndex.Meta>(json);
 }
 
-static (double Rate, long Chars, double CpuRate) Lookups(EntryIndex index, int lookups)
+static (double Rate, long Chars, double CpuRate) Lookups(EntryIndex index, int lookups, int seed)
 {
-    var random = new Random(1);
+    var random = new Random(seed);
     long chars = 0;
     var cpu = Process.GetCurrentProcess().TotalProcessorTime;
     var sw = Stopwatch.StartNew();
@@ -215,6 +254,13 @@ static (double Rate, long Chars, double CpuRate) Lookups(EntryIndex index, int l
     }
     // Per CPU second too: on a shared, oversubscribed machine the wall clock counts other people's work.
     return (lookups / sw.Elapsed.TotalSeconds, chars, lookups / (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds);
+}
+
+// This process's minor page faults so far (/proc/self/stat, field 10).
+static long MinorFaults()
+{
+    var stat = File.ReadAllText("/proc/self/stat");
+    return long.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[7]);
 }
 
 static Dictionary<string, double> SmapsRollup(int pid)

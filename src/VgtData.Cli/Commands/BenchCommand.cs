@@ -107,7 +107,7 @@ public sealed class BenchCommand : ICommand
         var waits = new List<double>();
         long samples = 0, total = 0;
         var clock = Stopwatch.StartNew();
-        double timedStart = 0;
+        double timedStart = 0, firstBatch = 0;
         var last = Stopwatch.GetTimestamp();
         foreach (var batch in loader)
         {
@@ -116,6 +116,7 @@ public sealed class BenchCommand : ICommand
                 double wait = Stopwatch.GetElapsedTime(last).TotalMilliseconds;
                 if (total < hashed) checksum.Add(batch);
                 total++;
+                if (total == 1) firstBatch = (DateTime.Now - Process.GetCurrentProcess().StartTime).TotalSeconds;
                 if (total == warmup) { timedStart = clock.Elapsed.TotalSeconds; loader.Stats.Reset(); }
                 else if (total > warmup) { samples += batch.Size; waits.Add(wait); }
                 context.Error.WriteLine($"batch {total}/{options.MaxBatches}{(total <= warmup ? " (warm-up)" : "")}  wait_ms={wait:0.0}  " +
@@ -125,7 +126,10 @@ public sealed class BenchCommand : ICommand
         }
         if (warmup == 0) timedStart = 0;
         double seconds = clock.Elapsed.TotalSeconds - timedStart;
-        return Report(samples, total - warmup, seconds, waits, checksum, loader.Stats.ToDictionary());
+        var result = Report(samples, total - warmup, seconds, waits, checksum, loader.Stats.ToDictionary());
+        // From the process's start (runtime, config, dataset open, index map) to the first batch in hand.
+        result["first_batch_s"] = Math.Round(firstBatch, 3);
+        return result;
     }
 
     /// <summary>The C# baselines: TorchSharp's own DataLoader (each batch fetched in parallel, then a wait) over our

@@ -12,7 +12,8 @@ namespace VgtData.Manifests;
 /// A manifest's entries in one file that every process on a node memory-maps (<c>.vgtidx</c>): a header, a JSON block
 /// naming the sources it was built from (size, mtime, a hash of each file's head and tail), the <c>cap_source</c> and how
 /// annotations were read, fixed-size rows with 64-bit offsets, then one UTF-8 string pool. An XxHash3 over the whole
-/// file (its own 8 bytes left out) is checked on open, so a truncated, damaged or foreign file is never read.
+/// file (its own 8 bytes left out) is checked on open, so a truncated, damaged or foreign file is never read; once a
+/// node has checked a file, its other processes trust that check while the file is unchanged (<see cref="CheckedStamp"/>).
 /// </summary>
 /// <remarks>Layout (little-endian): magic <c>VGTIDX\0\1</c>; int32 version; int32 row size; int64 count; int64 rows
 /// offset; int64 pool offset; int64 pool length; int32 meta length; int32 reserved; uint64 checksum; meta at 72; rows;
@@ -46,6 +47,9 @@ internal sealed unsafe class EntryIndex : IEntryList, IDisposable
     }
 
     public string Source { get; }
+
+    /// <summary>Whether this open hashed the whole file (false: this node had checked this very file before).</summary>
+    internal bool Hashed { get; private init; }
 
     /// <summary>Whether this process wrote the file (it was missing or stale) rather than finding it ready.</summary>
     public bool Built { get; internal set; }
@@ -394,8 +398,10 @@ internal sealed unsafe class EntryIndex : IEntryList, IDisposable
     /// <summary>
     /// Opens <paramref name="path"/> when it is a whole, undamaged index built from <paramref name="expected"/>'s
     /// sources as they are now; otherwise says why in <paramref name="why"/> and returns null (the caller rebuilds it).
+    /// With <paramref name="checkedOnly"/>, only a file this node has checked before (<see cref="CheckedStamp"/>) is opened,
+    /// without hashing it (the caller then takes the build lock, so one process hashes it while the others wait).
     /// </summary>
-    public static EntryIndex? TryOpen(string path, Meta expected, int? limit, out string why)
+    public static EntryIndex? TryOpen(string path, Meta expected, int? limit, out string why, bool checkedOnly = false)
     {
         why = "";
         if (!File.Exists(path)) { why = "no index"; return null; }
@@ -422,10 +428,18 @@ internal sealed unsafe class EntryIndex : IEntryList, IDisposable
             why = $"sizes in the header do not match the file's {length} bytes (truncated or damaged)";
             return null;
         }
-        if (Checksum(handle, rows, pool, length) != BinaryPrimitives.ReadUInt64LittleEndian(header.AsSpan(ChecksumAt)))
+        ulong checksum = BinaryPrimitives.ReadUInt64LittleEndian(header.AsSpan(ChecksumAt));
+        var identity = CheckedStamp.Of(handle);
+        bool stamped = identity is { } id && CheckedStamp.Holds(path, id.Identity, checksum);
+        if (!stamped)
         {
-            why = "checksum does not match (damaged)";
-            return null;
+            if (checkedOnly) { why = "not checked on this node yet"; return null; }
+            if (Checksum(handle, rows, pool, length) != checksum)
+            {
+                why = "checksum does not match (damaged)";
+                return null;
+            }
+            if (identity is { } checkedNow) CheckedStamp.Record(path, checkedNow.Identity, checkedNow.Changed, checksum);
         }
 
         // Mapped from the handle that was checked: a rebuild renamed over the path meanwhile is not what gets read.
@@ -434,7 +448,7 @@ internal sealed unsafe class EntryIndex : IEntryList, IDisposable
         byte* data = null;
         view.SafeMemoryMappedViewHandle.AcquirePointer(ref data);
         if (OperatingSystem.IsLinux() && length > 0) _ = Madvise(data, (nuint)length, MadvRandom);   // a hint; the view is page-aligned
-        var index = new EntryIndex(path, file, view, data, count, rows, pool, poolLength, limit);
+        var index = new EntryIndex(path, file, view, data, count, rows, pool, poolLength, limit) { Hashed = !stamped };
         try
         {
             if (JsonSerializer.Deserialize<Meta>(new ReadOnlySpan<byte>(data + HeaderBytes, metaLength)) is not { } meta)

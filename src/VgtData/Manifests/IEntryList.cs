@@ -93,11 +93,13 @@ internal static class EntryLists
         var meta = new EntryIndex.Meta(source.CapSource, stamps, source.AnnotationCaption is null ? null : source.Annotations ?? "");
         var paths = IndexPaths(source.DataPath, remote ? source.Store!.EndpointName : null).ToList();
         bool rebuild = Scoped.Value == Scope.Rebuild;
+        // Checked on this node before: mapped at once, without hashing it.
         foreach (var path in rebuild ? [] : paths)
-            if (EntryIndex.TryOpen(path, meta, source.Limit, out _) is { } index) return index;
-        // Not there, or stale: one process builds while the others that start with it wait, then map what it wrote.
+            if (EntryIndex.TryOpen(path, meta, source.Limit, out _, checkedOnly: true) is { } index) return index;
+        // Not checked yet, not there, or stale: one process hashes it (and records the check) or builds it, while the
+        // others that start with it wait, then map it.
         using var building = BuildLock.Take(paths);
-        foreach (var path in rebuild || building is null ? [] : paths)
+        foreach (var path in rebuild ? [] : paths)
             if (EntryIndex.TryOpen(path, meta, source.Limit, out _) is { } index) return index;
         return Build(source, meta, paths);
     }

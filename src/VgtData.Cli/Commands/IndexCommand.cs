@@ -30,7 +30,8 @@ public sealed class IndexCommand : ICommand
             {
                 var dataPath = member.Options.DataPath;
                 context.Out.WriteLine(member.Entries is EntryIndex index
-                    ? $"{dataPath}: {index.Count} entries, {(index.Built ? "built" : "up to date")}: {index.Source} ({new FileInfo(index.Source).Length} bytes)"
+                    ? $"{dataPath}: {index.Count} entries, {(index.Built ? "built" : index.Fetched != null ? "fetched from " + index.Fetched : "up to date")}: " +
+                      $"{index.Source} ({new FileInfo(index.Source).Length} bytes){(index.Published != null ? ", written to " + index.Published : "")}"
                     : $"{dataPath}: {member.Entries.Count} entries, not indexed ({(member.Options.Index ? "its entries do not come from a data.json" : "index: false")})");
             }
         }

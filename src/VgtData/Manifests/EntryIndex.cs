@@ -51,6 +51,12 @@ internal sealed unsafe class EntryIndex : IEntryList, IDisposable
     /// <summary>Whether this open hashed the whole file (false: this node had checked this very file before).</summary>
     internal bool Hashed { get; private init; }
 
+    /// <summary>The bucket object this file was downloaded from (an s3:// manifest's index another node built), or null.</summary>
+    internal string? Fetched { get; set; }
+
+    /// <summary>The bucket object this process wrote the file to after building it, or null.</summary>
+    internal string? Published { get; set; }
+
     /// <summary>Whether this process wrote the file (it was missing or stale) rather than finding it ready.</summary>
     public bool Built { get; internal set; }
 

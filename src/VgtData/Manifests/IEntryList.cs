@@ -81,7 +81,8 @@ internal static class EntryLists
     internal static IEntryList OpenIndexed(string dataPath, string capSource, int? limit) => OpenIndexed(new EntrySource(dataPath, capSource, limit));
 
     /// <summary>
-    /// The index beside the manifest (or in the cache folder when that is not writable; always there for s3://), opened
+    /// The index beside the manifest (or in the cache folder when that is not writable; always there for s3://, and also
+    /// in the bucket beside the manifest, <see cref="BucketIndex"/>), opened
     /// when it was built from the sources as they are now, for the same <c>cap_source</c> and annotation reading;
     /// otherwise the manifest is read and the index written anew (atomically) for the next process.
     /// </summary>
@@ -96,12 +97,20 @@ internal static class EntryLists
         // Checked on this node before: mapped at once, without hashing it.
         foreach (var path in rebuild ? [] : paths)
             if (EntryIndex.TryOpen(path, meta, source.Limit, out _, checkedOnly: true) is { } index) return index;
-        // Not checked yet, not there, or stale: one process hashes it (and records the check) or builds it, while the
-        // others that start with it wait, then map it.
-        using var building = BuildLock.Take(paths);
-        foreach (var path in rebuild ? [] : paths)
-            if (EntryIndex.TryOpen(path, meta, source.Limit, out _) is { } index) return index;
-        return Build(source, meta, paths);
+        // Not checked yet, not there, or stale: one process hashes it (and records the check), fetches it from the bucket
+        // or builds it, while the others that start with it wait, then map it.
+        IEntryList built;
+        using (var building = BuildLock.Take(paths))
+        {
+            foreach (var path in rebuild ? [] : paths)
+                if (EntryIndex.TryOpen(path, meta, source.Limit, out _) is { } index) return index;
+            if (remote && !rebuild && BucketIndex.TryFetch(source.Store!, source.DataPath, meta, paths[^1], source.Limit) is { } fetched) return fetched;
+            built = Build(source, meta, paths);
+        }
+        // Written back for the other nodes once this node's ranks are free to map it.
+        if (remote && built is EntryIndex { Built: true } written)
+            written.Published = BucketIndex.TryPublish(source.Store!, source.DataPath, meta, written.Source);
+        return built;
     }
 
     /// <summary>Reads the manifest once and writes the index for every later process; the manifest itself when no index

@@ -2,6 +2,7 @@ using System.Text.Json;
 using VgtData.Datasets;
 using VgtData.Manifests;
 using VgtData.Preparation;
+using VgtData.Storage;
 using VgtData.Tests.Storage;
 
 namespace VgtData.Tests.Manifests;
@@ -39,7 +40,8 @@ public sealed class EntryIndexS3Tests : IDisposable
     }
 
     /// <summary>What a run's entries came through, noted before the pipeline (and its mapping) is closed.</summary>
-    private sealed record Entries(bool Indexed, bool Built, string Source, string? FirstCaption, int AnnotationCaptions, string? ThirdAnnotation);
+    private sealed record Entries(bool Indexed, bool Built, string Source, string? FirstCaption, int AnnotationCaptions, string? ThirdAnnotation,
+        string? Fetched = null, string? Published = null);
 
     /// <summary>Runs 6 batches; returns their checksum, the bad samples met and what the entries came through.</summary>
     private (string Checksum, long Failures, Entries Entries) RunCounting(string config)
@@ -51,7 +53,7 @@ public sealed class EntryIndexS3Tests : IDisposable
             var index = entries as EntryIndex;
             if (index != null) _indexes.Add(index.Source);
             return (checksum, failures, new Entries(index != null, index?.Built ?? false, entries.Source, entries[0].Caption,
-                index?.AnnotationCaptions() ?? 0, entries[3].Annotation));
+                index?.AnnotationCaptions() ?? 0, entries[3].Annotation, index?.Fetched, index?.Published));
         }
     }
 
@@ -97,6 +99,59 @@ public sealed class EntryIndexS3Tests : IDisposable
         Assert.StartsWith("changed ", rebuilt.FirstCaption);
         Assert.NotEqual(expected, third);
         Assert.Equal(Run(plain).Checksum, third);
+    }
+
+    [SkippableFact]
+    public void TheIndexIsWrittenToTheBucketAndANodeWithoutOneFetchesIt()
+    {
+        var local = Path.Combine(_root, "local");
+        SyntheticDataset.Write(local, 12, [(128, 96), (96, 128)], seed: 9, workers: 1);
+        Server.Upload(local, "vgt", "shared");
+        var ini = JsonSerializer.Serialize(Server.WritePetrelConfig(_root));
+        var indexed = Config("s3.json", $$"""{ "data_path": "s3://vgt/shared/data.json", "ceph_folder": "s3://vgt/shared", "ceph_config": {{ini}} }""");
+        var plain = Config("plain.json", $$"""{ "data_path": "s3://vgt/shared/data.json", "ceph_folder": "s3://vgt/shared", "ceph_config": {{ini}}, "index": false }""");
+        using var store = new S3Store(Server.Settings());
+        var inBucket = S3Location.Parse("s3://vgt/shared/data.json" + EntryIndex.Extension);
+        byte[] Bucket() { using var b = store.TryGet(inBucket)!; return b.Span.ToArray(); }
+
+        var (expected, _) = Run(plain);
+        var (first, built) = Run(indexed);
+        Assert.True(built.Built);
+        Assert.Equal(inBucket.ToString(), built.Published);
+        Assert.Equal(File.ReadAllBytes(built.Source), Bucket());
+        Assert.Equal(expected, first);
+
+        // Another node: nothing in its cache. It downloads the bucket's index (checked like any other) and builds nothing.
+        File.Delete(built.Source);
+        var (second, fetched) = Run(indexed);
+        Assert.False(fetched.Built);
+        Assert.Equal(inBucket.ToString(), fetched.Fetched);
+        Assert.Null(fetched.Published);
+        Assert.Equal(expected, second);
+
+        // A damaged object in the bucket is never read: the node builds its own and writes it back.
+        var damaged = Bucket();
+        damaged[^5] ^= 0x20;
+        store.Put(inBucket, damaged);
+        File.Delete(built.Source);
+        var (third, rebuilt) = Run(indexed);
+        Assert.True(rebuilt.Built);
+        Assert.Null(rebuilt.Fetched);
+        Assert.Equal(inBucket.ToString(), rebuilt.Published);
+        Assert.Equal(File.ReadAllBytes(rebuilt.Source), Bucket());
+        Assert.Equal(expected, third);
+
+        // A new data.json (another ETag): the bucket's index was built from the old one, so it is not used.
+        var manifest = Path.Combine(local, "data.json");
+        File.WriteAllText(manifest, File.ReadAllText(manifest).Replace("\"caption\": \"", "\"caption\": \"edited "));
+        File.Delete(manifest + EntryIndex.Extension);
+        Server.Upload(local, "vgt", "shared");
+        File.Delete(built.Source);
+        var (fourth, fresh) = Run(indexed);
+        Assert.True(fresh.Built);
+        Assert.Null(fresh.Fetched);
+        Assert.StartsWith("edited ", fresh.FirstCaption);
+        Assert.Equal(Run(plain).Checksum, fourth);
     }
 
     [SkippableFact]

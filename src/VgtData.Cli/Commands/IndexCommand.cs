@@ -1,4 +1,6 @@
+using System.Globalization;
 using VgtData.Config;
+using VgtData.Progress;
 using VgtData.Manifests;
 using VgtData.Validation;
 
@@ -23,7 +25,8 @@ public sealed class IndexCommand : ICommand
         if (args.Positionals.Count > 1) throw new UsageException($"unexpected argument '{args.Positionals[1]}'");
 
         var config = ConfigLoader.Load(configPath, overrides);
-        using (EntryLists.IndexScope(rebuild))
+        using var progress = new BuildProgress(context);
+        using (EntryLists.IndexScope(rebuild, progress.Report))
         {
             using var pipeline = PipelineFactory.Build(config);
             foreach (var member in EntryValidator.Members(pipeline.Dataset))
@@ -37,5 +40,40 @@ public sealed class IndexCommand : ICommand
         }
         context.Out.Flush();
         return 0;
+    }
+
+    /// <summary>Each build's progress on stderr: a line when the manifest is read, then a progress line while its entries
+    /// are written (redrawn on a terminal, every 10 s otherwise, and once at the end).</summary>
+    private sealed class BuildProgress(CliContext context) : IDisposable
+    {
+        private ProgressMeter? _meter;
+        private long _reported;
+
+        public void Report(IndexProgress p)
+        {
+            if (p.Step == IndexStep.Reading)
+            {
+                Dispose();
+                context.Error.WriteLine($"index: {p.DataPath}: reading the manifest ({ProgressMeter.FormatBytes(p.Total)})");
+                context.Error.Flush();
+                return;
+            }
+            if (_meter is null || p.Done == 0)
+            {
+                Dispose();
+                _reported = 0;
+                _meter = new ProgressMeter(context.Error, context.IsTerminal, p.Total, s => string.Create(CultureInfo.InvariantCulture,
+                    $"index: {p.DataPath}: {s.Done:N0}/{s.Total:N0} entries written ({s.RatePerSecond:N0}/s, ETA {s.EtaText})"));
+            }
+            _meter.Add(p.Done - _reported);
+            _reported = p.Done;
+            if (p.Done >= p.Total) Dispose();
+        }
+
+        public void Dispose()
+        {
+            _meter?.Dispose();
+            _meter = null;
+        }
     }
 }

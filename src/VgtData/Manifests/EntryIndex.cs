@@ -157,8 +157,9 @@ internal sealed unsafe class EntryIndex : IEntryList, IDisposable
 
     /// <summary>Writes <paramref name="entries"/> to <paramref name="path"/> atomically (a temporary file beside it, then
     /// a rename). With <paramref name="annotationCaption"/>, each entry that names an annotation file and no caption gets
-    /// the caption it returns (null: unreadable; the entry keeps the file name and fails as a sample, as without an index).</summary>
-    public static void Write(string path, IEntryList entries, Meta meta, Func<string, string?>? annotationCaption = null)
+    /// the caption it returns (null: unreadable; the entry keeps the file name and fails as a sample, as without an index).
+    /// <paramref name="written"/> hears the entries written so far, every few thousand.</summary>
+    public static void Write(string path, IEntryList entries, Meta meta, Func<string, string?>? annotationCaption = null, Action<long>? written = null)
     {
         var temp = $"{path}.{Environment.ProcessId}.tmp";
         try
@@ -220,6 +221,7 @@ internal sealed unsafe class EntryIndex : IEntryList, IDisposable
                         rowStream.Write(row);
                         rowHash.Append(row);
                     }
+                    written?.Invoke(start + n);
                 }
                 pool.Flush();
                 var header = Header(count, rows, poolOffset, poolLength, metaBytes.Length);

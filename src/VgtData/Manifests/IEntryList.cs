@@ -43,6 +43,12 @@ internal sealed record EntrySource(string DataPath, string CapSource = "caption"
     public Func<string, string?>? AnnotationCaption { get; init; }
 }
 
+/// <summary>A step of building an index: reading the manifest (<see cref="IndexProgress.Total"/> in bytes), then
+/// writing its entries (<see cref="IndexProgress.Done"/> of <see cref="IndexProgress.Total"/>).</summary>
+internal enum IndexStep { Reading, Writing }
+
+internal readonly record struct IndexProgress(string DataPath, IndexStep Step, long Done, long Total);
+
 /// <summary>Opens the entry list a <c>data_path</c> names: one row per format.</summary>
 internal static class EntryLists
 {
@@ -62,15 +68,18 @@ internal static class EntryLists
     private enum Scope { None, On, Rebuild }
 
     private static readonly AsyncLocal<Scope> Scoped = new();
+    private static readonly AsyncLocal<Action<IndexProgress>?> Reporting = new();
 
     /// <summary>Turns the index on for what runs in this flow until disposed (<c>vgtdata index</c> builds a config's
     /// datasets inside one, whatever <c>VGTDATA_INDEX</c> says), and with <paramref name="rebuild"/> writes every index
-    /// anew (annotation files changed in place); other threads and tests are unaffected.</summary>
-    internal static IDisposable IndexScope(bool rebuild = false)
+    /// anew (annotation files changed in place); <paramref name="progress"/> hears each build's steps. Other threads
+    /// and tests are unaffected.</summary>
+    internal static IDisposable IndexScope(bool rebuild = false, Action<IndexProgress>? progress = null)
     {
-        var before = Scoped.Value;
+        var (before, reporting) = (Scoped.Value, Reporting.Value);
         Scoped.Value = rebuild ? Scope.Rebuild : Scope.On;
-        return new Restore(() => Scoped.Value = before);
+        Reporting.Value = progress;
+        return new Restore(() => (Scoped.Value, Reporting.Value) = (before, reporting));
     }
 
     private sealed class Restore(Action undo) : IDisposable
@@ -118,9 +127,11 @@ internal static class EntryLists
     private static IEntryList Build(EntrySource source, EntryIndex.Meta meta, List<string> paths)
     {
         var local = source.Materialize(source.DataPath);
+        var report = Reporting.Value;
         Manifest manifest;
         try
         {
+            report?.Invoke(new IndexProgress(source.DataPath, IndexStep.Reading, 0, Manifest.SourceFiles(local).Sum(f => new FileInfo(f).Length)));
             manifest = Manifest.Load(local, source.CapSource);
         }
         catch (VgtDataException) when (source.Limit is not null)
@@ -133,7 +144,9 @@ internal static class EntryLists
             try
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                EntryIndex.Write(path, manifest, meta, source.AnnotationCaption);
+                report?.Invoke(new IndexProgress(source.DataPath, IndexStep.Writing, 0, manifest.Count));
+                EntryIndex.Write(path, manifest, meta, source.AnnotationCaption,
+                    report is null ? null : done => report(new IndexProgress(source.DataPath, IndexStep.Writing, done, manifest.Count)));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

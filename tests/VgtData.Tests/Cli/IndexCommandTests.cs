@@ -43,10 +43,18 @@ public sealed class IndexCommandTests : IDisposable
         var (code, output, err) = Run("index", _config);
         Assert.True(code == 0, err);
         Assert.Equal([Line("a", 5, "built"), Line("b", 3, "built")], output.TrimEnd().Split('\n'));
+        // Each build's progress on stderr: the manifest read, then the entries written (the final line of the meter).
+        foreach (var (member, count) in new[] { ("a", 5), ("b", 3) })
+        {
+            var dataPath = Path.Combine(_dir, member, "data.json");
+            Assert.Contains($"index: {dataPath}: reading the manifest ({new FileInfo(dataPath).Length}.0 B)", err);
+            Assert.Matches($@"index: {System.Text.RegularExpressions.Regex.Escape(dataPath)}: {count}/{count} entries written \([0-9,]+/s, ETA [0-9:]+\)", err);
+        }
 
-        (code, output, _) = Run("index", _config);
+        (code, output, err) = Run("index", _config);
         Assert.Equal(0, code);
         Assert.Equal([Line("a", 5, "up to date"), Line("b", 3, "up to date")], output.TrimEnd().Split('\n'));
+        Assert.DoesNotContain("index: ", err);
 
         var b = Path.Combine(_dir, "b", "data.json");
         File.WriteAllText(b, File.ReadAllText(b).Replace("\"caption\": \"", "\"caption\": \"new "));

@@ -42,8 +42,8 @@ public sealed class IndexCommand : ICommand
         return 0;
     }
 
-    /// <summary>Each build's progress on stderr: a line when the manifest is read, then a progress line while its entries
-    /// are written (redrawn on a terminal, every 10 s otherwise, and once at the end).</summary>
+    /// <summary>Each build's progress on stderr: a progress line while the manifest is read, then one while its entries are
+    /// written (redrawn on a terminal, every 10 s otherwise, and once at the end of each).</summary>
     private sealed class BuildProgress(CliContext context) : IDisposable
     {
         private ProgressMeter? _meter;
@@ -51,19 +51,15 @@ public sealed class IndexCommand : ICommand
 
         public void Report(IndexProgress p)
         {
-            if (p.Step == IndexStep.Reading)
-            {
-                Dispose();
-                context.Error.WriteLine($"index: {p.DataPath}: reading the manifest ({ProgressMeter.FormatBytes(p.Total)})");
-                context.Error.Flush();
-                return;
-            }
             if (_meter is null || p.Done == 0)
             {
                 Dispose();
                 _reported = 0;
-                _meter = new ProgressMeter(context.Error, context.IsTerminal, p.Total, s => string.Create(CultureInfo.InvariantCulture,
-                    $"index: {p.DataPath}: {s.Done:N0}/{s.Total:N0} entries written ({s.RatePerSecond:N0}/s, ETA {s.EtaText})"));
+                _meter = new ProgressMeter(context.Error, context.IsTerminal, p.Total, p.Step == IndexStep.Reading
+                    ? s => $"index: {p.DataPath}: {ProgressMeter.FormatBytes(s.Done)} of {ProgressMeter.FormatBytes(s.Total)} read " +
+                           $"({ProgressMeter.FormatBytes((long)s.RatePerSecond)}/s, ETA {s.EtaText})"
+                    : s => string.Create(CultureInfo.InvariantCulture,
+                           $"index: {p.DataPath}: {s.Done:N0}/{s.Total:N0} entries written ({s.RatePerSecond:N0}/s, ETA {s.EtaText})"));
             }
             _meter.Add(p.Done - _reported);
             _reported = p.Done;

@@ -43,8 +43,8 @@ internal sealed record EntrySource(string DataPath, string CapSource = "caption"
     public Func<string, string?>? AnnotationCaption { get; init; }
 }
 
-/// <summary>A step of building an index: reading the manifest (<see cref="IndexProgress.Total"/> in bytes), then
-/// writing its entries (<see cref="IndexProgress.Done"/> of <see cref="IndexProgress.Total"/>).</summary>
+/// <summary>A step of building an index: reading the manifest (<see cref="IndexProgress.Done"/> of
+/// <see cref="IndexProgress.Total"/> bytes), then writing its entries (entries done of the total).</summary>
 internal enum IndexStep { Reading, Writing }
 
 internal readonly record struct IndexProgress(string DataPath, IndexStep Step, long Done, long Total);
@@ -131,8 +131,10 @@ internal static class EntryLists
         Manifest manifest;
         try
         {
-            report?.Invoke(new IndexProgress(source.DataPath, IndexStep.Reading, 0, Manifest.SourceFiles(local).Sum(f => new FileInfo(f).Length)));
-            manifest = Manifest.Load(local, source.CapSource);
+            long bytes = Manifest.SourceFiles(local).Sum(f => new FileInfo(f).Length);
+            report?.Invoke(new IndexProgress(source.DataPath, IndexStep.Reading, 0, bytes));
+            manifest = Manifest.Load(local, source.CapSource,
+                bytesRead: report is null ? null : done => report(new IndexProgress(source.DataPath, IndexStep.Reading, done, bytes)));
         }
         catch (VgtDataException) when (source.Limit is not null)
         {

@@ -102,11 +102,13 @@ internal sealed class Manifest : IEntryList
         }
     }
 
-    /// <summary>Reads a JSON array file, a JSONL file (<c>.jsonl</c>), or every <c>*.json</c> in a folder (sorted by name).</summary>
-    public static Manifest Load(string dataPath, string capSource = "caption", int? limit = null)
+    /// <summary>Reads a JSON array file, a JSONL file (<c>.jsonl</c>), or every <c>*.json</c> in a folder (sorted by name);
+    /// <paramref name="bytesRead"/> hears the bytes read so far over all files, every 65,536 entries and at the end.</summary>
+    public static Manifest Load(string dataPath, string capSource = "caption", int? limit = null, Action<long>? bytesRead = null)
     {
         var manifest = new Manifest(dataPath, capSource);
         var capKey = Encoding.UTF8.GetBytes(capSource);
+        long before = 0;
         foreach (var file in Files(dataPath))
         {
             if (limit is int l && manifest.Count >= l) break;
@@ -116,8 +118,11 @@ internal sealed class Manifest : IEntryList
                 var entryReader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
                 entryReader.Read();
                 manifest.ReadEntry(ref entryReader, file, position, capKey);
+                if (bytesRead != null && (manifest.Count & 0xFFFF) == 0) bytesRead(before + stream.Position);
             });
+            before += stream.Length;
         }
+        bytesRead?.Invoke(before);
         return manifest;
     }
 

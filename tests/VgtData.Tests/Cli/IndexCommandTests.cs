@@ -47,7 +47,8 @@ public sealed class IndexCommandTests : IDisposable
         foreach (var (member, count) in new[] { ("a", 5), ("b", 3) })
         {
             var dataPath = Path.Combine(_dir, member, "data.json");
-            Assert.Contains($"index: {dataPath}: reading the manifest ({new FileInfo(dataPath).Length}.0 B)", err);
+            long bytes = new FileInfo(dataPath).Length;
+            Assert.Contains($"index: {dataPath}: {bytes}.0 B of {bytes}.0 B read (", err);
             Assert.Matches($@"index: {System.Text.RegularExpressions.Regex.Escape(dataPath)}: {count}/{count} entries written \([0-9,]+/s, ETA [0-9:]+\)", err);
         }
 

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using VgtData.Config;
 using VgtData.Datasets;
 using VgtData.Sources;
@@ -91,17 +90,6 @@ public sealed class PrepareTarPartsS3Tests : IDisposable
         Assert.Equal($"s3://vgt/{recipe}/{member}", source.Describe(image));
     }
 
-    /// <summary>Validates <paramref name="config"/> after appending a row for <paramref name="image"/> to data.json.</summary>
-    private static (int Code, string Out) ValidateWithRow(RecipeTree t, string config, string image)
-    {
-        var dataJson = Path.Combine(t.Root, "data.json");
-        var rows = JsonNode.Parse(File.ReadAllText(dataJson))!.AsArray();
-        rows.Add(new JsonObject { ["image"] = image, ["caption"] = "a cat" });
-        File.WriteAllText(dataJson, rows.ToJsonString());
-        var (code, stdout, _) = Cli("validate", config);
-        return (code, stdout);
-    }
-
     [SkippableFact]
     public void InABucket_ANameInTwoParts_IsABadSampleNamingBothParts()
     {
@@ -111,7 +99,7 @@ public sealed class PrepareTarPartsS3Tests : IDisposable
         var config = Uploaded(t, "sharegpt-4o-image", "two");
         RecipeTree.AssertLoads(config, 9, "1 blank caption", "7 blank caption");
 
-        var (code, stdout) = ValidateWithRow(t, config, "images/1.png");
+        var (code, stdout) = PrepareReadInPlaceTests.ValidateWithRow(t, config, "images/1.png", "a cat");
         Assert.Equal(1, code);
         Assert.Contains("checked 10 entries (1 dataset): 3 bad\n", stdout);
         Assert.Contains("\n  0:9 images/1.png: ambiguous tar member: 2 members could be meant: " +
@@ -124,7 +112,7 @@ public sealed class PrepareTarPartsS3Tests : IDisposable
         var t = Tree("midjourney-23m");
         var config = Uploaded(t, "midjourney-23m", "mj");
         // The member is sub/c.png: images/c.png is not in the extracted folder, so it is no base-name match here either.
-        var (code, stdout) = ValidateWithRow(t, config, "images/c.png");
+        var (code, stdout) = PrepareReadInPlaceTests.ValidateWithRow(t, config, "images/c.png", "flattened");
         Assert.Equal(1, code);
         Assert.Contains("checked 5 entries (1 dataset): 1 bad\n", stdout);
         Assert.Contains("\n  0:4 images/c.png: missing file: no member of that path in the parts [s3://vgt/mj/raw/images/01/0001.tar:sub/c.png]\n", stdout);

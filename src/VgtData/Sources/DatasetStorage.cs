@@ -34,7 +34,7 @@ internal sealed record DatasetStorage(S3Store? Store, IImageSource? ImageSource,
     /// <paramref name="readAhead"/> is the object fetches kept ahead of hinted reads (0: none).</summary>
     public IImageSource Open(string folder, int readAhead = 0) =>
         S3Location.IsUrl(folder)
-            ? new S3ImageSource(StoreFor(folder), S3Location.Parse(folder), readAhead, maxFileBytes: MaxFileBytes)
+            ? TarPartsSidecar.Open(new S3ImageSource(StoreFor(folder), S3Location.Parse(folder), readAhead, maxFileBytes: MaxFileBytes))
             : folder.Length > 0 && ParquetImageSource.OpenPrepared(folder, MaxFileBytes) is { } parquet ? parquet
             : folder.Length > 0 && TarPartsSidecar.Open(folder, () => new FolderImageSource(folder, MaxFileBytes)) is { } parts ? parts
             : new FolderImageSource(folder, MaxFileBytes);

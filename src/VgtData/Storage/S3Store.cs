@@ -80,6 +80,10 @@ internal sealed class S3Store : IDisposable
         }
     }
 
+    /// <summary>Whether any object's key starts with <paramref name="location"/>'s key (one listing of at most one key,
+    /// however many there are); an unreadable answer throws as reads do.</summary>
+    public bool AnyBelow(S3Location location) => ListOne(location, default).GetAwaiter().GetResult().S3Objects is { Count: > 0 };
+
     private Task<ListObjectsV2Response> ListOne(S3Location location, CancellationToken cancel) =>
         Read(location, token => _client.ListObjectsV2Async(
             new ListObjectsV2Request { BucketName = location.Bucket, Prefix = location.Key, MaxKeys = 1 }, token), cancel);

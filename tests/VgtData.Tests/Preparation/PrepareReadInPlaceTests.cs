@@ -76,7 +76,7 @@ public sealed class PrepareReadInPlaceTests
 
     /// <summary>Validates <paramref name="config"/> after appending a row for <paramref name="image"/> to data.json (as
     /// if edited by hand).</summary>
-    private static (int Code, string Out) ValidateWithRow(RecipeTree t, string config, string image, string caption)
+    internal static (int Code, string Out) ValidateWithRow(RecipeTree t, string config, string image, string caption)
     {
         var dataJson = Path.Combine(t.Root, "data.json");
         var rows = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(dataJson))!.AsArray();

@@ -112,14 +112,7 @@ internal static class VgtConfigImporter
             if (loader.Count > 0) root["train_dataloader"] = loader;
         }
 
-        public JsonObject Dataset(PyDict d, string path)
-        {
-            var obj = Object(d, path, ConfigSchema.Dataset);
-            foreach (var key in new[] { "ceph_folder", "ceph_config", "latents_ceph_folder" })
-                if (obj[key] is not null)
-                    Warn(d.File, d.Line, $"{path}.{key} is set: object storage is not supported yet, so `vgtdata config` will refuse it (set it to None to read local files)");
-            return obj;
-        }
+        public JsonObject Dataset(PyDict d, string path) => Object(d, path, ConfigSchema.Dataset);
 
         private const int MaxDepth = 32;
         private int _depth;

@@ -28,9 +28,9 @@ internal sealed record DatasetStorage(S3Store? Store, IImageSource? ImageSource,
     public static DatasetStorage None { get; } = new(null, null, null);
 
     /// <summary>The byte store below <paramref name="folder"/>: a local folder ("" for paths used as given) or an s3://
-    /// prefix, either one reading tar parts in place where a part's folder is absent (<see cref="TarPartFolders"/>); a local
-    /// folder that prepare left as parquet parts (<see cref="ParquetImageSource.OpenPrepared"/>) or as tar parts standing
-    /// for one absent folder (<see cref="TarPartsSidecar"/>) is read from them.
+    /// prefix, either one reading tar parts in place where a part's folder is absent (<see cref="TarPartFolders"/>); a
+    /// folder that prepare left as tar parts standing for one absent folder (<see cref="TarPartsSidecar"/>, local or s3://)
+    /// or, locally, as parquet parts (<see cref="ParquetImageSource.OpenPrepared"/>) is read from them.
     /// <paramref name="readAhead"/> is the object fetches kept ahead of hinted reads (0: none).</summary>
     public IImageSource Open(string folder, int readAhead = 0) =>
         S3Location.IsUrl(folder)

@@ -80,6 +80,9 @@ internal sealed class S3Store : IDisposable
         }
     }
 
+    /// <summary>Whether any object's key starts with <paramref name="location"/>'s key (one listing of at most one key).</summary>
+    public bool AnyBelow(S3Location location) => (ListOne(location, default).GetAwaiter().GetResult().S3Objects?.Count ?? 0) > 0;
+
     private Task<ListObjectsV2Response> ListOne(S3Location location, CancellationToken cancel) =>
         Read(location, token => _client.ListObjectsV2Async(
             new ListObjectsV2Request { BucketName = location.Bucket, Prefix = location.Key, MaxKeys = 1 }, token), cancel);

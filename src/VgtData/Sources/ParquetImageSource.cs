@@ -72,7 +72,7 @@ internal sealed class ParquetImageSource : IImageSource
         _folder = folder;
         _parts = parts;
         _maxFileBytes = maxFileBytes;
-        if (readAhead > 0) _window = new ReadAheadWindow<PooledBytes>(FetchPageAsync, readAhead, maxQueued: 65536);
+        if (readAhead > 0) _window = new ReadAheadWindow<PooledBytes>(FetchAsync, readAhead, maxQueued: 65536);
     }
 
     /// <summary>The folder (or s3:// prefix) holding the index.</summary>
@@ -81,7 +81,7 @@ internal sealed class ParquetImageSource : IImageSource
     /// <summary>Dictionary pages read so far (a cached one is not read again).</summary>
     public long DictionaryReads => Interlocked.Read(ref _dictionaries.Reads);
 
-    /// <summary>Reads that found their page fetched ahead.</summary>
+    /// <summary>Reads that found their cell fetched ahead.</summary>
     public long ReadAheadHits => _window is null ? 0 : Interlocked.Read(ref _window.Hits);
 
     /// <summary>The source over <paramref name="imageFolder"/> when prepare left an index there and no extracted images
@@ -224,17 +224,20 @@ internal sealed class ParquetImageSource : IImageSource
         var route = RouteOf(part, g, where);
         if (route.Pages is { } pages)
         {
-            PooledBytes? fetched = null;
             if (_window?.Take(imageFile) is { } fetch)
             {
-                // A fetch that failed is read again directly, which names the failure.
-                try { fetched = fetch.GetAwaiter().GetResult(); }
-                catch (Exception) { fetched = null; }
+                // A fetch that failed (or found a null cell) is read again directly, which names the failure.
+                try
+                {
+                    if (fetch.GetAwaiter().GetResult() is { } fetched) return fetched;
+                }
+                catch (Exception)
+                {
+                }
             }
             try
             {
-                return pages.ReadCell(part.Bytes, row - part.Starts[g], () => _dictionaries.Get(part, g, () => pages.ReadDictionary(part.Bytes)),
-                           cell => Cell(cell, part.Base64, where), fetched)
+                return ReadPagesAsync(part, g, pages, row, where).GetAwaiter().GetResult()
                     ?? throw new SampleException(SampleFailureReason.MissingFile, where, "the image cell is null");
             }
             catch (ParquetFormatException e)
@@ -307,15 +310,19 @@ internal sealed class ParquetImageSource : IImageSource
         }
     }
 
-    /// <summary>The fetch ahead of a hinted read: the body of the page holding its row (null where the row group takes
-    /// another route; the read then does what it does without a hint).</summary>
-    private Task<PooledBytes?> FetchPageAsync(string imageFile) => Task.Run(async () =>
+    /// <summary>Row <paramref name="row"/> by the page route (null for a null cell).</summary>
+    private Task<PooledBytes?> ReadPagesAsync(OpenPart part, int g, ParquetChunkPages pages, long row, string where) =>
+        pages.ReadCellAsync(part.Bytes, row - part.Starts[g], () => _dictionaries.Get(part, g, () => pages.ReadDictionary(part.Bytes)),
+            cell => Cell(cell, part.Base64, where));
+
+    /// <summary>The read ahead of a hinted one, on the thread pool: the cell by the page route (null where the row group
+    /// takes another route; the read then does what it does without a hint).</summary>
+    private Task<PooledBytes?> FetchAsync(string imageFile) => Task.Run(async () =>
     {
         if (Locate(imageFile) is not var (part, row)) return null;
         int g = GroupOf(part, row);
         if (RouteOf(part, g, imageFile).Pages is not { } pages) return null;
-        var (_, offset, length) = pages.PageOf(row - part.Starts[g]);
-        return (PooledBytes?)await part.Bytes.ReadAsync(offset, length).ConfigureAwait(false);
+        return await ReadPagesAsync(part, g, pages, row, Describe(imageFile)).ConfigureAwait(false);
     });
 
     /// <summary>The image bytes of a cell: checked against the size limit, base64 text decoded as VGT's

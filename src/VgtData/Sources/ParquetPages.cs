@@ -85,22 +85,112 @@ internal sealed class S3ParquetBytes(S3Store store, S3Location location, long le
     public void Dispose() { }
 }
 
-/// <summary>The values of a dictionary page (PLAIN byte arrays): value i is <c>Data[Starts[i]..Starts[i+1]-4]</c>
-/// past its 4-byte length.</summary>
-internal sealed class ParquetDictionary(byte[] data, int[] starts)
+/// <summary>
+/// The values of a dictionary page (PLAIN byte arrays; value i begins at <c>starts[i]</c> with its 4-byte length).
+/// A small page is kept decoded. A large one (a writer's dictionary can hold a whole row group's images) stored
+/// uncompressed or as SNAPPY is decoded once to find where each value lies, then forgotten: a value is then read alone,
+/// directly (uncompressed) or from the snappy checkpoint before it (<see cref="SnappyCheckpoint"/>), so one row costs
+/// about its own bytes however large the page.
+/// </summary>
+internal sealed class ParquetDictionary
 {
-    public byte[] Data { get; } = data;
+    /// <summary>Dictionary pages up to this size are kept decoded.</summary>
+    public const int ResidentBytes = 1 << 20;
 
-    public int Count => starts.Length - 1;
+    private readonly byte[]? _data;
+    private readonly int[] _starts;
+    private readonly ParquetCodec _codec;
+    private readonly long _body;
+    // Snappy checkpoints (output, input offsets in the page body), ending with the page's own end.
+    private readonly int[]? _outputs, _inputs;
 
-    public ReadOnlySpan<byte> Value(int index)
+    private ParquetDictionary(byte[]? data, int[] starts, ParquetCodec codec, long body, int[]? outputs, int[]? inputs)
     {
-        if ((uint)index >= (uint)Count) throw new ParquetFormatException($"dictionary index {index}, the dictionary holds {Count} values");
-        return Data.AsSpan(starts[index] + 4, starts[index + 1] - starts[index] - 4);
+        (_data, _starts, _codec, _body, _outputs, _inputs) = (data, starts, codec, body, outputs, inputs);
     }
 
+    public int Count => _starts.Length - 1;
+
+    /// <summary>Whether the values are kept decoded (else each is read from the file).</summary>
+    public bool Resident => _data is not null;
+
     /// <summary>The bytes this dictionary keeps in memory.</summary>
-    public long Bytes => Data.Length + 4L * starts.Length;
+    public long Bytes => (_data?.Length ?? 0) + 4L * _starts.Length + 8L * (_outputs?.Length ?? 0);
+
+    /// <summary>Reads and decodes the dictionary page <paramref name="h"/> whose body lies at <paramref name="body"/>.</summary>
+    public static ParquetDictionary Read(IParquetBytes file, ParquetPageHeader h, long header, long body, ParquetCodec codec)
+    {
+        using var raw = file.Read(body, h.CompressedSize);
+        bool indexed = h.UncompressedSize > ResidentBytes && codec is ParquetCodec.Snappy or ParquetCodec.Uncompressed;
+        var checkpoints = indexed && codec == ParquetCodec.Snappy ? new List<SnappyCheckpoint>() : null;
+        byte[]? kept = null;
+        using var decoded = new PooledBytes(h.UncompressedSize);
+        if (codec == ParquetCodec.Snappy)
+        {
+            try
+            {
+                SnappyRaw.Decompress(raw.Span, decoded.Span, checkpoints);
+            }
+            catch (SnappyException e)
+            {
+                throw new ParquetFormatException($"page at byte {header}: cannot decompress its SNAPPY data: {e.Message}");
+            }
+        }
+        else ParquetChunkPages.Decompress(codec, raw.Span, decoded.Span, header);
+        var data = decoded.Span;
+        if (h.NumValues > data.Length / 4) throw new ParquetFormatException($"dictionary page at byte {header} of {data.Length} bytes cannot hold {h.NumValues} values");
+        var starts = new int[h.NumValues + 1];
+        int at = 0;
+        for (int i = 0; i < h.NumValues; i++)
+        {
+            starts[i] = at;
+            at = ParquetChunkPages.SkipPlain(data, at, header);
+        }
+        starts[^1] = at;
+        if (!indexed) kept = data.ToArray();
+        int[]? outputs = null, inputs = null;
+        if (checkpoints is not null)
+        {
+            checkpoints.Add(new SnappyCheckpoint(h.UncompressedSize, h.CompressedSize));
+            outputs = checkpoints.Select(c => c.Output).ToArray();
+            inputs = checkpoints.Select(c => c.Input).ToArray();
+        }
+        return new ParquetDictionary(kept, starts, codec, body, outputs, inputs);
+    }
+
+    /// <summary>Value <paramref name="index"/>, handed to <paramref name="make"/>.</summary>
+    public async Task<PooledBytes> ReadAsync(IParquetBytes file, int index, ParquetCellFactory make)
+    {
+        if ((uint)index >= (uint)Count) throw new ParquetFormatException($"dictionary index {index}, the dictionary holds {Count} values");
+        int start = _starts[index] + 4, end = _starts[index + 1];
+        if (_data is not null) return make(_data.AsSpan(start, end - start));
+        if (_outputs is null)
+        {
+            using var value = await file.ReadAsync(_body + start, end - start).ConfigureAwait(false);
+            return make(value.Span);
+        }
+        // The checkpoints around the value: the last at or before its start, the first at or after its end.
+        int from = Array.BinarySearch(_outputs, start);
+        if (from < 0) from = ~from - 1;
+        int to = Array.BinarySearch(_outputs, end);
+        if (to < 0) to = ~to;
+        using var compressed = await file.ReadAsync(_body + _inputs![from], _inputs[to] - _inputs[from]).ConfigureAwait(false);
+        return Decode(compressed, _outputs[to] - _outputs[from], start - _outputs[from], end - start, make);
+    }
+
+    private static PooledBytes Decode(PooledBytes compressed, int length, int skip, int count, ParquetCellFactory make)
+    {
+        using var output = new PooledBytes(length);
+        try
+        {
+            SnappyRaw.DecompressFrom(compressed.Span, output.Span);
+        }
+        catch (SnappyException e)
+        {
+            throw new ParquetFormatException($"dictionary value: cannot decompress its SNAPPY data: {e.Message}");
+        }
+        return make(output.Span.Slice(skip, count));
+    }
 }
 
 /// <summary>Makes the cell a read returns from its bytes in the page (copied, or base64-decoded, checked for size).</summary>
@@ -280,32 +370,34 @@ internal sealed class ParquetChunkPages
     public ParquetDictionary ReadDictionary(IParquetBytes file)
     {
         var h = DictionaryHeader ?? throw new ParquetFormatException("no dictionary page");
-        using var raw = file.Read(DictionaryOffset + h.Length, h.CompressedSize);
-        var data = new byte[h.UncompressedSize];
-        Decompress(Codec, raw.Span, data, DictionaryOffset);
-        if (h.NumValues > data.Length / 4) throw new ParquetFormatException($"dictionary page of {data.Length} bytes cannot hold {h.NumValues} values");
-        var starts = new int[h.NumValues + 1];
-        int at = 0;
-        for (int i = 0; i < h.NumValues; i++)
-        {
-            starts[i] = at;
-            at = SkipPlain(data, at, DictionaryOffset);
-        }
-        starts[^1] = at;
-        return new ParquetDictionary(data, starts);
+        return ParquetDictionary.Read(file, h, DictionaryOffset, DictionaryOffset + h.Length, Codec);
     }
 
     /// <summary>
-    /// Row <paramref name="row"/> of the row group: one read of its page (or <paramref name="rawPage"/>, its body fetched
-    /// ahead), decompressed, its definition levels decoded to find the row's value slot, the value decoded. Null for a
-    /// null cell. <paramref name="dictionary"/> gives the chunk's dictionary when the page needs it.
+    /// Row <paramref name="row"/> of the row group: one read of its page, decompressed, its definition levels decoded to
+    /// find the row's value slot, the value decoded (from the page, or from the dictionary <paramref name="dictionary"/>
+    /// gives). Null for a null cell.
     /// </summary>
-    public PooledBytes? ReadCell(IParquetBytes file, long row, Func<ParquetDictionary> dictionary, ParquetCellFactory make, PooledBytes? rawPage = null)
+    public async Task<PooledBytes?> ReadCellAsync(IParquetBytes file, long row, Func<ParquetDictionary> dictionary, ParquetCellFactory make)
     {
         var (p, bodyOffset, bodyLength) = PageOf(row);
+        int key;
+        using (var raw = await file.ReadAsync(bodyOffset, bodyLength).ConfigureAwait(false))
+        {
+            if (raw.Length != bodyLength) throw new ParquetFormatException($"page at byte {Offsets[p]}: {raw.Length} bytes read, {bodyLength} expected");
+            var cell = DecodePage(raw, p, row, make, out key, out bool isNull);
+            if (cell is not null || isNull) return cell;
+        }
+        return await dictionary().ReadAsync(file, key, make).ConfigureAwait(false);
+    }
+
+    /// <summary>The cell of <paramref name="row"/> in page <paramref name="p"/>: made from the page (PLAIN), or null with
+    /// <paramref name="isNull"/> (a null cell) or with the dictionary <paramref name="key"/> to read.</summary>
+    private PooledBytes? DecodePage(PooledBytes raw, int p, long row, ParquetCellFactory make, out int key, out bool isNull)
+    {
         var h = Headers[p];
-        using var raw = rawPage ?? file.Read(bodyOffset, bodyLength);
-        if (raw.Length != bodyLength) throw new ParquetFormatException($"page at byte {Offsets[p]}: {raw.Length} bytes read, {bodyLength} expected");
+        key = -1;
+        isNull = false;
         int slot = checked((int)(row - FirstRows[p]));
         PooledBytes? inflated = null;
         try
@@ -355,7 +447,11 @@ internal sealed class ParquetChunkPages
                 int width = BitWidth(MaxDefinitionLevel);
                 int level = HybridAt(levels, width, slot, MaxDefinitionLevel, out index, Offsets[p], "definition levels");
                 if (level > MaxDefinitionLevel) throw new ParquetFormatException($"page at byte {Offsets[p]}: definition level {level} over the column's {MaxDefinitionLevel}");
-                if (level < MaxDefinitionLevel) return null;
+                if (level < MaxDefinitionLevel)
+                {
+                    isNull = true;
+                    return null;
+                }
             }
             if (h.Encoding == ParquetEncoding.Plain)
             {
@@ -367,8 +463,8 @@ internal sealed class ParquetChunkPages
             if (values.Length < 1) throw new ParquetFormatException($"page at byte {Offsets[p]}: no dictionary index width");
             int indexWidth = values[0];
             if (indexWidth > 32) throw new ParquetFormatException($"page at byte {Offsets[p]}: dictionary index width {indexWidth}");
-            int key = HybridAt(values[1..], indexWidth, index, -1, out _, Offsets[p], "dictionary indices");
-            return make(dictionary().Value(key));
+            key = HybridAt(values[1..], indexWidth, index, -1, out _, Offsets[p], "dictionary indices");
+            return null;
         }
         finally
         {
@@ -377,7 +473,7 @@ internal sealed class ParquetChunkPages
     }
 
     /// <summary>The offset past the PLAIN byte array at <paramref name="at"/> (a 4-byte length, then the bytes).</summary>
-    private static int SkipPlain(ReadOnlySpan<byte> values, int at, long page)
+    internal static int SkipPlain(ReadOnlySpan<byte> values, int at, long page)
     {
         if (values.Length - at < 4) throw new ParquetFormatException($"page at byte {page}: values end inside a length");
         int n = BinaryPrimitives.ReadInt32LittleEndian(values[at..]);

@@ -32,15 +32,31 @@ internal static class SnappyRaw
     }
 
     /// <summary>Decompresses <paramref name="input"/> into <paramref name="output"/>, which must be exactly the declared
-    /// length.</summary>
-    public static void Decompress(ReadOnlySpan<byte> input, Span<byte> output)
+    /// length. With <paramref name="checkpoints"/>, records where decoding can start again without what came before
+    /// (<see cref="SnappyCheckpoint"/>).</summary>
+    public static void Decompress(ReadOnlySpan<byte> input, Span<byte> output, List<SnappyCheckpoint>? checkpoints = null)
     {
         int length = DeclaredLength(input, out int at);
         if (length != output.Length)
             throw new SnappyException($"declared length {length}, expected {output.Length}");
+        Decode(input, at, output, checkpoints);
+    }
+
+    /// <summary>Decodes the elements of a block from a checkpoint on (<paramref name="elements"/> starts at one, and ends
+    /// at another or the block's end) into exactly <paramref name="output"/>.</summary>
+    public static void DecompressFrom(ReadOnlySpan<byte> elements, Span<byte> output) => Decode(elements, 0, output, null);
+
+    /// <summary>Checkpoints are taken at element starts on multiples of this many output bytes: the fragments that
+    /// Google's compressor (the one parquet writers use) compresses independently.</summary>
+    public const int CheckpointEvery = 1 << 16;
+
+    private static void Decode(ReadOnlySpan<byte> input, int at, Span<byte> output, List<SnappyCheckpoint>? checkpoints)
+    {
         int o = 0;
         while (at < input.Length)
         {
+            if (checkpoints is not null && (o & (CheckpointEvery - 1)) == 0 && (checkpoints.Count == 0 || checkpoints[^1].Output < o))
+                checkpoints.Add(new SnappyCheckpoint(o, at));
             int tagAt = at;
             byte tag = input[at++];
             int kind = tag & 3;
@@ -91,6 +107,8 @@ internal static class SnappyRaw
             }
             if (offset == 0 || offset > o)
                 throw new SnappyException($"copy offset {offset} at input byte {tagAt} reaches before the start (output at {o})");
+            // A copy reaching back past a checkpoint makes it one decoding cannot start from.
+            while (checkpoints is { Count: > 0 } && checkpoints[^1].Output > o - offset) checkpoints.RemoveAt(checkpoints.Count - 1);
             if (copy > output.Length - o)
                 throw new SnappyException($"copy of {copy} bytes at input byte {tagAt} runs past the declared length {output.Length}");
             if (offset >= copy) output.Slice(o - offset, copy).CopyTo(output[o..]);
@@ -104,3 +122,7 @@ internal static class SnappyRaw
         if (o != output.Length) throw new SnappyException($"truncated: {o} of the declared {output.Length} bytes");
     }
 }
+
+/// <summary>A place in a snappy block where decoding can start again: the element at input byte <see cref="Input"/>
+/// begins output byte <see cref="Output"/>, and no later copy reaches back before it.</summary>
+internal readonly record struct SnappyCheckpoint(int Output, int Input);

@@ -22,7 +22,7 @@ public sealed class ParquetPageRouteTests : IDisposable
 
     /// <summary>How a test part is written.</summary>
     internal sealed record Shape(Compression Codec, bool Dictionary, ParquetDataPageVersion Version, bool Base64 = false, bool Required = false,
-        Encoding? Encoding = null, long PageBytes = 2048);
+        Encoding? Encoding = null, long PageBytes = 2048, long WriteBatch = 3, long DictionaryBytes = 16 << 10);
 
     /// <summary>Cells of 50-6,000 random bytes, some repeated (so a dictionary holds fewer values than rows), about one
     /// in eight null (the struct or its bytes) unless the column is required.</summary>
@@ -57,7 +57,7 @@ public sealed class ParquetPageRouteTests : IDisposable
             new PrimitiveNode("path", Repetition.Optional, LogicalType.String(), PhysicalType.ByteArray)]);
         using var schema = new GroupNode("schema", Repetition.Required, [image]);
         var builder = new WriterPropertiesBuilder().Compression(shape.Codec).DataPageVersion(shape.Version).DataPagesize(shape.PageBytes)
-            .WriteBatchSize(3).DictionaryPagesizeLimit(16 << 10);
+            .WriteBatchSize(shape.WriteBatch).DictionaryPagesizeLimit(shape.DictionaryBytes);
         builder = shape.Dictionary ? builder.EnableDictionary() : builder.DisableDictionary();
         if (shape.Encoding is { } encoding) builder = builder.Encoding(encoding);
         using var properties = builder.Build();
@@ -174,6 +174,80 @@ public sealed class ParquetPageRouteTests : IDisposable
         // With a dictionary, the writer fell back to PLAIN once its dictionary filled: both kinds of page in one chunk.
         var encodings = pages.Headers.Select(h => h.Encoding).Distinct().Order().ToArray();
         Assert.Equal(dictionary ? [ParquetEncoding.Plain, ParquetEncoding.RleDictionary] : [ParquetEncoding.Plain], encodings);
+    }
+
+    /// <summary>
+    /// Arrow (pyarrow, ParquetSharp) checks its dictionary's size only between write batches, so with row groups of 100
+    /// images, as Hugging Face writes them, one dictionary page can hold every image of the row group (the replica
+    /// benchmarks/ParquetBench packs with the writer's defaults does: 20 MB pages); here a large dictionary limit does it. Stored uncompressed or as snappy, such a page is indexed once and each value read alone (from the snappy
+    /// checkpoint before it); other codecs keep it decoded. Every row equals the library's read.
+    /// </summary>
+    [Theory]
+    [InlineData(Compression.Snappy, false)]
+    [InlineData(Compression.Uncompressed, false)]
+    [InlineData(Compression.Zstd, true)]
+    public void WholeRowGroupInOneDictionaryPage_EveryRowEqualsTheLibrarysRead(Compression codec, bool resident)
+    {
+        var cells = Cells(70, seed: 14, maxBytes: 150_000);
+        var part = Dataset(_root, cells, [40, 30], new Shape(codec, true, ParquetDataPageVersion.V1, PageBytes: 1 << 20, DictionaryBytes: 64 << 20));
+        var expected = LibraryCells(part);
+        using (var file = new LocalParquetBytes(part))
+        {
+            var chunk = ParquetImageSource.ReadChunks(file, 0)[0];
+            var pages = ParquetChunkPages.Walk(file, chunk, 2, out _)!;
+            Assert.All(pages.Headers, h => Assert.Equal(ParquetEncoding.RleDictionary, h.Encoding));
+            Assert.True(pages.DictionaryHeader!.Value.UncompressedSize > 2 * ParquetDictionary.ResidentBytes);
+            var dictionary = pages.ReadDictionary(file);
+            Assert.Equal(resident, dictionary.Resident);
+            Assert.True(resident || dictionary.Bytes < 4096, $"{dictionary.Bytes} bytes kept");
+        }
+        using var source = ParquetImageSource.OpenPrepared(_root)!;
+        foreach (int row in Enumerable.Range(0, cells.Length).OrderBy(r => (r * 31) % 71))
+        {
+            if (expected[row] is null) continue;
+            using var bytes = source.Read(Name(row));
+            Assert.True(expected[row].AsSpan().SequenceEqual(bytes.Span), $"row {row} differs");
+        }
+        Assert.Equal(2, source.DictionaryReads);
+    }
+
+    [Fact]
+    public void SnappyCheckpoints_EachRangeDecodesAlone_AndACopyReachingBackDropsOne()
+    {
+        // Google's compressor (through ParquetSharp) compresses 64 KiB fragments independently: a checkpoint at each.
+        var rng = new Random(15);
+        var data = new byte[300_000];
+        for (int i = 0; i < data.Length; i++) data[i] = (byte)(rng.Next(3) == 0 ? rng.Next(256) : i / 300);
+        var part = Path.Combine(_root, "one.parquet");
+        WritePart(part, [data], [1], new Shape(Compression.Snappy, false, ParquetDataPageVersion.V2, Required: true, PageBytes: 1 << 20));
+        using var file = new LocalParquetBytes(part);
+        var pages = ParquetChunkPages.Walk(file, ParquetImageSource.ReadChunks(file, 0)[0], 0, out _)!;
+        var h = pages.Headers[0];
+        using var raw = file.Read(pages.Offsets[0] + h.Length, h.CompressedSize);
+        var output = new byte[h.UncompressedSize];
+        var checkpoints = new List<SnappyCheckpoint>();
+        SnappyRaw.Decompress(raw.Span, output, checkpoints);
+        Assert.Equal(Enumerable.Range(0, (output.Length + 65535) / 65536).Select(i => i * 65536), checkpoints.Select(c => c.Output));
+        checkpoints.Add(new SnappyCheckpoint(output.Length, raw.Length));
+        for (int i = 0; i + 1 < checkpoints.Count; i++)
+        {
+            var piece = new byte[checkpoints[i + 1].Output - checkpoints[i].Output];
+            SnappyRaw.DecompressFrom(raw.Span[checkpoints[i].Input..checkpoints[i + 1].Input], piece);
+            Assert.True(piece.AsSpan().SequenceEqual(output.AsSpan(checkpoints[i].Output, piece.Length)), $"range {i}");
+        }
+
+        // A block whose copy reaches back across 64 KiB: that checkpoint is not kept.
+        var block = new List<byte> { 0x84, 0x80, 0x04 }; // declared 65540 (a varint)
+        for (int left = 65536; left > 0; left -= 60)
+        {
+            int n = Math.Min(60, left);
+            block.Add((byte)((n - 1) << 2));
+            block.AddRange(Enumerable.Repeat((byte)7, n));
+        }
+        block.AddRange([0b10 | 3 << 2, 0x00, 0x01]); // copy 4 bytes from 256 back, starting at output 65536
+        var marks = new List<SnappyCheckpoint>();
+        SnappyRaw.Decompress(block.ToArray(), new byte[65540], marks);
+        Assert.Equal([0], marks.Select(c => c.Output));
     }
 
     [Fact]
@@ -390,3 +464,4 @@ public sealed class SnappyRawTests
         Assert.Equal("truncated: copy at input byte 1", Refusal([4, 0b011], 4));
     }
 }
+

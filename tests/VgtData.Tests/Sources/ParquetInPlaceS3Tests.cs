@@ -27,17 +27,7 @@ public sealed class ParquetInPlaceS3Tests : IDisposable
 
     private static string J(string s) => JsonSerializer.Serialize(s);
 
-    private string Config(string name, string dataset)
-    {
-        var path = Path.Combine(_t.Parent, name);
-        File.WriteAllText(path, $$"""
-            { "image_size": 32, "seed": 5, "tokenizer": "embedded:o200k",
-              "dataset": {{dataset}},
-              "train_dataloader": { "batch_size": 4, "num_workers": 2, "prefetch_factor": 2,
-                                    "sampler": { "type": "InfiniteSampler", "shuffle": true } } }
-            """);
-        return path;
-    }
+    private string Config(string name, string dataset) => InPlaceTarTests.WriteConfig(_t.Parent, name, dataset);
 
     [SkippableFact]
     public void InPlaceInABucket_SameBatchesAsTheLocalFolder_PagesReadWithRangedGets()

@@ -12,6 +12,9 @@ namespace VgtData.Sources;
 /// it names the folder the rows stand for (<c>images</c>) and each part: <c>images/PREFIX_NNNNNN.png</c> is row NNNNNN of
 /// the part with that prefix, the name VGT's extract.py gives the row it would write. The index records each part's
 /// size and row count: a part changed since then is refused when the source opens, never read as other rows.
+/// A row is one page read (<see cref="ParquetChunkPages"/>: the image column chunk's page headers walked on the first
+/// read of its row group); a chunk that route does not decode is read by ParquetSharp. The parts lie in a local folder
+/// or below an s3:// prefix (ranged GETs, cells of hinted reads fetched ahead).
 /// </summary>
 internal sealed class ParquetImageSource : IImageSource
 {

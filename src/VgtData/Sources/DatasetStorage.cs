@@ -29,12 +29,13 @@ internal sealed record DatasetStorage(S3Store? Store, IImageSource? ImageSource,
 
     /// <summary>The byte store below <paramref name="folder"/>: a local folder ("" for paths used as given) or an s3://
     /// prefix, either one reading tar parts in place where a part's folder is absent (<see cref="TarPartFolders"/>); a
-    /// folder that prepare left as tar parts standing for one absent folder (<see cref="TarPartsSidecar"/>, local or s3://)
-    /// or, locally, as parquet parts (<see cref="ParquetImageSource.OpenPrepared"/>) is read from them.
+    /// folder that prepare left as parquet parts (<see cref="ParquetImageSource.OpenPrepared(string, long)"/>) or as tar
+    /// parts standing for one absent folder (<see cref="TarPartsSidecar"/>), local or s3://, is read from them.
     /// <paramref name="readAhead"/> is the object fetches kept ahead of hinted reads (0: none).</summary>
     public IImageSource Open(string folder, int readAhead = 0) =>
         S3Location.IsUrl(folder)
-            ? TarPartsSidecar.Open(new S3ImageSource(StoreFor(folder), S3Location.Parse(folder), readAhead, maxFileBytes: MaxFileBytes))
+            ? ParquetImageSource.OpenPrepared(StoreFor(folder), S3Location.Parse(folder), readAhead, MaxFileBytes) as IImageSource
+              ?? TarPartsSidecar.Open(new S3ImageSource(StoreFor(folder), S3Location.Parse(folder), readAhead, maxFileBytes: MaxFileBytes))
             : folder.Length > 0 && ParquetImageSource.OpenPrepared(folder, MaxFileBytes) is { } parquet ? parquet
             : folder.Length > 0 && TarPartsSidecar.Open(folder, () => new FolderImageSource(folder, MaxFileBytes)) is { } parts ? parts
             : new FolderImageSource(folder, MaxFileBytes);

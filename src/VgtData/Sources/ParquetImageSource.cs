@@ -12,6 +12,9 @@ namespace VgtData.Sources;
 /// it names the folder the rows stand for (<c>images</c>) and each part: <c>images/PREFIX_NNNNNN.png</c> is row NNNNNN of
 /// the part with that prefix, the name VGT's extract.py gives the row it would write. The index records each part's
 /// size and row count: a part changed since then is refused when the source opens, never read as other rows.
+/// A row is one page read (<see cref="ParquetChunkPages"/>: the image column chunk's page headers walked on the first
+/// read of its row group); a chunk that route does not decode is read by ParquetSharp. The parts lie in a local folder
+/// or below an s3:// prefix (ranged GETs, cells of hinted reads fetched ahead).
 /// </summary>
 internal sealed class ParquetImageSource : IImageSource
 {
@@ -22,7 +25,14 @@ internal sealed class ParquetImageSource : IImageSource
     /// <c>PREFIX_NNNNNN.png</c>.</summary>
     internal sealed record Part(string File, string Prefix, long Rows, long Bytes);
 
-    private sealed class OpenPart(string path, Part part, long[] starts, int column, bool base64)
+    /// <summary>How the cells of one row group's image column chunk are read, decided once when it is first read.</summary>
+    /// <param name="Pages">Its pages, read one at a time (the page route).</param>
+    /// <param name="Fallback">Why the library reads it instead (an encoding, codec or layout the page route does not decode).</param>
+    /// <param name="Broken">Why it cannot be read at all (a damaged page header): each of its rows is a bad sample.</param>
+    internal sealed record ChunkRoute(ParquetChunkPages? Pages, string? Fallback, string? Broken);
+
+    private sealed class OpenPart(string path, Part part, long[] starts, int column, bool base64, int maxDef, int maxRep,
+        IParquetBytes bytes, ParquetChunk[]? chunks, string? footerProblem, Func<ParquetFileReader> openReader) : IDisposable
     {
         public string Path { get; } = path;
         public Part Part { get; } = part;
@@ -30,23 +40,52 @@ internal sealed class ParquetImageSource : IImageSource
         public long[] Starts { get; } = starts;
         public int Column { get; } = column;
         public bool Base64 { get; } = base64;
+        public int MaxDefinitionLevel { get; } = maxDef;
+        public int MaxRepetitionLevel { get; } = maxRep;
+        public IParquetBytes Bytes { get; } = bytes;
+        /// <summary>The image column's chunk in each row group, from the footer (null when the footer could not be read
+        /// here: every chunk then takes the library's route, <see cref="FooterProblem"/> says why).</summary>
+        public ParquetChunk[]? Chunks { get; } = chunks;
+        public string? FooterProblem { get; } = footerProblem;
         /// <summary>Readers are not safe across threads: each read takes one from here (or opens one) and returns it.</summary>
         public ConcurrentBag<ParquetFileReader> Readers { get; } = [];
+        public ConcurrentDictionary<int, Lazy<ChunkRoute>> Routes { get; } = new();
+
+        public ParquetFileReader OpenReader() => openReader();
+
+        public void Dispose()
+        {
+            while (Readers.TryTake(out var r)) r.Dispose();
+            Bytes.Dispose();
+        }
     }
+
+    /// <summary>Dictionary pages kept decoded, for all parts together.</summary>
+    public const long DictionaryCacheBytes = 64L << 20;
 
     private readonly string _folder;
     private readonly Dictionary<string, OpenPart> _parts;
     private readonly long _maxFileBytes;
+    private readonly ParquetDictionaryCache _dictionaries = new(DictionaryCacheBytes);
+    private readonly ReadAheadWindow<PooledBytes>? _window;
 
-    private ParquetImageSource(string root, string folder, Dictionary<string, OpenPart> parts, long maxFileBytes)
+    private ParquetImageSource(string root, string folder, Dictionary<string, OpenPart> parts, long maxFileBytes, int readAhead)
     {
         Root = root;
         _folder = folder;
         _parts = parts;
         _maxFileBytes = maxFileBytes;
+        if (readAhead > 0) _window = new ReadAheadWindow<PooledBytes>(FetchAsync, readAhead, maxQueued: 65536);
     }
 
+    /// <summary>The folder (or s3:// prefix) holding the index.</summary>
     public string Root { get; }
+
+    /// <summary>Dictionary pages read so far (a cached one is not read again).</summary>
+    public long DictionaryReads => Interlocked.Read(ref _dictionaries.Reads);
+
+    /// <summary>Reads that found their cell fetched ahead.</summary>
+    public long ReadAheadHits => _window is null ? 0 : Interlocked.Read(ref _window.Hits);
 
     /// <summary>The source over <paramref name="imageFolder"/> when prepare left an index there and no extracted images
     /// folder beside it (an extracted layout always wins); null otherwise.</summary>
@@ -55,11 +94,58 @@ internal sealed class ParquetImageSource : IImageSource
         var root = Path.GetFullPath(imageFolder);
         var indexPath = Path.Combine(root, IndexFileName);
         if (!File.Exists(indexPath)) return null;
-        var (folder, parts) = ReadIndex(indexPath);
+        List<Part> parts;
+        string folder;
+        try
+        {
+            using var stream = RegularFile.OpenInputStream(indexPath, FileLimit.Manifest);
+            (folder, parts) = ReadIndex(stream, indexPath);
+        }
+        catch (Exception e) when (e is SampleException or IOException)
+        {
+            throw new VgtDataException($"{indexPath}: not an index vgtdata prepare wrote ({e.Message}); rerun vgtdata prepare", e);
+        }
         if (Directory.Exists(Path.Combine(root, folder))) return null;
-        var open = new Dictionary<string, OpenPart>(StringComparer.Ordinal);
-        foreach (var p in parts) open[p.Prefix] = Open(root, p);
-        return new ParquetImageSource(root, folder, open, maxFileBytes);
+        return OpenAll(root, folder, parts, maxFileBytes, readAhead: 0, p => OpenLocal(root, indexPath, p));
+    }
+
+    /// <summary>The source over the s3:// prefix <paramref name="prefix"/> when prepare left an index there and no object
+    /// below <c>FOLDER/</c> (the extracted layout wins); null otherwise. The parts are read with ranged GETs: the footer
+    /// once, then one page per image, fetched <paramref name="readAhead"/> ahead of hinted reads.</summary>
+    public static ParquetImageSource? OpenPrepared(S3Store store, S3Location prefix, int readAhead, long maxFileBytes = FolderImageSource.DefaultMaxFileBytes)
+    {
+        var indexAt = prefix.Append(IndexFileName);
+        List<Part> parts;
+        string folder;
+        try
+        {
+            using var bytes = store.TryGet(indexAt, maxBytes: FileLimit.Manifest.Bytes, limitName: FileLimit.Manifest.Name);
+            if (bytes is null) return null;
+            using var stream = bytes.AsStream();
+            (folder, parts) = ReadIndex(stream, indexAt.ToString());
+        }
+        catch (S3ReadException e)
+        {
+            throw new VgtDataException($"{indexAt}: cannot read the index ({e.Message})", e);
+        }
+        var folderAt = prefix.Append(folder);
+        if (store.AnyBelow(folderAt with { Key = folderAt.KeyPrefix })) return null;
+        return OpenAll(prefix.ToString(), folder, parts, maxFileBytes, readAhead, p => OpenS3(store, prefix, indexAt, p));
+    }
+
+    private static ParquetImageSource OpenAll(string root, string folder, List<Part> parts, long maxFileBytes, int readAhead, Func<Part, OpenPart> open)
+    {
+        var opened = new Dictionary<string, OpenPart>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var p in parts) opened[p.Prefix] = open(p);
+        }
+        catch
+        {
+            foreach (var o in opened.Values) o.Dispose();
+            throw;
+        }
+        return new ParquetImageSource(root, folder, opened, maxFileBytes, readAhead);
     }
 
     public static void WriteIndex(Stream stream, string folder, IEnumerable<Part> parts)
@@ -126,15 +212,168 @@ internal sealed class ParquetImageSource : IImageSource
 
     public bool Exists(string imageFile) => Locate(imageFile) is not null;
 
+    public void ReadAhead(string imageFile)
+    {
+        if (_window is not null && Locate(imageFile) is not null) _window.Hint(imageFile);
+    }
+
     public PooledBytes Read(string imageFile)
     {
         if (Locate(imageFile) is not var (part, row))
             throw new SampleException(SampleFailureReason.MissingFile, Path.Combine(Root, imageFile),
                 $"no such image: not a row name of the parquet parts in {Path.Combine(Root, IndexFileName)}");
         string where = Describe(imageFile);
+        int g = GroupOf(part, row);
+        var route = RouteOf(part, g, where);
+        if (route.Pages is { } pages)
+        {
+            if (_window?.Take(imageFile) is { } fetch)
+            {
+                // A fetch that failed (or found a null cell) is read again directly, which names the failure.
+                try
+                {
+                    if (fetch.GetAwaiter().GetResult() is { } fetched) return fetched;
+                }
+                catch (Exception)
+                {
+                }
+            }
+            try
+            {
+                return ReadPagesAsync(part, g, pages, row, where).GetAwaiter().GetResult()
+                    ?? throw new SampleException(SampleFailureReason.MissingFile, where, "the image cell is null");
+            }
+            catch (ParquetFormatException e)
+            {
+                throw new SampleException(SampleFailureReason.Undecodable, where, $"cannot read the parquet cell: {e.Message}", inner: e);
+            }
+            catch (S3ReadException e)
+            {
+                throw S3ImageSource.BadSample(where, e);
+            }
+            catch (IOException e)
+            {
+                throw new SampleException(SampleFailureReason.Unreachable, where, $"cannot read the parquet cell: {e.Message}", inner: e);
+            }
+        }
+        if (route.Broken is { } broken)
+            throw new SampleException(SampleFailureReason.Undecodable, where, $"cannot read the parquet cell: {broken}");
+        return ReadWithLibrary(part, g, row, where);
+    }
+
+    /// <summary>The route row group <paramref name="group"/> of the part holding <paramref name="imageFile"/> takes
+    /// (walking its pages if no read has yet): "pages", "library: WHY" or "damaged: WHY".</summary>
+    internal string RouteOf(string imageFile)
+    {
+        if (Locate(imageFile) is not var (part, row)) throw new ArgumentException($"not a row name: {imageFile}", nameof(imageFile));
+        var route = RouteOf(part, GroupOf(part, row), Describe(imageFile));
+        return route.Pages is not null ? "pages" : route.Broken is { } b ? "damaged: " + b : "library: " + route.Fallback;
+    }
+
+    private static int GroupOf(OpenPart part, long row)
+    {
         int g = Array.BinarySearch(part.Starts, row);
         if (g < 0) g = ~g - 1;
-        if (!part.Readers.TryTake(out var reader)) reader = OpenReader(part.Path);
+        // Empty row groups share their start with the next one: the row is in the last group starting at or before it.
+        while (g + 1 < part.Starts.Length - 1 && part.Starts[g + 1] <= row) g++;
+        return g;
+    }
+
+    /// <summary>How row group <paramref name="g"/>'s image chunk is read: decided on its first read (its page headers
+    /// walked), then kept. A walk that could not read the file (storage unreachable) is tried again next time.</summary>
+    private static ChunkRoute RouteOf(OpenPart part, int g, string where)
+    {
+        var lazy = part.Routes.GetOrAdd(g, _ => new Lazy<ChunkRoute>(() => DecideRoute(part, g)));
+        try
+        {
+            return lazy.Value;
+        }
+        catch (Exception e) when (e is S3ReadException or IOException)
+        {
+            part.Routes.TryRemove(new KeyValuePair<int, Lazy<ChunkRoute>>(g, lazy));
+            throw e is S3ReadException s3 ? S3ImageSource.BadSample(where, s3)
+                : new SampleException(SampleFailureReason.Unreachable, where, $"cannot read the parquet pages: {e.Message}", inner: e);
+        }
+    }
+
+    private static ChunkRoute DecideRoute(OpenPart part, int g)
+    {
+        if (part.Chunks is not { } chunks) return new(null, part.FooterProblem, null);
+        var chunk = chunks[g];
+        if (chunk.External) return new(null, "column chunk encrypted or in another file", null);
+        if (part.MaxRepetitionLevel > 0) return new(null, "repeated column", null);
+        try
+        {
+            var pages = ParquetChunkPages.Walk(part.Bytes, chunk, part.MaxDefinitionLevel, out var unsupported);
+            return pages is null ? new(null, unsupported, null) : new(pages, null, null);
+        }
+        catch (ParquetFormatException e)
+        {
+            return new(null, null, e.Message);
+        }
+    }
+
+    /// <summary>Row <paramref name="row"/> by the page route (null for a null cell).</summary>
+    private Task<PooledBytes?> ReadPagesAsync(OpenPart part, int g, ParquetChunkPages pages, long row, string where) =>
+        pages.ReadCellAsync(part.Bytes, row - part.Starts[g], () => _dictionaries.Get(part, g, () => pages.ReadDictionary(part.Bytes)),
+            cell => Cell(cell, part.Base64, where));
+
+    /// <summary>The read ahead of a hinted one, on the thread pool: the cell by the page route (null where the row group
+    /// takes another route; the read then does what it does without a hint).</summary>
+    private Task<PooledBytes?> FetchAsync(string imageFile) => Task.Run(async () =>
+    {
+        if (Locate(imageFile) is not var (part, row)) return null;
+        int g = GroupOf(part, row);
+        if (RouteOf(part, g, imageFile).Pages is not { } pages) return null;
+        return await ReadPagesAsync(part, g, pages, row, Describe(imageFile)).ConfigureAwait(false);
+    });
+
+    /// <summary>The image bytes of a cell: checked against the size limit, base64 text decoded as VGT's
+    /// <c>base64.b64decode</c> does (as <see cref="CellBytes"/>).</summary>
+    private PooledBytes Cell(ReadOnlySpan<byte> cell, bool base64, string where)
+    {
+        if (!base64)
+        {
+            if (cell.Length > _maxFileBytes)
+                throw new SampleException(SampleFailureReason.FileTooLarge, where, $"image is {cell.Length} bytes (limit {_maxFileBytes})");
+            var bytes = new PooledBytes(cell.Length);
+            cell.CopyTo(bytes.Span);
+            return bytes;
+        }
+        string text;
+        try
+        {
+            text = new System.Text.UTF8Encoding(false, false).GetString(cell);
+        }
+        catch (ArgumentException e)
+        {
+            throw new SampleException(SampleFailureReason.Undecodable, where, $"cannot read the parquet cell: {e.Message}", inner: e);
+        }
+        byte[] decoded;
+        try
+        {
+            decoded = Convert.FromBase64String(text);
+        }
+        catch (FormatException e)
+        {
+            throw new SampleException(SampleFailureReason.Undecodable, where, $"cannot read the parquet cell: {e.Message}", inner: e);
+        }
+        if (decoded.Length > _maxFileBytes)
+            throw new SampleException(SampleFailureReason.FileTooLarge, where, $"image is {decoded.Length} bytes (limit {_maxFileBytes})");
+        var result = new PooledBytes(decoded.Length);
+        decoded.CopyTo(result.Span);
+        return result;
+    }
+
+    /// <summary>The library's route: the row group's column read up to the row.</summary>
+    private PooledBytes ReadWithLibrary(OpenPart part, int g, long row, string where)
+    {
+        ParquetFileReader reader;
+        if (!part.Readers.TryTake(out reader!))
+        {
+            try { reader = part.OpenReader(); }
+            catch (VgtDataException e) { throw new SampleException(SampleFailureReason.Unreachable, where, e.Message, inner: e); }
+        }
         bool keep = true;
         try
         {
@@ -149,7 +388,7 @@ internal sealed class ParquetImageSource : IImageSource
             cell.CopyTo(bytes.Array, 0);
             return bytes;
         }
-        catch (Exception e) when (e is ParquetException or FormatException)
+        catch (Exception e) when (e is ParquetException or FormatException or IOException)
         {
             // A reader that failed mid-page may hold a broken state: drop it.
             keep = false;
@@ -176,29 +415,109 @@ internal sealed class ParquetImageSource : IImageSource
         return (part, row);
     }
 
-    private static OpenPart Open(string root, Part p)
+    private static OpenPart OpenLocal(string root, string indexPath, Part p)
     {
         var path = Path.Combine(root, p.File);
         long size = File.Exists(path) ? new FileInfo(path).Length : -1;
-        if (size < 0) throw new VgtDataException($"{path}: missing (listed in {Path.Combine(root, IndexFileName)}); rerun vgtdata prepare");
+        if (size < 0) throw new VgtDataException($"{path}: missing (listed in {indexPath}); rerun vgtdata prepare");
         if (size != p.Bytes)
             throw new VgtDataException($"{path}: {size} bytes, {p.Bytes} when {IndexFileName} was written; the part changed, rerun vgtdata prepare");
         var reader = OpenReader(path);
+        IParquetBytes? bytes = null;
         try
         {
-            var starts = RowGroupStarts(reader);
-            if (starts[^1] != p.Rows)
-                throw new VgtDataException($"{path}: {starts[^1]} rows, {p.Rows} when {IndexFileName} was written; rerun vgtdata prepare");
-            var (column, base64) = FindImageColumn(reader, path);
-            var open = new OpenPart(path, p, starts, column, base64);
-            open.Readers.Add(reader);
-            return open;
+            bytes = new LocalParquetBytes(path);
+            return OpenWith(path, p, reader, bytes, () => OpenReader(path));
+        }
+        catch
+        {
+            reader.Dispose();
+            bytes?.Dispose();
+            throw;
+        }
+    }
+
+    private static OpenPart OpenS3(S3Store store, S3Location prefix, S3Location indexAt, Part p)
+    {
+        var at = prefix.Append(p.File);
+        S3ObjectInfo? info;
+        try
+        {
+            info = store.Head(at);
+        }
+        catch (S3ReadException e)
+        {
+            throw new VgtDataException($"{at}: cannot read the part ({e.Message})", e);
+        }
+        if (info is null) throw new VgtDataException($"{at}: missing (listed in {indexAt}); rerun vgtdata prepare");
+        if (info.Value.Size != p.Bytes)
+            throw new VgtDataException($"{at}: {info.Value.Size} bytes, {p.Bytes} when {IndexFileName} was written; the part changed, rerun vgtdata prepare");
+        long size = info.Value.Size;
+        ParquetFileReader Open()
+        {
+            var stream = new S3RangeStream(store, at, size);
+            try
+            {
+                using var properties = ReaderProperties.GetDefaultReaderProperties();
+                properties.EnableBufferedStream();
+                return new ParquetFileReader(stream, properties, leaveOpen: false);
+            }
+            catch (Exception e) when (e is ParquetException or IOException or S3ReadException)
+            {
+                stream.Dispose();
+                throw new VgtDataException($"{at}: not a readable parquet file ({Reason(e)})", e);
+            }
+        }
+        var reader = Open();
+        try
+        {
+            return OpenWith(at.ToString(), p, reader, new S3ParquetBytes(store, at, size), Open);
         }
         catch
         {
             reader.Dispose();
             throw;
         }
+    }
+
+    /// <summary>A part opened: its row groups and image column from the library's reader of the footer (kept for the
+    /// library's route), the column's chunks from the footer read here, for the page route.</summary>
+    private static OpenPart OpenWith(string path, Part p, ParquetFileReader reader, IParquetBytes bytes, Func<ParquetFileReader> openReader)
+    {
+        var starts = RowGroupStarts(reader);
+        if (starts[^1] != p.Rows)
+            throw new VgtDataException($"{path}: {starts[^1]} rows, {p.Rows} when {IndexFileName} was written; rerun vgtdata prepare");
+        var (column, base64) = FindImageColumn(reader, path);
+        var descriptor = reader.FileMetaData.Schema.Column(column);
+        ParquetChunk[]? chunks = null;
+        string? problem = null;
+        try
+        {
+            chunks = ReadChunks(bytes, column);
+            if (chunks.Length != starts.Length - 1) (chunks, problem) = (null, $"the footer read here holds {chunks.Length} row groups, not {starts.Length - 1}");
+            else
+                for (int g = 0; g < chunks.Length && chunks is not null; g++)
+                    if (chunks[g].NumRows != starts[g + 1] - starts[g] || (!chunks[g].External && chunks[g].Path != ImageColumn))
+                        (chunks, problem) = (null, $"the footer read here disagrees with the library's at row group {g}");
+        }
+        catch (ParquetFormatException e)
+        {
+            problem = $"footer not read here ({e.Message})";
+        }
+        var open = new OpenPart(path, p, starts, column, base64, descriptor.MaxDefinitionLevel, descriptor.MaxRepetitionLevel, bytes, chunks,
+            problem, openReader);
+        open.Readers.Add(reader);
+        return open;
+    }
+
+    /// <summary>The image column's chunk in each row group, from the file's footer (two reads: its length, then it).</summary>
+    internal static ParquetChunk[] ReadChunks(IParquetBytes bytes, int column)
+    {
+        if (bytes.Length < 12) throw new ParquetFormatException($"{bytes.Length} bytes, too short for a parquet file");
+        int length;
+        using (var tail = bytes.Read(bytes.Length - 8, 8)) length = ParquetFooter.FooterLength(tail.Span, bytes.Length);
+        using var footer = bytes.Read(bytes.Length - 8 - length, length);
+        return ParquetFooter.Chunks(footer.Span, column);
     }
 
     /// <summary>Row starts of each row group, then the row count.</summary>
@@ -241,11 +560,10 @@ internal sealed class ParquetImageSource : IImageSource
         return inner.EndsWith("')", StringComparison.Ordinal) ? inner[..^2] : inner;
     }
 
-    private static (string Folder, List<Part> Parts) ReadIndex(string path)
+    private static (string Folder, List<Part> Parts) ReadIndex(Stream stream, string path)
     {
         try
         {
-            using var stream = RegularFile.OpenInputStream(path, FileLimit.Manifest);
             using var doc = JsonDocument.Parse(stream);
             var r = doc.RootElement;
             var folder = r.GetProperty("folder").GetString()!;
@@ -253,7 +571,7 @@ internal sealed class ParquetImageSource : IImageSource
                 p.GetProperty("prefix").GetString()!, p.GetProperty("rows").GetInt64(), p.GetProperty("bytes").GetInt64())).ToList();
             return (folder, parts);
         }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or SampleException or IOException)
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {
             throw new VgtDataException($"{path}: not an index vgtdata prepare wrote ({e.Message}); rerun vgtdata prepare", e);
         }
@@ -261,7 +579,7 @@ internal sealed class ParquetImageSource : IImageSource
 
     public void Dispose()
     {
-        foreach (var p in _parts.Values)
-            while (p.Readers.TryTake(out var r)) r.Dispose();
+        _window?.Dispose();
+        foreach (var p in _parts.Values) p.Dispose();
     }
 }

@@ -45,7 +45,7 @@ public sealed class PrepareParquetRecipesTests
     // ---- imagenet1k-t2i --------------------------------------------------------------------------------------------
 
     /// <summary>Two parts: binary cells in row groups of 2 (JPEG and PNG), base64 text cells in one row group.</summary>
-    private static void WriteImagenetDownload(RecipeTree t)
+    internal static void WriteImagenetDownload(RecipeTree t)
     {
         WriteImagenet(Path.Combine(t.Root, "raw/00000.parquet"),
         [

@@ -83,9 +83,13 @@ public sealed class InPlaceTarTests : IDisposable
 
     private static string J(string s) => JsonSerializer.Serialize(s);
 
-    private string Config(string name, string dataset)
+    private string Config(string name, string dataset) => WriteConfig(_t.Root, name, dataset);
+
+    /// <summary>A loader config <paramref name="folder"/>/<paramref name="name"/> over <paramref name="dataset"/> (a
+    /// dataset block in JSON): 16-pixel images, batches of 4 from 2 workers, shuffled.</summary>
+    internal static string WriteConfig(string folder, string name, string dataset)
     {
-        var path = Path.Combine(_t.Root, name);
+        var path = Path.Combine(folder, name);
         File.WriteAllText(path, $$"""
             { "image_size": 16, "seed": 3, "tokenizer": "embedded:o200k",
               "dataset": {{dataset}},

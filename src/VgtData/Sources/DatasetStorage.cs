@@ -164,13 +164,22 @@ internal sealed record DatasetStorage(S3Store? Store, IImageSource? ImageSource,
         try
         {
             store.Probe(first);
-            var storage = new DatasetStorage(store, null, latents?.ToString()) { ReadAhead = readAhead, MaxFileBytes = maxFileBytes };
-            return images is null ? storage : storage with { ImageSource = storage.Open(images.ToString(), readAhead) };
         }
         catch (VgtDataException e)
         {
             store.Dispose();
             throw new StorageConfigException(cephConfig is not null ? "ceph_config" : "ceph_folder", e.Message, e);
+        }
+        try
+        {
+            var storage = new DatasetStorage(store, null, latents?.ToString()) { ReadAhead = readAhead, MaxFileBytes = maxFileBytes };
+            return images is null ? storage : storage with { ImageSource = storage.Open(images.ToString(), readAhead) };
+        }
+        catch (VgtDataException e)
+        {
+            // The credentials passed the probe: what the folder holds (a part prepare listed, changed since) is its own.
+            store.Dispose();
+            throw new StorageConfigException("ceph_folder", e.Message, e);
         }
     }
 

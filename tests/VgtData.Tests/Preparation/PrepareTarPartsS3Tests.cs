@@ -133,13 +133,13 @@ public sealed class PrepareTarPartsS3Tests : IDisposable
         var (code, stdout, err) = Cli("validate", config);
         Assert.Equal(1, code);
         Assert.Equal("", stdout);
-        Assert.Equal($"vgtdata validate: error: {config}: dataset.ceph_config: {part}: {rewritten.Length} bytes, {before} when images.tarparts.json was written; " +
+        Assert.Equal($"vgtdata validate: error: {config}: dataset.ceph_folder: {part}: {rewritten.Length} bytes, {before} when images.tarparts.json was written; " +
             "the part changed, rerun vgtdata prepare\n", err);
 
         store.Delete(part);
         (code, stdout, err) = Cli("validate", config);
         Assert.Equal(1, code);
-        Assert.Equal($"vgtdata validate: error: {config}: dataset.ceph_config: {part}: missing (listed in s3://vgt/changed/images.tarparts.json); rerun vgtdata prepare\n", err);
+        Assert.Equal($"vgtdata validate: error: {config}: dataset.ceph_folder: {part}: missing (listed in s3://vgt/changed/images.tarparts.json); rerun vgtdata prepare\n", err);
     }
 
     [SkippableFact]

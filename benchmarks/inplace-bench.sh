@@ -4,6 +4,9 @@
 # configs ROUNDS times and prints each round, both medians and their ratio (in place / extracted), and the checksums.
 # Usage: benchmarks/inplace-bench.sh [--dir DIR] [--parts 8] [--per 200] [--rounds 3] [--batches 40]
 set -euo pipefail
+if ! /usr/bin/python3 -c "import PIL" 2>/dev/null; then
+  echo "inplace-bench: the replica is drawn with Pillow, which /usr/bin/python3 lacks: apt-get install python3-pil" >&2; exit 2
+fi
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 dir="${TMPDIR:-/tmp}/vgtdata-inplace-bench"; parts=8; per=200; rounds=3; batches=40
 while (($#)); do

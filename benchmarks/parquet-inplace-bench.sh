@@ -7,6 +7,9 @@
 # ratio (in place / extracted) and the checksums.
 # Usage: benchmarks/parquet-inplace-bench.sh [--dir DIR] [--images 600] [--group 100] [--rounds 3] [--batches 15] [--kinds "png jpeg"]
 set -euo pipefail
+if ! /usr/bin/python3 -c "import PIL" 2>/dev/null; then
+  echo "parquet-inplace-bench: the replica is drawn with Pillow, which /usr/bin/python3 lacks: apt-get install python3-pil" >&2; exit 2
+fi
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 dir="${TMPDIR:-/tmp}/vgtdata-parquet-bench"; images=600; group=100; rounds=3; batches=15; kinds="png jpeg"
 while (($#)); do

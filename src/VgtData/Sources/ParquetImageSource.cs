@@ -426,10 +426,7 @@ internal sealed class ParquetImageSource : IImageSource
     private static OpenPart OpenLocal(string root, string indexPath, Part p)
     {
         var path = Path.Combine(root, p.File);
-        long size = File.Exists(path) ? new FileInfo(path).Length : -1;
-        if (size < 0) throw new VgtDataException($"{path}: missing (listed in {indexPath}); rerun vgtdata prepare");
-        if (size != p.Bytes)
-            throw new VgtDataException($"{path}: {size} bytes, {p.Bytes} when {IndexFileName} was written; the part changed, rerun vgtdata prepare");
+        PreparedParts.CheckSize(path, File.Exists(path) ? new FileInfo(path).Length : null, p.Bytes, indexPath);
         var reader = OpenReader(path);
         IParquetBytes? bytes = null;
         try
@@ -457,10 +454,8 @@ internal sealed class ParquetImageSource : IImageSource
         {
             throw new VgtDataException($"{at}: cannot read the part ({e.Message})", e);
         }
-        if (info is null) throw new VgtDataException($"{at}: missing (listed in {indexAt}); rerun vgtdata prepare");
-        if (info.Value.Size != p.Bytes)
-            throw new VgtDataException($"{at}: {info.Value.Size} bytes, {p.Bytes} when {IndexFileName} was written; the part changed, rerun vgtdata prepare");
-        long size = info.Value.Size;
+        PreparedParts.CheckSize(at.ToString(), info?.Size, p.Bytes, indexAt.ToString());
+        long size = info!.Value.Size;
         ParquetFileReader Open()
         {
             var stream = new S3RangeStream(store, at, size);

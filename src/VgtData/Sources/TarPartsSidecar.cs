@@ -59,7 +59,7 @@ internal sealed class TarPartsSidecar : IImageSource
         foreach (var p in listing.Parts)
         {
             var path = Path.Combine(root, p.File);
-            CheckSize(path, File.Exists(path) ? new FileInfo(path).Length : null, p, sidecar);
+            PreparedParts.CheckSize(path, File.Exists(path) ? new FileInfo(path).Length : null, p.Bytes, sidecar);
             paths.Add(path);
         }
         var parts = new TarImageSource(paths);
@@ -104,7 +104,7 @@ internal sealed class TarPartsSidecar : IImageSource
             for (int i = 0; i < locations.Count; i++)
             {
                 S3ObjectInfo? info = listed.TryGetValue(locations[i].Key, out var found) ? found : null;
-                CheckSize(locations[i].ToString(), info?.Size, listing.Parts[i], sidecar.ToString());
+                PreparedParts.CheckSize(locations[i].ToString(), info?.Size, listing.Parts[i].Bytes, sidecar.ToString());
                 infos.Add(info!.Value);
             }
             var description = locations.Count == 1 ? locations[0].ToString() : $"{locations[0]} (+{locations.Count - 1} more parts)";
@@ -129,15 +129,6 @@ internal sealed class TarPartsSidecar : IImageSource
         {
             throw new VgtDataException($"{where}: {e.Message}", e);
         }
-    }
-
-    /// <summary>A listed part as found when the source opens (<paramref name="size"/> null: absent): refused unless it
-    /// has the size prepare recorded.</summary>
-    private static void CheckSize(string where, long? size, Part part, string sidecar)
-    {
-        if (size is null) throw new VgtDataException($"{where}: missing (listed in {sidecar}); rerun vgtdata prepare");
-        if (size != part.Bytes)
-            throw new VgtDataException($"{where}: {size} bytes, {part.Bytes} when {FileName} was written; the part changed, rerun vgtdata prepare");
     }
 
     public static void Write(Stream stream, string folder, bool flat, IReadOnlyList<Part> parts)
